@@ -1,0 +1,120 @@
+"""Errors and warnings raised by uncounted.
+
+Every error the package raises on purpose derives from :class:`UncountedError`, so a caller can catch
+them all at once; the command line turns them into a one-paragraph message and exit status 2, never a
+traceback. Foreign errors (from DuckDB, pandas, Splink ...) are wrapped with context using
+``raise UncountedError(...) from err``.
+
+::
+
+    UncountedError
+    ├── InputError               bad user input: a file, a row, a column, a value
+    │   ├── CaptureTableError    a capture table that breaks the contract in DESIGN.md
+    │   ├── RecordError          a source-list row that cannot be read
+    │   └── ConfigError          a settings, scenario or claims file with a wrong field
+    ├── NotEstimableError        the data cannot support this estimator (a stratum too sparse ...)
+    ├── ProjectError             a project folder or store that is missing or inconsistent
+    └── DependencyError          an optional dependency is missing (with the install hint)
+
+    UncountedWarning (UserWarning)
+    ├── DataWarning              input accepted but altered (a list with no records dropped ...)
+    ├── ConvergenceWarning       an optimiser or sampler did not converge (R-hat, ESS, IRLS)
+    └── EstimationWarning        a fit that runs but whose result needs care (boundary, sparse cells)
+
+Messages follow one rule: name the thing (file, row, column, parameter), the rule it broke, the value
+received, and how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class UncountedError(Exception):
+    """Base class of every error raised on purpose by uncounted."""
+
+    exit_code = 2
+
+
+class InputError(UncountedError, ValueError):
+    """Bad user input. Carries where it was found, when known.
+
+    Parameters
+    ----------
+    message
+        What is wrong and how to fix it.
+    file, row, column, value
+        Where: the file name, the 1-based data row (header excluded), the column and the value.
+    """
+
+    def __init__(self, message: str, *, file=None, row=None, column=None, value=None):
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        self.value = value
+        self.message = message
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        where = []
+        if self.file is not None:
+            where.append(self.file)
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column is not None:
+            where.append(f"column {self.column!r}")
+        prefix = ", ".join(where)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+class CaptureTableError(InputError):
+    """A capture table that breaks the capture-table contract."""
+
+
+class RecordError(InputError):
+    """A source-list row that cannot be read."""
+
+
+class ConfigError(InputError):
+    """A settings, scenario or claims file with a missing, unknown or invalid field."""
+
+
+class NotEstimableError(UncountedError):
+    """The data cannot support this estimator; ``reason`` says why."""
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(reason)
+
+
+class ProjectError(UncountedError):
+    """A project folder or store that is missing or inconsistent."""
+
+
+class DependencyError(UncountedError, ImportError):
+    """An optional dependency is missing; the message carries the install command."""
+
+
+class UncountedWarning(UserWarning):
+    """Base class of every warning issued by uncounted (filter them all with this)."""
+
+
+class DataWarning(UncountedWarning):
+    """Input accepted but altered, e.g. a list with no records dropped."""
+
+
+class ConvergenceWarning(UncountedWarning):
+    """An optimiser or sampler did not converge well enough (IRLS, R-hat, ESS)."""
+
+
+class EstimationWarning(UncountedWarning):
+    """A fit that ran but whose result needs care (estimate on a boundary, sparse cells)."""
+
+
+def require(module: str, extra: str | None = None):
+    """Import an optional dependency or raise :class:`DependencyError` with the install hint."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        hint = f"pip install 'uncounted[{extra}]'" if extra else f"pip install {module}"
+        raise DependencyError(f"{module} is needed for this and is not installed. Install it: {hint}") from err
