@@ -1,0 +1,20 @@
+"""``uncounted init``: create a project folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def init(directory: Path = typer.Argument(..., help="Folder for the project (created if missing)."),
+             name: str = typer.Option(None, help="Project name (default: the folder's name).")) -> None:
+        """Create a project: uncounted.toml and one DuckDB store file."""
+        from ..cli import console, escape
+        from ..project import Project
+
+        p = Project.init(directory, name=name)
+        console.print(f"Created project in [bold]{escape(str(p.root))}[/]: {escape(p.store_path.name)}, "
+                      "uncounted.toml")
