@@ -309,7 +309,8 @@ def _load_m_values(linker, model: dict) -> None:
         new = [lv for lv in by_name[comp.output_column_name]["comparison_levels"]
                if not lv.get("is_null_level")]
         for lv, d in zip(levels, new, strict=True):
-            lv.m_probability = d["m_probability"]
+            if d.get("m_probability") is not None:
+                lv.m_probability = d["m_probability"]
 
 
 def _gamma_json_sql(table_cols: set[str]) -> str:
