@@ -213,15 +213,20 @@ def deterministic_rules() -> list:
     return [block_on("surname_key", "given_name_key", "birth_year", "birth_month", "birth_day")]
 
 
-def settings_creator(*, max_iterations: int = 20):
-    """The Splink :class:`~splink.SettingsCreator` for a dedupe of all records of a project."""
+def settings_creator(*, max_iterations: int = 20, link_type: str = "dedupe_only",
+                     extra_comparisons: list | None = None, extra_blocking_rules: list | None = None):
+    """The Splink :class:`~splink.SettingsCreator` for a dedupe of all records of a project.
+
+    ``extra_comparisons`` and ``extra_blocking_rules`` add fields a data set has beyond the
+    casualty-record columns (an identity number, an address), as the FEBRL benchmark does.
+    """
     from splink import SettingsCreator
 
     return SettingsCreator(
-        link_type="dedupe_only",
+        link_type=link_type,
         unique_id_column_name="uid",
-        comparisons=comparisons(),
-        blocking_rules_to_generate_predictions=blocking_rules(),
+        comparisons=comparisons() + list(extra_comparisons or []),
+        blocking_rules_to_generate_predictions=blocking_rules() + list(extra_blocking_rules or []),
         retain_matching_columns=True,
         retain_intermediate_calculation_columns=True,
         additional_columns_to_retain=["list_name"],
