@@ -183,12 +183,21 @@ class _SparkEngine(_DuckDBEngine):
 
         self.store = store
         self.spark = spark or local_spark()
+        if self.spark.sparkContext.getCheckpointDir() is None:      # Splink breaks lineage
+            import tempfile
+
+            self.spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="uncounted-spark-"))
         self.db_api = SparkAPI(spark_session=self.spark)
         frame = prepare.input_frame(store.con)
         sdf = self.spark.createDataFrame(frame.astype(object).where(frame.notna(), None),
                                          schema=_spark_schema())
         df = self.db_api.register(sdf, dataset_display_name="records")
         self.linker = Linker(df, settings.settings_creator(), log_level=logging.ERROR)
+
+    def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
+        # one chunk for u: on Spark every chunk is a job with a fixed cost of seconds
+        train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
+                     u_chunks=1)
 
     def predict(self) -> str:
         pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
@@ -213,10 +222,13 @@ def local_spark(cores: int = 2):
     """A local SparkSession (``local[cores]``) configured for Splink."""
     try:
         from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
     except ImportError as err:
         raise DependencyError("the Spark backend needs pyspark: pip install 'uncounted[spark]' "
                               "(and Java 17)") from err
     return (SparkSession.builder.master(f"local[{cores}]").appName("uncounted-linkage")
+            .config("spark.jars", similarity_jar_location())       # Splink's jaro_winkler UDFs
+            .config("spark.driver.memory", "2g")
             .config("spark.sql.shuffle.partitions", str(4 * cores))
             .config("spark.default.parallelism", str(4 * cores))
             .config("spark.ui.enabled", "false")
@@ -224,11 +236,12 @@ def local_spark(cores: int = 2):
 
 
 def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
-                 em_max_pairs: float | None = 2e6) -> None:
+                 em_max_pairs: float | None = 2e6, u_chunks: int = 10) -> None:
     """Unsupervised training of a Splink linker made with :func:`settings.settings_creator`."""
     linker.training.estimate_probability_two_random_records_match(
         settings.deterministic_rules(), recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed)
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed,
+                                                     num_chunks=u_chunks)
     for rule in settings.training_rules():
         linker.training.estimate_parameters_using_expectation_maximisation(
             rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
