@@ -17,9 +17,9 @@ RECORD_COLUMNS = ["uid", "list_name", "record_id", "import_id", "row_number", "r
 
 def insert_records(store, rows: list[dict]) -> None:
     """Insert record dicts (keys from RECORD_COLUMNS; list_name and record_id required)."""
-    sql = (f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
-           f"VALUES ({', '.join('?' for _ in RECORD_COLUMNS)})")
-    params = []
+    import pandas as pd
+
+    out = []
     for i, r in enumerate(rows):
         r = dict(r)
         r.setdefault("uid", f"{r['list_name']}/{r['record_id']}")
@@ -27,10 +27,18 @@ def insert_records(store, rows: list[dict]) -> None:
         r.setdefault("row_number", i + 1)
         r.setdefault("raw", json.dumps({k: r.get(k) for k in ("surname_raw", "given_name_raw")},
                                        ensure_ascii=False))
-        params.append([r.get(c) for c in RECORD_COLUMNS])
+        out.append([r.get(c) for c in RECORD_COLUMNS])
+    frame = pd.DataFrame(out, columns=RECORD_COLUMNS)
+    for c in RECORD_COLUMNS:                     # all-None columns would be typed INTEGER
+        if frame[c].isna().all():
+            frame[c] = frame[c].astype(object)
+    # the values travel as data (a registered DataFrame), never inside the SQL text
+    cols = ", ".join(RECORD_COLUMNS)
     with store.transaction():
-        store.con.executemany(sql, params)
-        for name in sorted({r["list_name"] for r in rows}):
+        store.con.register("__test_records", frame)
+        store.execute(f"INSERT INTO records ({cols}) SELECT {cols} FROM __test_records")
+        store.con.unregister("__test_records")
+        for name in sorted(frame["list_name"].unique()):
             store.execute("INSERT OR IGNORE INTO lists (list_name, n_records) VALUES (?, 0)", [name])
 
 
@@ -73,19 +81,32 @@ def _typo(s: str, rng) -> str:
     return s[:i - 1] + s[i] + s[i - 1] + s[i + 1:] if i < len(s) else s + "a"
 
 
+def many_surnames() -> list[str]:
+    """~5,000 surname-like keys (root + ending) for scale runs, where 120 would be too few."""
+    endings = ["", "ov", "ev", "in", "enko", "sky", "ovich", "uk", "ko", "ets", "ishin", "ikov",
+               "yan", "adze", "shvili", "iev", "ash", "off", "ner", "man", "ich", "ak", "chuk",
+               "ayev", "ulin", "ykh", "ago", "ida", "ura", "ela", "ovsky", "enkov", "ich", "elev",
+               "arin", "anov", "onov", "unov", "inov", "atov", "itov", "otov"]
+    roots = [s[:-2] if s.endswith(("ov", "ev")) else s for s in SURNAMES]
+    return sorted({r + e for r in roots for e in endings})
+
+
 def synthetic_lists(n_people: int, n_lists: int = 4, *, seed: int = 1,
-                    capture=(0.55, 0.45, 0.35, 0.25)) -> tuple[list[dict], dict[str, int]]:
+                    capture=(0.55, 0.45, 0.35, 0.25), surnames=None, zipf: float = 0.8
+                    ) -> tuple[list[dict], dict[str, int]]:
     """Noisy records of ``n_people`` on ``n_lists`` lists; returns (records, uid -> person)."""
     rng = np.random.default_rng(seed)
-    w = 1.0 / np.arange(1, len(SURNAMES) + 1) ** 0.8           # Zipf-like: ivanov is common
+    pool = list(surnames or SURNAMES)
+    w = 1.0 / np.arange(1, len(pool) + 1) ** zipf               # Zipf-like: ivanov is common
     w /= w.sum()
+    sur_draw = rng.choice(len(pool), size=n_people, p=w)
     givens = list(GIVEN)
     people = []
     for pid in range(n_people):
         father = givens[rng.integers(len(givens))]
         reg = REGIONS[rng.integers(len(REGIONS))]
         people.append(dict(
-            surname=SURNAMES[rng.choice(len(SURNAMES), p=w)], given=givens[rng.integers(len(givens))],
+            surname=pool[sur_draw[pid]], given=givens[rng.integers(len(givens))],
             patronymic=father + "ovich", by=int(rng.integers(1965, 2005)), bm=int(rng.integers(1, 13)),
             bd=int(rng.integers(1, 29)), dy=int(rng.integers(2022, 2025)), dm=int(rng.integers(1, 13)),
             dd=int(rng.integers(1, 29)), region=reg, unit=f"{int(rng.integers(1, 300))} motor rifle"))

@@ -28,7 +28,7 @@ def _persons(root, run_id=None):
 def test_pairwise_precision_and_recall(linked):
     # This stand-in population is harsher than the simulator's default (typos in two fields at
     # once, 10-25% missing birth dates); on it we ask precision >= 0.99 and recall >= 0.97
-    # (measured: 1.000 and 0.987). The >= 0.98 claims on the simulator are in test_simulated.py.
+    # (measured: 0.997 and 0.991 at threshold 0.7). The >= 0.98 claims on the simulator are in test_simulated.py.
     root, truth, result = linked
     persons = _persons(root)
     found = true_pairs(dict(zip(persons["uid"], persons["person_id"], strict=True)))
@@ -51,7 +51,7 @@ def test_run_is_saved_with_model_pairs_and_persons(linked):
         audit = store.execute("SELECT count(*) FROM audit_log WHERE action = 'link'").fetchone()[0]
     backend, threshold, model_json, n_pairs, n_persons_run = run
     model = json.loads(model_json)
-    assert backend == "duckdb" and threshold == 0.9 and audit >= 1
+    assert backend == "duckdb" and threshold == 0.7 and audit >= 1
     assert [c["output_column_name"] for c in model["comparisons"]][:2] == ["surname", "given_name"]
     exact_surname = model["comparisons"][0]["comparison_levels"][1]
     assert exact_surname["m_probability"] > 0.8 and exact_surname["u_probability"] < 0.1
@@ -72,6 +72,7 @@ def test_histories_and_estimate_close_to_truth(linked, tmp_path):
     assert abs(linked_table.observed - true_table.observed) / true_table.observed < 0.02
     (a,) = estimate(linked_table, "chao")
     (b,) = estimate(true_table, "chao")
+    # the issue asks 3%; Chao reacts to every missed link (f1 up, f2 down): measured 2.2% here
     assert abs(a.estimate - b.estimate) / b.estimate < 0.03
     out = tmp_path / "t.csv"
     r = runner.invoke(app, ["histories", str(root), "--out", str(out), "--strata", "region"])
@@ -91,7 +92,7 @@ def test_persons_csv_contract(linked, tmp_path):
     assert len(frame) == len(truth) and frame["person_id"].nunique() == result.n_persons
     singles = frame.groupby("person_id")["record_id"].transform("size") == 1
     assert frame.loc[singles, "match_probability"].isna().all()
-    assert frame.loc[~singles, "match_probability"].between(0.9, 1.0).all()
+    assert frame.loc[~singles, "match_probability"].between(0.7, 1.0).all()
 
 
 def test_estimate_on_project_dir_with_linkage_draws(linked):
