@@ -33,11 +33,12 @@ from __future__ import annotations
 import json
 import logging
 import time
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..exceptions import ConfigError, DependencyError, ProjectError
+from ..exceptions import ConfigError, DependencyError, EstimationWarning, ProjectError
 from ..store import Store, now
 from . import prepare, settings
 from .cluster import cluster_pairs, latest_decisions
@@ -237,14 +238,31 @@ def local_spark(cores: int = 2):
 
 def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
                  em_max_pairs: float | None = 2e6, u_chunks: int = 10) -> None:
-    """Unsupervised training of a Splink linker made with :func:`settings.settings_creator`."""
-    linker.training.estimate_probability_two_random_records_match(
-        settings.deterministic_rules(), recall=0.7)
-    linker.training.estimate_u_using_random_sampling(max_pairs=u_max_pairs, seed=seed,
-                                                     num_chunks=u_chunks)
+    """Unsupervised training of a Splink linker made with :func:`settings.settings_creator`.
+
+    A step that finds no pairs (a tiny project) warns and leaves Splink's starting values.
+    """
+    from splink.internals.exceptions import SplinkException
+
+    def attempt(what: str, fn, *args, **kw):
+        try:
+            fn(*args, **kw)
+        except (SplinkException, ZeroDivisionError, ValueError) as err:
+            warnings.warn(f"linkage training: {what} was skipped ({str(err).splitlines()[0]}); "
+                          "the model keeps starting values there. Fine for a handful of records, "
+                          "a sign of trouble for thousands.", EstimationWarning, stacklevel=3)
+
+    attempt("the prior match probability", linker.training.estimate_probability_two_random_records_match,
+            settings.deterministic_rules(), recall=0.7)
+    if not linker._settings_obj._probability_two_random_records_match > 0:
+        # no exact duplicates at all (a tiny project): a small prior instead of zero
+        linker._settings_obj._probability_two_random_records_match = 1e-4
+    attempt("u estimation", linker.training.estimate_u_using_random_sampling,
+            max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks)
     for rule in settings.training_rules():
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+        attempt(f"the EM session blocked on {rule.get_blocking_rule('duckdb').blocking_rule_sql}",
+                linker.training.estimate_parameters_using_expectation_maximisation,
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
 
 
 def refine_linker(linker, con, decisions) -> int:
