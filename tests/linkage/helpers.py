@@ -42,16 +42,7 @@ def insert_records(store, rows: list[dict]) -> None:
             store.execute("INSERT OR IGNORE INTO lists (list_name, n_records) VALUES (?, 0)", [name])
 
 
-SURNAMES = ("ivanov smirnov kuznetsov popov vasilyev petrov sokolov mikhaylov novikov fedorov "
-            "morozov volkov alekseyev lebedev semenov yegorov pavlov kozlov stepanov nikolayev "
-            "orlov andreyev makarov nikitin zakharov zaytsev solovyev borisov yakovlev grigoryev "
-            "romanov vorobyev sergeyev kuzmin frolov aleksandrov dmitriyev korolev gusev kiselev "
-            "ilyin maksimov polyakov sorokin vinogradov kovalev belov medvedev antonov tarasov "
-            "zhukov baranov filippov komarov davydov belyayev gerasimov bogdanov osipov sidorov "
-            "matveyev titov markov mironov krylov kulikov karpov vlasov melnikov denisov gavrilov "
-            "tikhonov kazakov afanasyev danilov savelyev timofeyev fomin chernov abramov martynov "
-            "yefimov fedotov shcherbakov nazarov kalinin isayev chernyshev bykov maslov rodionov "
-            "konovalov lazarev voronin klimov filatov ponomarev golubev kudryavtsev prokhorov").split()
+SURNAMES = ["ivanov", "smirnov", "kuznetsov", "popov", "vasilyev", "petrov", "sokolov", "mikhaylov", "novikov", "fedorov", "morozov", "volkov", "alekseyev", "lebedev", "semenov", "yegorov", "pavlov", "kozlov", "stepanov", "nikolayev", "orlov", "andreyev", "makarov", "nikitin", "zakharov", "zaytsev", "solovyev", "borisov", "yakovlev", "grigoryev", "romanov", "vorobyev", "sergeyev", "kuzmin", "frolov", "aleksandrov", "dmitriyev", "korolev", "gusev", "kiselev", "ilyin", "maksimov", "polyakov", "sorokin", "vinogradov", "kovalev", "belov", "medvedev", "antonov", "tarasov", "zhukov", "baranov", "filippov", "komarov", "davydov", "belyayev", "gerasimov", "bogdanov", "osipov", "sidorov", "matveyev", "titov", "markov", "mironov", "krylov", "kulikov", "karpov", "vlasov", "melnikov", "denisov", "gavrilov", "tikhonov", "kazakov", "afanasyev", "danilov", "savelyev", "timofeyev", "fomin", "chernov", "abramov", "martynov", "yefimov", "fedotov", "shcherbakov", "nazarov", "kalinin", "isayev", "chernyshev", "bykov", "maslov", "rodionov", "konovalov", "lazarev", "voronin", "klimov", "filatov", "ponomarev", "golubev", "kudryavtsev", "prokhorov"]
 GIVEN = {"aleksandr": ["sasha", "shura"], "aleksey": ["alesha", "lesha"], "andrey": ["andryusha"],
          "dmitriy": ["dima", "mitya"], "sergey": ["serezha"], "ivan": ["vanya"],
          "mikhail": ["misha"], "nikolay": ["kolya"], "vladimir": ["volodya", "vova"],

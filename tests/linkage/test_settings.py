@@ -1,5 +1,10 @@
-from uncounted.linkage.settings import (blocking_rules, comparison_names, normalise_unit,
-                                        phonetic_key, settings_creator)
+from uncounted.linkage.settings import (
+    blocking_rules,
+    comparison_names,
+    normalise_unit,
+    phonetic_key,
+    settings_creator,
+)
 
 
 def test_phonetic_key_joins_transliterations():

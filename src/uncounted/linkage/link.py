@@ -227,7 +227,11 @@ def local_spark(cores: int = 2):
     except ImportError as err:
         raise DependencyError("the Spark backend needs pyspark: pip install 'uncounted[spark]' "
                               "(and Java 17)") from err
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="uncounted-spark-")
     return (SparkSession.builder.master(f"local[{cores}]").appName("uncounted-linkage")
+            .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")  # not in the cwd
             .config("spark.jars", similarity_jar_location())       # Splink's jaro_winkler UDFs
             .config("spark.driver.memory", "2g")
             .config("spark.sql.shuffle.partitions", str(4 * cores))
@@ -382,8 +386,9 @@ def _save_run(store: Store, engine, pairs_table: str, backend: str, threshold: f
         store.audit("link", target=f"run {run_id}",
                     detail={"backend": backend, "threshold": threshold, "n_records": n_records,
                             "n_pairs": n_pairs, "n_persons": n_persons})
-    return dict(run_id=int(run_id), backend=backend, threshold=threshold, n_records=n_records,
-                n_pairs=int(n_pairs), n_persons=n_persons, n_decisions=len(decisions))
+    return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
+            "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
+            "n_decisions": len(decisions)}
 
 
 def cluster_run(con, run_id: int, threshold: float, decisions):

@@ -115,7 +115,7 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
                    "between_variance_log": between, "draw_estimates": [e.estimate for e in ok],
                    "draw_observed": [e.observed for e in ok], "models": sorted({str(e.model) for e in ok})}
     return Estimate(method=first.method, model=f"pooled over {d} linkage draws",
-                    lists=first.lists, observed=int(round(np.median([e.observed for e in ok]))),
+                    lists=first.lists, observed=round(float(np.median([e.observed for e in ok]))),
                     estimate=math.exp(centre), lower=math.exp(centre - q * math.sqrt(total)),
                     upper=math.exp(centre + q * math.sqrt(total)), level=level, seed=seed,
                     diagnostics=diagnostics,
