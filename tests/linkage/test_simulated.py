@@ -2,7 +2,10 @@
 against truth.csv, and the MSE estimate from linked histories against the true histories.
 
 The issue's claims are for 20,000 people (slow test); the fast test runs the same pipeline on
-2,000 people of the same scenario.
+2,000 people of the same scenario. Measured (seed 1, threshold 0.9, records + simulate + loglinear
+branches as of 2026-11-24 18:20 UTC): 2,000 people: precision 1.0000, recall 0.9929, log-linear
+estimate 1,932 linked vs 1,916 true (+0.8%); 20,000 people: precision 0.9993, recall 0.9900,
+19,226 vs 19,031 (+1.0%). The thresholds are the issue's (0.98; 3%).
 """
 
 from __future__ import annotations
