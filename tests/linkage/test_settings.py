@@ -13,6 +13,9 @@ def test_phonetic_key_joins_transliterations():
     assert phonetic_key("scherbakoff") == "SRPKF"
     assert phonetic_key("khabibullin") == phonetic_key("habibulin") == "HPLN"
     assert phonetic_key("tsoy") == phonetic_key("coi")
+    # Ukrainian-style h for Russian g, read back as kh: Sergei / Serkhei, Igor / Ikhor
+    assert phonetic_key("sergei") == phonetic_key("serkhei") == "SRH"
+    assert phonetic_key("gorbachev") == phonetic_key("khorbachev")
     assert phonetic_key("ivanov") != phonetic_key("ivashov")
     assert phonetic_key(None) is None and phonetic_key("") is None and phonetic_key("'--") is None
 
@@ -20,6 +23,7 @@ def test_phonetic_key_joins_transliterations():
 def test_normalise_unit():
     assert normalise_unit("  155-я Отдельная  бригада ") == "155 я отдельная бригада"
     assert normalise_unit("---") is None and normalise_unit(None) is None
+    assert normalise_unit("в/ч 51614") == normalise_unit("military unit 51614") == "#51614"
 
 
 def test_settings_render_for_duckdb_and_spark():

@@ -45,15 +45,16 @@ INPUT_COLUMNS: tuple[str, ...] = (
 )
 
 # Latin letter clusters of the common transliterations of Russian, longest first, mapped to one
-# sound class each (shch/sch/shh -> sh, zh/j -> zh, kh/h/x -> h, ts/tz/c -> c, ya/ja/ia -> a ...).
+# sound class each (shch/sch/shh -> S, zh -> Z, ts/tz/c -> T, ...). g, h and kh are one class:
+# Ukrainian-style romanisation writes Russian г as h ("Serhei"), which read back gives х ("kh").
 _PHON_RULES: tuple[tuple[str, str], ...] = (
     ("shch", "S"), ("sch", "S"), ("shh", "S"), ("tch", "C"), ("ch", "C"), ("sh", "S"), ("zh", "Z"),
-    ("kh", "H"), ("gh", "G"), ("ph", "F"), ("ts", "T"), ("tz", "T"), ("th", "T"), ("ks", "K"),
-    ("x", "K"), ("ck", "K"), ("q", "K"), ("w", "V"), ("h", "H"), ("c", "T"), ("j", "I"), ("y", "I"),
+    ("kh", "H"), ("gh", "H"), ("ph", "F"), ("ts", "T"), ("tz", "T"), ("th", "T"), ("ks", "K"),
+    ("x", "K"), ("ck", "K"), ("q", "K"), ("w", "V"), ("h", "H"), ("g", "H"), ("c", "T"),
+    ("j", "I"), ("y", "I"),
 )
 _VOWELS = set("aeiouI")
-_DEVOICE = str.maketrans({"b": "p", "d": "t", "g": "k", "v": "f", "z": "s", "Z": "S", "V": "F",
-                          "G": "K"})
+_DEVOICE = str.maketrans({"b": "p", "d": "t", "v": "f", "z": "s", "Z": "S", "V": "F"})
 
 
 def phonetic_key(name: Any) -> str | None:
@@ -86,9 +87,17 @@ def phonetic_key(name: Any) -> str | None:
 
 
 def normalise_unit(unit: Any) -> str | None:
-    """Lower-case the unit, keep letters and digits, collapse spaces; ``None`` when empty."""
+    """A comparable unit key; ``None`` when empty.
+
+    A unit written with a military unit number (4-5 digits: "в/ч 51614", "military unit 51614")
+    is keyed by the number ("#51614"), whatever language it is written in; otherwise the unit is
+    lower-cased with punctuation and repeated spaces removed.
+    """
     if unit is None or not isinstance(unit, str):
         return None
+    number = re.search(r"(?<!\d)(\d{4,5})(?!\d)", unit)
+    if number:
+        return "#" + number.group(1)
     s = re.sub(r"[^\w]+", " ", unit.lower()).strip()
     return s or None
 
@@ -125,7 +134,8 @@ def comparisons() -> list:
         cll.ExactMatchLevel("surname_key", term_frequency_adjustments=True),
         _sql("surname_phon_l = surname_phon_r", "same phonetic key"),
         _jw("surname_key", 0.92), _jw("surname_key", 0.85),
-        _sql("surname_key_l = given_name_key_r", "swapped with given name"),
+        _sql("surname_key_l = given_name_key_r OR surname_phon_l = given_name_phon_r",
+             "swapped with given name"),
     ])
     given = comp("given_name", [
         _null("given_name_key"),
@@ -133,7 +143,8 @@ def comparisons() -> list:
         _sql("given_name_canon_l = given_name_canon_r", "same canonical name (diminutive)"),
         _sql("given_name_phon_l = given_name_phon_r", "same phonetic key"),
         _jw("given_name_key", 0.92),
-        _sql("given_name_key_l = surname_key_r", "swapped with surname"),
+        _sql("given_name_key_l = surname_key_r OR given_name_phon_l = surname_phon_r",
+             "swapped with surname"),
     ])
     patronymic = comp("patronymic", [
         _null("patronymic_key"),
@@ -194,7 +205,9 @@ def blocking_rules() -> list:
         block_on("surname_key", "death_year", "death_month"),
         block_on("given_name_canon", "death_dnum"),
         block_on("given_name_canon", "unit_key", "region_iso"),
+        block_on("unit_key", "death_dnum"),
         "l.surname_key = r.given_name_key AND l.given_name_key = r.surname_key",
+        "l.surname_phon = r.given_name_phon AND l.given_name_phon = r.surname_phon",
     ]
 
 
