@@ -56,7 +56,7 @@ def compare_chart(table: pd.DataFrame, path: str | Path, title: str) -> Path:
     """One row per estimate, grouped and coloured by measure; intervals as bars. Measures are
     never joined into one series: each is its own set of points with its own legend entry."""
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(10, 1.2 + 0.45 * len(table)))
+    fig, ax = plt.subplots(figsize=(11, 2.0 + 0.5 * len(table)))
     colours = plt.get_cmap("tab10")
     measures = list(dict.fromkeys(table.measure))
     y = np.arange(len(table))[::-1]
@@ -68,12 +68,14 @@ def compare_chart(table: pd.DataFrame, path: str | Path, title: str) -> Path:
         err = np.vstack([np.where(np.isnan(lo), 0, vals - lo), np.where(np.isnan(hi), 0, hi - vals)])
         ax.errorbar(vals, y[sel], xerr=err, fmt="o", color=colours(m_i), capsize=3, label=measure,
                     linestyle="none")
-    ax.set_yticks(y, [f"{s} ({p})" for s, p in zip(table.source, table.period)], fontsize=8)
+    short = [s if len(s) <= 48 else s[:22] + "…" + s[-25:] for s in table.source]
+    ax.set_yticks(y, [f"{s}\n{p}" for s, p in zip(short, table.period)], fontsize=7)
     ax.set_xlabel("deaths")
     ax.set_xlim(left=0)
     ax.grid(axis="x", alpha=0.3)
-    ax.legend(title="measure", fontsize=8, loc="lower right")
-    ax.set_title(title, fontsize=10)
+    ax.legend(title="measure", fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18),
+              ncol=3, frameon=False)
+    ax.set_title(title, fontsize=10, loc="left")
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)
