@@ -14,7 +14,7 @@ lag-``T`` count named by lag ``k``: ``1 / (f_k ... f_{T-1})``.
 
 "Final" here means "named by lag T", not the true eventual count: nothing in the triangle says what
 happens after the largest lag observed (the tail factor is 1), and lists whose growth never settles
-(this one grows ~2% a month at 4 years) will keep exceeding it. The snapshots need not start at lag 0:
+(this one still grows ~0.3% a month at 3-4 years) will keep exceeding it. The snapshots need not start at lag 0:
 months of death older than the first snapshot enter at the lag at which they were first seen.
 
 References
