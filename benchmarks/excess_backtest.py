@@ -32,20 +32,22 @@ def main() -> None:
     warnings.simplefilter("ignore")
     snaps = read_snapshots(DATA / "mediazona_named_by_death_month_monthly_snapshots.csv")
     print("| cutoff | scored at | named at cutoff | nowcast ± se | named later | nowcast error "
-          "| uncorrected error | per-month MAPE | 95% coverage |")
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| uncorrected error | per-month MAPE | 95% coverage | bootstrap total (95%) "
+          "| bootstrap coverage |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     errs = []
     for cut in CUTOFFS:
         for h in (3, 6, 12):
             ev = pd.Timestamp(cut) + pd.DateOffset(months=h)
             if ev > snaps.snapshot_date.max():
                 continue
-            _, s = backtest(snaps, cut, ev + pd.Timedelta(days=5))
+            _, s = backtest(snaps, cut, ev + pd.Timedelta(days=5), draws=1000, seed=1)
             errs.append((abs(s["error_pct"]), abs(s["naive_error_pct"])))
             print(f"| {cut[:7]} | {s['evaluated']} (+{h} mo) | {s['named_then']:,.0f} | "
                   f"{s['nowcast']:,.0f} ± {s['se']:,.0f} | {s['later']:,.0f} | "
                   f"{s['error_pct']:+.1f}% | {s['naive_error_pct']:+.1f}% | {s['mape_pct']:.1f}% | "
-                  f"{100 * s['coverage']:.0f}% |")
+                  f"{100 * s['coverage']:.0f}% | {s['boot_nowcast']:,.0f} ({s['boot_lower']:,.0f}"
+                  f"–{s['boot_upper']:,.0f}) | {100 * s['boot_coverage']:.0f}% |")
     e = pd.DataFrame(errs, columns=["nowcast", "naive"])
     print(f"\nmean |error|: nowcast {e.nowcast.mean():.1f}%, uncorrected {e.naive.mean():.1f}%; "
           f"mean ratio {(e.nowcast / e.naive).mean():.2f}, worst {(e.nowcast / e.naive).max():.2f}")

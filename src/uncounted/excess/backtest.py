@@ -19,9 +19,11 @@ from .nowcast import (
     project,
     total_mse,
 )
+from .odp import bootstrap_chain_ladder
 
 
-def backtest(snaps: pd.DataFrame, cutoff, evaluate_at, *, recent: int = 12, level: float = 0.95):
+def backtest(snaps: pd.DataFrame, cutoff, evaluate_at, *, recent: int = 12, level: float = 0.95,
+             draws: int = 0, seed: int = 1):
     """Nowcast from the snapshots up to ``cutoff``, scored against the snapshot at ``evaluate_at``.
 
     Parameters
@@ -34,6 +36,8 @@ def backtest(snaps: pd.DataFrame, cutoff, evaluate_at, *, recent: int = 12, leve
         The summary covers the months of death at most ``recent`` months old at the cutoff.
     level
         Interval level (log-normal, as in :func:`~uncounted.excess.nowcast.mack_chain_ladder`).
+    draws, seed
+        With ``draws > 0`` the ODP bootstrap is scored too (``boot_*`` columns and summary keys).
 
     Returns
     -------
@@ -60,6 +64,12 @@ def backtest(snaps: pd.DataFrame, cutoff, evaluate_at, *, recent: int = 12, leve
                         "lag_later": lag_later, "named_then": then.latest, "nowcast": est, "se": se,
                         "lower": lo, "upper": hi, "later": actual})
     keep = usable & ~np.isnan(actual) & ~np.isnan(est)
+    sims = None
+    if draws:
+        boot = bootstrap_chain_ladder(then, target_lag=target, draws=draws, seed=seed, level=level)
+        per["boot_nowcast"], per["boot_lower"], per["boot_upper"] = (boot.nowcast, boot.lower,
+                                                                     boot.upper)
+        sims = boot.attrs["draws"]
     per = per[keep].reset_index(drop=True)
     per["error"] = per.nowcast - per.later
     per["covered"] = (per.lower <= per.later) & (per.later <= per.upper)
@@ -76,4 +86,11 @@ def backtest(snaps: pd.DataFrame, cutoff, evaluate_at, *, recent: int = 12, leve
         "mape_pct": float(100 * (sel.error.abs() / sel.later).mean()),
         "coverage": float(sel.covered.mean()),
     }
+    if sims is not None:
+        per["boot_covered"] = (per.boot_lower <= per.later) & (per.later <= per.boot_upper)
+        tot = sims[:, rows].sum(axis=1)
+        q = (1 - level) / 2
+        summary.update(boot_nowcast=float(tot.mean()), boot_lower=float(np.quantile(tot, q)),
+                       boot_upper=float(np.quantile(tot, 1 - q)),
+                       boot_coverage=float(per.boot_covered[pick].mean()))
     return per, summary

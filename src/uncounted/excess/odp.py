@@ -98,7 +98,8 @@ def bootstrap_chain_ladder(tri: Triangle, *, target_lag: int | None = None, draw
     tri
         From :func:`~uncounted.excess.nowcast.build_triangle`.
     target_lag
-        Lag to project to; default as in :func:`~uncounted.excess.nowcast.mack_chain_ladder`.
+        Lag to project to (one for all months, or an array with one per month); default as in
+        :func:`~uncounted.excess.nowcast.mack_chain_ladder`.
     draws, seed
         Bootstrap replicates and the seed of the generator (stored in ``attrs``).
     level
@@ -123,7 +124,9 @@ def bootstrap_chain_ladder(tri: Triangle, *, target_lag: int | None = None, draw
     pool = pool - pool.mean()  # centred, so that resampling adds no bias to the fitted increments
     mask = _observed_mask(tri.cum)
     rng = np.random.default_rng(seed)
-    out = [_batch(tri, m, pool, phi, mask, target_lag, min(batch, draws - s), rng)
+    target = np.maximum(np.broadcast_to(np.asarray(target_lag), tri.latest_lag.shape),
+                        tri.latest_lag)
+    out = [_batch(tri, m, pool, phi, mask, target, min(batch, draws - s), rng)
            for s in range(0, draws, batch)]
     sims = np.maximum(np.concatenate(out, axis=0), tri.latest[None])  # never below names on record
     q = (1 - level) / 2
@@ -135,7 +138,7 @@ def bootstrap_chain_ladder(tri: Triangle, *, target_lag: int | None = None, draw
     return res
 
 
-def _batch(tri, m, pool, phi, mask, target_lag, size, rng):
+def _batch(tri, m, pool, phi, mask, target, size, rng):
     """One batch of replicates: pseudo-triangles, refitted factors, projection, process error."""
     n_rows, width = tri.cum.shape
     idx = rng.integers(0, pool.size, size=(size, n_rows, width))
@@ -143,14 +146,14 @@ def _batch(tri, m, pool, phi, mask, target_lag, size, rng):
     pseudo_inc = np.where(mask[None], pseudo_inc, 0.0)
     pseudo = np.where(mask[None], np.cumsum(pseudo_inc, axis=2), np.nan)
     f = _factors_batch(pseudo, np.broadcast_to(mask[None], pseudo.shape))
-    if np.isnan(f[:, :target_lag]).any():
+    if np.isnan(f[:, :target.max()]).any():
         f = np.where(np.isnan(f), 1.0, f)  # a factor lost in a replicate: no development there
     b = tri.latest_lag
     latest_pseudo = pseudo[:, np.arange(n_rows), b]
     total = np.tile(tri.latest.astype(float), (size, 1))
     for i in range(n_rows):
         c = latest_pseudo[:, i]
-        for k in range(b[i], max(target_lag, b[i])):
+        for k in range(b[i], target[i]):
             nxt = c * f[:, k]
             mean_inc = nxt - c
             total[:, i] += _gamma(mean_inc, phi, rng)
