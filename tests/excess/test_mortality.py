@@ -197,3 +197,18 @@ def test_cli_json_contract(tmp_path):
     assert out[0]["estimate"] == pytest.approx(out[1]["estimate"])  # one region = the total
     bad = CliRunner().invoke(app, ["excess", str(p), "--baseline", "2019-2015"])
     assert bad.exit_code == 2 and "--baseline" in bad.output
+
+
+def test_cli_bad_file_exits_2_without_traceback(tmp_path):
+    import subprocess
+    import sys
+
+    from ..conftest import ROOT
+
+    p = _write(tmp_path, HEAD + "A,RU-AAA,2015,15-19,m,ten\n")
+    out = subprocess.run([sys.executable, "-m", "uncounted", "excess", str(p)], check=False,
+                         capture_output=True,
+                         text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT / "src"),
+                                                   "PATH": "/usr/bin:/bin"})
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert "deaths.csv" in out.stderr and "row 1" in out.stderr and "'deaths'" in out.stderr
