@@ -301,3 +301,45 @@ def _join_turkic(words: list[str]) -> list[str]:
         else:
             out.append(w)
     return out
+
+
+def normalise_names_frame(surnames, givens, patronymics):
+    """:func:`normalise_name` over columns (array-like of str, ``""`` or ``None`` when missing).
+
+    Each distinct value is normalised once; rows whose given name or patronymic shows an oblique
+    case go through :func:`normalise_name` row by row. Returns a DataFrame with the columns of
+    :class:`NameKeys`, one row per input row, same order.
+    """
+    import numpy as np
+    import pandas as pd
+
+    cols = {}
+    parts = {}
+    for name, values, kind in (("surname", surnames, "surname"), ("given_name", givens, "given"),
+                               ("patronymic", patronymics, "patronymic")):
+        codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
+        cleaned = [clean_name_part(u) for u in uniques]
+        done = [_part(c, kind) for c in cleaned]
+        cyr = np.array([d[0] for d in done] + [None], dtype=object)[codes]
+        key = np.array([d[1] for d in done] + [None], dtype=object)[codes]
+        cols[f"{name}_cyr"], cols[f"{name}_key"] = cyr, key
+        parts[name] = (codes, cleaned)
+    out = pd.DataFrame(cols)
+    p_codes, p_clean = parts["patronymic"]
+    patr_gender = np.array([name_gender(p) for p in p_clean] + [None], dtype=object)[p_codes]
+    g_gender = out["given_name_key"].map(lambda k: name_gender(None, k) if k else None)
+    gender = np.where(pd.notna(patr_gender), patr_gender, g_gender.to_numpy(dtype=object))
+    out["gender"] = pd.Series(gender, dtype=object).where(pd.notna(gender), None)
+    pairs = pd.Series(list(zip(out["given_name_key"], out["gender"], strict=True)), dtype=object)
+    canon_of = {pr: given_name_canonical(*pr) for pr in pd.unique(pairs)}
+    out["given_name_canon"] = pairs.map(canon_of).to_numpy(dtype=object)
+    out["case"] = "nomn"
+    g_codes, g_clean = parts["given_name"]
+    flag_g = np.array([needs_case_check(c) for c in g_clean] + [False])[g_codes]
+    flag_p = np.array([needs_case_check(c) for c in p_clean] + [False])[p_codes]
+    s_codes, s_clean = parts["surname"]
+    for i in np.flatnonzero(flag_g | flag_p):
+        k = normalise_name(s_clean[s_codes[i]], g_clean[g_codes[i]], p_clean[p_codes[i]])
+        out.iloc[i, :] = pd.Series(k.__dict__)[out.columns].to_numpy(dtype=object)
+    return out[["surname_cyr", "given_name_cyr", "patronymic_cyr", "surname_key",
+                "given_name_key", "patronymic_key", "given_name_canon", "gender", "case"]]

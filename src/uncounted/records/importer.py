@@ -1,0 +1,293 @@
+"""Import a source list into the project store: read, validate, normalise, write in one transaction.
+
+- All-or-nothing by default: every bad row is reported at once (:class:`ImportFailed` carries the
+  list of :class:`~uncounted.records.schema.RowError`) and the store is left as it was.
+- ``skip_invalid=True`` imports the good rows and writes the rejects to ``<file>.rejects.csv``
+  beside the input (original columns plus ``_row`` and ``_errors``).
+- Re-importing a file with the same SHA-256 as the list's live import changes no record; it is
+  logged in ``imports`` with status ``unchanged``.
+- A new version of a list replaces the old records in the same transaction; the old import stays in
+  ``imports`` with status ``superseded``.
+- Rows are staged chunk by chunk into a temporary table inside the transaction (memory stays flat in
+  the file size) and moved to ``records`` with one ``INSERT ... SELECT``; a killed process leaves an
+  uncommitted transaction, which DuckDB discards.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exceptions import DataWarning, RecordError
+from ..project import Project
+from ..store import default_actor, now
+from .readers import open_source
+from .schema import RowError, map_headers
+from .transform import RECORD_COLUMNS, normalise_chunk
+
+__all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
+
+MAX_ERRORS_KEPT = 100_000
+_STAGE = "_uncounted_stage"
+
+
+class ImportFailed(RecordError):
+    """Rows that cannot be read; ``errors`` lists every one (up to 100,000), nothing was written."""
+
+    def __init__(self, file: str, errors: list[RowError], n_rows: int, total: int):
+        self.errors = errors
+        self.n_rows = n_rows
+        self.n_errors = total
+        shown = "\n".join(f"  {e}" for e in errors[:20])
+        more = f"\n  ... and {total - 20:,} more" if total > 20 else ""
+        super().__init__(
+            f"{total:,} bad value(s) in {n_rows:,} rows; nothing was imported.\n{shown}{more}\n"
+            "Fix the file and import again, or pass --skip-invalid to import the good rows and "
+            "write the rejects to a CSV beside the file.", file=file)
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    list_name: str
+    import_id: int | None
+    status: str                    # active | unchanged
+    file: str
+    sha256: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    n_bytes: int = 0
+    n_rows: int = 0
+    n_imported: int = 0
+    n_rejected: int = 0
+    replaced_import_id: int | None = None
+    rejects_path: Path | None = None
+    unresolved_regions: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    extras: list[str] = field(default_factory=list)
+
+
+def _project(project_or_dir) -> Project:
+    return project_or_dir if isinstance(project_or_dir, Project) else Project.open(project_or_dir)
+
+
+def _check_list_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or "/" in name or len(name) > 200 or not name.isprintable():
+        raise RecordError(f"list name {name!r} is not usable: give a short printable name without "
+                          "'/' (it becomes part of each record's uid '<list>/<record_id>').",
+                          column="--list", value=name)
+    return name
+
+
+def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invalid: bool = False,
+                description: str | None = None, actor: str | None = None,
+                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+    """Import one source list into a project.
+
+    Parameters
+    ----------
+    project_or_dir
+        A :class:`~uncounted.project.Project` or its folder.
+    path
+        The list: CSV, XLSX or JSON lines (see DESIGN.md, "A source list").
+    list_name
+        The list's name in the project; importing under an existing name replaces that list.
+    skip_invalid
+        Import the good rows and write the bad ones to ``<file>.rejects.csv``.
+    progress
+        Called as ``progress(bytes_done, bytes_total)`` while reading.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportFailed
+        Some rows cannot be read (all are listed); nothing was written.
+    RecordError
+        The file itself cannot be read (encoding, format, headers).
+    """
+    project = _project(project_or_dir)
+    list_name = _check_list_name(list_name)
+    src = open_source(path)
+    result = ImportResult(list_name, None, "active", src.path.name, src.sha256, src.format,
+                          src.encoding, src.delimiter, src.n_bytes)
+    with project.store() as store:
+        live = store.execute(
+            "SELECT i.import_id, i.file_sha256, i.n_imported FROM lists l JOIN imports i "
+            "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name]).fetchone()
+        if live is not None and live[1] == src.sha256:
+            return _log_unchanged(store, result, live, actor)
+        with store.transaction() as con:
+            import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+            result.import_id = import_id
+            errors, total_errors, rejects = _stage(con, src, result, import_id, skip_invalid,
+                                                   progress)
+            if total_errors and not skip_invalid:
+                raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
+            if result.n_imported == 0:
+                raise RecordError("no row could be imported; see the rejected rows above.",
+                                  file=src.path.name) if total_errors else RecordError(
+                    "the list has no records.", file=src.path.name)
+            _commit_list(store, con, result, live, description, actor, skip_invalid)
+    if rejects:
+        result.rejects_path = _write_rejects(src.path, rejects)
+    if result.unresolved_regions:
+        sample = ", ".join(f"{k!r} ({v})" for k, v in list(result.unresolved_regions.items())[:5])
+        warnings.warn(f"{src.path.name}: {sum(result.unresolved_regions.values()):,} rows have a "
+                      f"region that is not a known federal subject (kept as written, region_iso "
+                      f"empty): {sample}", DataWarning, stacklevel=2)
+    return result
+
+
+def _stage(con, src, result, import_id, skip_invalid, progress):
+    """Read, validate and normalise every chunk into the staging table; returns the errors."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT * FROM records LIMIT 0")
+    errors: list[RowError] = []
+    total_errors = 0
+    rejects: list[tuple[int, dict, list[str]]] = []
+    mapping = extras = None
+    offset = 0
+    for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes)) if progress else None):
+        if mapping is None:
+            mapping, extras = map_headers(list(chunk.columns), src.path.name)
+            result.columns, result.extras = mapping, extras
+        good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
+                                                result.list_name, import_id)
+        offset += len(chunk)
+        total_errors += len(bad)
+        room = MAX_ERRORS_KEPT - len(errors)
+        errors.extend(bad[:max(room, 0)])
+        for reg, n in unresolved.items():
+            result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
+        if skip_invalid and bad:
+            rejects.extend(_rejected_rows(chunk, bad, offset - len(chunk)))
+        if len(good):
+            con.register("_uncounted_chunk", good)
+            con.execute(f"INSERT INTO {_STAGE} ({', '.join(RECORD_COLUMNS)}) "
+                        f"SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk")
+            con.unregister("_uncounted_chunk")
+    result.n_rows = offset
+    dup_errors = _duplicates(con, src.path.name, mapping.get("record_id") if mapping else None)
+    if dup_errors:
+        total_errors += len(dup_errors)
+        errors.extend(dup_errors[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        if skip_invalid:
+            rejects.extend((e.row, None, [str(e)]) for e in dup_errors)
+    kept = con.execute(f"SELECT count(*) FROM {_STAGE}").fetchone()[0]
+    result.n_imported = kept
+    result.n_rejected = result.n_rows - kept
+    return errors, total_errors, rejects
+
+
+def _duplicates(con, file: str, id_column: str | None) -> list[RowError]:
+    """Repeated record ids: every repeat after the first is an error (and dropped from staging)."""
+    rows = con.execute(
+        f"SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
+        f"(PARTITION BY record_id ORDER BY row_number) AS k FROM {_STAGE}) WHERE k > 1 "
+        "ORDER BY row_number").fetchall()
+    if rows:
+        con.execute(f"DELETE FROM {_STAGE} WHERE row_number IN (SELECT row_number FROM "
+                    f"(SELECT row_number, row_number() OVER (PARTITION BY record_id ORDER BY "
+                    f"row_number) AS k FROM {_STAGE}) WHERE k > 1)")
+    col = id_column or "record_id"
+    return [RowError(file, int(r), col, rid, "this record id is already used by an earlier row.",
+                     "Record ids must be unique within a list.") for rid, r in rows]
+
+
+def _commit_list(store, con, result, live, description, actor, skip_invalid) -> None:
+    name = result.list_name
+    if live is not None:
+        result.replaced_import_id = live[0]
+        con.execute("DELETE FROM records WHERE list_name = ?", [name])
+        con.execute("UPDATE imports SET status = 'superseded' WHERE list_name = ? AND status = "
+                    "'active'", [name])
+    con.execute(f"INSERT INTO records SELECT * FROM {_STAGE}")
+    con.execute(f"DROP TABLE {_STAGE}")
+    settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                [result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
+                 result.encoding, result.delimiter, result.n_rows, result.n_imported,
+                 result.n_rejected, now(), actor or default_actor(),
+                 json.dumps(settings, ensure_ascii=False)])
+    t = now()
+    con.execute("INSERT INTO lists VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list_name) DO UPDATE SET "
+                "current_import_id = excluded.current_import_id, n_records = excluded.n_records, "
+                "updated_at = excluded.updated_at, description = coalesce(excluded.description, "
+                "lists.description)", [name, description, result.import_id, result.n_imported, t, t])
+    store.audit("replace_list" if live is not None else "import", actor=actor, target=name,
+                detail={"import_id": result.import_id, "file": result.file,
+                        "sha256": result.sha256, "n_imported": result.n_imported,
+                        "n_rejected": result.n_rejected,
+                        "replaced_import_id": result.replaced_import_id})
+
+
+def _log_unchanged(store, result, live, actor) -> ImportResult:
+    with store.transaction() as con:
+        import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, "
+                    "'unchanged', ?, ?, ?)",
+                    [import_id, result.list_name, result.file, result.sha256, result.n_bytes,
+                     result.format,
+                     result.encoding, result.delimiter, now(), actor or default_actor(),
+                     json.dumps({"same_as_import_id": live[0]})])
+        store.audit("import_unchanged", actor=actor, target=result.list_name,
+                    detail={"import_id": import_id, "same_as_import_id": live[0]})
+    result.import_id, result.status, result.n_imported = import_id, "unchanged", 0
+    result.n_rows = live[2] or 0
+    return result
+
+
+def _rejected_rows(chunk, bad: list[RowError], offset: int):
+    by_row: dict[int, list[str]] = {}
+    for e in bad:
+        by_row.setdefault(e.row, []).append(str(e))
+    for row, msgs in by_row.items():
+        yield row, chunk.iloc[row - offset - 1].to_dict(), msgs
+
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _inert(value) -> str:
+    """Spreadsheet-safe text: a leading ' stops =, +, @ cells being run as formulas when opened."""
+    s = "" if value is None else str(value)
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def _write_rejects(path: Path, rejects) -> Path:
+    out = path.with_name(path.stem + ".rejects.csv")
+    headers: dict[str, None] = {}
+    for _, row, _ in rejects:
+        headers.update(dict.fromkeys(row or {}))
+    merged: dict[int, tuple[dict, list[str]]] = {}
+    for r, row, msgs in rejects:
+        old = merged.get(r, ({}, []))
+        merged[r] = (row or old[0], old[1] + msgs)
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["_row", "_errors", *headers])
+        for r in sorted(merged):
+            row, msgs = merged[r]
+            w.writerow([r, _inert(" | ".join(msgs)), *(_inert(row.get(h, "")) for h in headers)])
+    return out
+
+
+def list_summary(project_or_dir):
+    """The project's lists: name, records, live import, file, hash, dates (a DataFrame)."""
+    project = _project(project_or_dir)
+    with project.store(read_only=True) as store:
+        return store.execute(
+            "SELECT l.list_name, l.n_records, l.current_import_id AS import_id, i.file_name, "
+            "i.file_sha256, i.format, i.encoding, i.n_rejected, l.created_at, l.updated_at, "
+            "(SELECT count(*) FROM imports j WHERE j.list_name = l.list_name) AS n_imports "
+            "FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id "
+            "ORDER BY l.list_name").df()
