@@ -150,7 +150,7 @@ def _cases(word: str, tag: str) -> frozenset[tuple[str, str]]:
 def _inflect(word: str, tag: str, case: str, gender: str) -> str:
     for p in _morph().parse(word):
         g = str(p.tag.gender) if p.tag.gender else "ms-f"
-        if tag in p.tag and str(p.tag.case) == case and g in (gender, "ms-f"):
+        if tag in p.tag and str(p.tag.case) == case and (g == gender or "ms-f" in (g, gender)):
             grams = {"nomn", "sing"} | ({gender} if tag == "Surn" and gender != "ms-f" else set())
             form = p.inflect(grams) or p.inflect({"nomn"})
             if form is not None:
@@ -180,16 +180,19 @@ def to_nominative(surname: str | None, given: str | None,
     >>> to_nominative("Иванова", "Ивана", "Ивановича")
     ('Иванов', 'Иван', 'Иванович', 'gent')
     """
-    cands = None
-    for word, tag in ((given, "Name"), (patronymic, "Patr")):
-        if word and has_cyrillic(word):
-            found = _cases(word.lower(), tag)
-            if found:
-                cands = found if cands is None else cands & found
-    if not cands or any(c == "nomn" for c, _ in cands):
+    found_by_tag = [(_cases(w.lower(), tag), tag) for w, tag in ((given, "Name"),
+                    (patronymic, "Patr")) if w and has_cyrillic(w)]
+    found_by_tag = [(f, tag) for f, tag in found_by_tag if f]
+    if not found_by_tag:
         return surname, given, patronymic, "nomn"
-    case, gender = min(cands, key=lambda cg: (_CASE_ORDER.index(cg[0])
-                                              if cg[0] in _CASE_ORDER else 99, cg))
+    cases = set.intersection(*({c for c, _ in f} for f, _ in found_by_tag))
+    if not cases or "nomn" in cases:
+        return surname, given, patronymic, "nomn"
+    case = min(cases, key=lambda c: (_CASE_ORDER.index(c) if c in _CASE_ORDER else 99, c))
+    # gender: the patronymic's if there is one (Саша is masc or femn; Петровича is masc)
+    genders = [g for f, tag in sorted(found_by_tag, key=lambda x: x[1] != "Patr")
+               for c, g in sorted(f) if c == case and g != "ms-f"]
+    gender = genders[0] if genders else "ms-f"
     new_given = _inflect(given.lower(), "Name", case, gender) if given else given
     new_patr = _inflect(patronymic.lower(), "Patr", case, gender) if patronymic else patronymic
     new_sur = surname

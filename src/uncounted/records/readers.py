@@ -166,15 +166,17 @@ def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
             reader = pd.read_csv(fh, sep=src.delimiter, encoding=src.encoding, dtype=str,
                                  keep_default_na=False, na_filter=False, chunksize=chunk_rows,
                                  engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
-            first = True
+            first, n_rows = True, 0
             for chunk in reader:
                 if first:
                     _check_headers(src, list(chunk.columns))
                     first = False
-                yield chunk.fillna("")
+                if len(chunk):
+                    n_rows += len(chunk)
+                    yield chunk.fillna("")
                 if progress:
                     progress(fh.tell())
-            if first:
+            if not n_rows:
                 raise _err(src, "the file has a header row but no records.")
         except pd.errors.EmptyDataError as e:
             raise _err(src, "no header row. The first line must name the columns.") from e

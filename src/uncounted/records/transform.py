@@ -91,7 +91,7 @@ def _regions(values: pd.Series):
 
 
 def _json_rows(frame: pd.DataFrame) -> list[str] | list[None]:
-    if frame.shape[1] == 0:
+    if frame.shape[1] == 0 or len(frame) == 0:
         return [None] * len(frame)
     text = frame.to_json(orient="records", lines=True, force_ascii=False)
     return text.rstrip("\n").split("\n")
