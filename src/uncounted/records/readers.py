@@ -98,10 +98,14 @@ def detect_encoding(sample: bytes, utf8_ok: bool | None = None) -> str | None:
     if utf8_ok:
         return "utf-8"
     high = sum(b >= 0x80 for b in sample)
-    scores = {enc: sum(ch in _FREQUENT_RU for ch in sample.decode(enc, errors="replace"))
-              for enc in ("cp1251", "koi8_r")}
-    best = max(scores, key=scores.get)
-    if high and scores[best] >= 0.5 * high:
+    scores = {}
+    for enc in ("cp1251", "koi8_r"):
+        try:
+            scores[enc] = sum(ch in _FREQUENT_RU for ch in sample.decode(enc))
+        except UnicodeDecodeError:  # cp1251 leaves 0x98 undefined
+            continue
+    best = max(scores, key=scores.get) if scores else None
+    if best and high and scores[best] >= 0.5 * high:
         return best
     from charset_normalizer import from_bytes
 
@@ -269,9 +273,7 @@ def _json_text(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _jsonl_chunks(src: SourceFile, progress, chunk_rows: int):
-    import pandas as pd
-
+def _jsonl_objects(src: SourceFile) -> tuple[list[dict], dict[str, None]]:
     objects: list[dict] = []
     headers: dict[str, None] = {}
     with open(src.path, encoding=src.encoding, newline="") as fh:
@@ -280,14 +282,26 @@ def _jsonl_chunks(src: SourceFile, progress, chunk_rows: int):
                 continue
             try:
                 obj = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise _err(src, f"line {lineno} is not a JSON object ({e.msg}). Each line must be "
+            except (json.JSONDecodeError, RecursionError) as e:
+                msg = getattr(e, "msg", "nested too deeply")
+                raise _err(src, f"line {lineno} is not a JSON object ({msg}). Each line must be "
                                 "one object such as {\"surname\": \"Иванов\"}.", row=lineno) from e
             if not isinstance(obj, dict):
                 raise _err(src, f"line {lineno} is a JSON {type(obj).__name__}, not an object.",
                            row=lineno)
-            headers.update(dict.fromkeys(obj))
+            headers.update(dict.fromkeys(str(k) for k in obj))
             objects.append(obj)
+    return objects, headers
+
+
+def _jsonl_chunks(src: SourceFile, progress, chunk_rows: int):
+    import pandas as pd
+
+    try:
+        objects, headers = _jsonl_objects(src)
+    except UnicodeDecodeError as e:
+        raise _err(src, f"a byte is not valid {src.encoding} ({e.reason}). Save the file as "
+                        "UTF-8.") from e
     if not objects:
         raise _err(src, "no records: the file has no JSON objects.")
     src.headers = list(headers)
