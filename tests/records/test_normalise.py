@@ -215,3 +215,16 @@ def test_bbc_mediazona_region_labels(shared_data):
                      usecols=["region", "iso_code"]).dropna().drop_duplicates()
     got = [getattr(resolve_region(r), "iso_code", None) for r in df["region"]]
     assert got == df["iso_code"].tolist()
+
+
+def test_batch_names_equal_row_by_row():
+    from uncounted.records.names import normalise_names_frame
+
+    rows = [("Иванова", "Ивана", "Ивановича"), ("Shcherbakov", "Yuriy", ""), ("", "Саша", "Петровна"),
+            (None, None, None), ("Петров", "", ""), ("A", "Саша", ""), ("Ёлкин", "Женя", "Ивановна"),
+            ("Петровой", "Марией", "Сергеевной"), ("Kovalenko", "Oleksandr", "Petrovych"),
+            ("Иванова", "Ивана", "Ивановича")]
+    df = normalise_names_frame(*zip(*rows, strict=True))
+    for i, r in enumerate(rows):
+        want = normalise_name(*r).__dict__
+        assert df.iloc[i].to_dict() == want, (r, df.iloc[i].to_dict(), want)

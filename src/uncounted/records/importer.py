@@ -8,9 +8,8 @@
   logged in ``imports`` with status ``unchanged``.
 - A new version of a list replaces the old records in the same transaction; the old import stays in
   ``imports`` with status ``superseded``.
-- Rows are staged chunk by chunk into a temporary table inside the transaction (memory stays flat in
-  the file size) and moved to ``records`` with one ``INSERT ... SELECT``; a killed process leaves an
-  uncommitted transaction, which DuckDB discards.
+- Rows are normalised and inserted chunk by chunk inside the one transaction (memory stays flat in
+  the file size); a killed process leaves an uncommitted transaction, which DuckDB discards.
 """
 
 from __future__ import annotations
@@ -32,7 +31,6 @@ from .transform import RECORD_COLUMNS, normalise_chunk
 __all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
 
 MAX_ERRORS_KEPT = 100_000
-_STAGE = "_uncounted_stage"
 
 
 class ImportFailed(RecordError):
@@ -123,12 +121,15 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     with project.store() as store:
         live = store.execute(
             "SELECT i.import_id, i.file_sha256, i.n_imported FROM lists l JOIN imports i "
-            "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name]).fetchone()
+            "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name]).fetchall()
+        live = live[0] if live else None
         if live is not None and live[1] == src.sha256:
             return _log_unchanged(store, result, live, actor)
         with store.transaction() as con:
-            import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+            import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
             result.import_id = import_id
+            if live is not None:  # the new version replaces the old records (same transaction)
+                con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
             errors, total_errors, rejects = _stage(con, src, result, import_id, skip_invalid,
                                                    progress)
             if total_errors and not skip_invalid:
@@ -149,69 +150,70 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
 
 
 def _stage(con, src, result, import_id, skip_invalid, progress):
-    """Read, validate and normalise every chunk into the staging table; returns the errors."""
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {_STAGE} AS SELECT * FROM records LIMIT 0")
+    """Read, validate, normalise and insert every chunk (inside the caller's transaction)."""
     errors: list[RowError] = []
     total_errors = 0
-    rejects: list[tuple[int, dict, list[str]]] = []
+    rejects: list[tuple[int, dict | None, list[str]]] = []
     mapping = extras = None
-    offset = 0
+    offset = kept = 0
     for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes)) if progress else None):
         if mapping is None:
             mapping, extras = map_headers(list(chunk.columns), src.path.name)
             result.columns, result.extras = mapping, extras
         good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
                                                 result.list_name, import_id)
-        offset += len(chunk)
+        good, dups = _drop_duplicates(con, good, src.path.name, result.list_name,
+                                      mapping.get("record_id", "record_id"))
+        bad = bad + dups
         total_errors += len(bad)
-        room = MAX_ERRORS_KEPT - len(errors)
-        errors.extend(bad[:max(room, 0)])
+        errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
         for reg, n in unresolved.items():
             result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
         if skip_invalid and bad:
-            rejects.extend(_rejected_rows(chunk, bad, offset - len(chunk)))
+            rejects.extend(_rejected_rows(chunk, bad, offset))
+        offset += len(chunk)
         if len(good):
             con.register("_uncounted_chunk", good)
-            con.execute(f"INSERT INTO {_STAGE} ({', '.join(RECORD_COLUMNS)}) "
+            con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
                         f"SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk")
             con.unregister("_uncounted_chunk")
+            kept += len(good)
     result.n_rows = offset
-    dup_errors = _duplicates(con, src.path.name, mapping.get("record_id") if mapping else None)
-    if dup_errors:
-        total_errors += len(dup_errors)
-        errors.extend(dup_errors[:max(MAX_ERRORS_KEPT - len(errors), 0)])
-        if skip_invalid:
-            rejects.extend((e.row, None, [str(e)]) for e in dup_errors)
-    kept = con.execute(f"SELECT count(*) FROM {_STAGE}").fetchone()[0]
     result.n_imported = kept
     result.n_rejected = result.n_rows - kept
     return errors, total_errors, rejects
 
 
-def _duplicates(con, file: str, id_column: str | None) -> list[RowError]:
-    """Repeated record ids: every repeat after the first is an error (and dropped from staging)."""
-    rows = con.execute(
-        f"SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
-        f"(PARTITION BY record_id ORDER BY row_number) AS k FROM {_STAGE}) WHERE k > 1 "
-        "ORDER BY row_number").fetchall()
-    if rows:
-        con.execute(f"DELETE FROM {_STAGE} WHERE row_number IN (SELECT row_number FROM "
-                    f"(SELECT row_number, row_number() OVER (PARTITION BY record_id ORDER BY "
-                    f"row_number) AS k FROM {_STAGE}) WHERE k > 1)")
-    col = id_column or "record_id"
-    return [RowError(file, int(r), col, rid, "this record id is already used by an earlier row.",
-                     "Record ids must be unique within a list.") for rid, r in rows]
+def _drop_duplicates(con, good, file: str, list_name: str, id_column: str):
+    """Rows whose record id an earlier row already used (in this chunk or an earlier one)."""
+    if not len(good):
+        return good, []
+    dup = good["record_id"].duplicated(keep="first").to_numpy()
+    con.register("_uncounted_ids", good[["record_id"]])
+    try:
+        earlier = {r for (r,) in con.execute(
+            "SELECT i.record_id FROM _uncounted_ids i JOIN records r ON r.list_name = ? "
+            "AND r.record_id = i.record_id", [list_name]).fetchall()}
+    finally:
+        con.unregister("_uncounted_ids")
+    if earlier:
+        dup |= good["record_id"].isin(earlier).to_numpy()
+    if not dup.any():
+        return good, []
+    errors = [RowError(file, int(r), id_column, rid,
+                       "this record id is already used by an earlier row.",
+                       "Record ids must be unique within a list.")
+              for rid, r in zip(good.loc[dup, "record_id"], good.loc[dup, "row_number"],
+                                strict=True)]
+    return good.loc[~dup].reset_index(drop=True), errors
 
 
 def _commit_list(store, con, result, live, description, actor, skip_invalid) -> None:
     name = result.list_name
     if live is not None:
         result.replaced_import_id = live[0]
-        con.execute("DELETE FROM records WHERE list_name = ?", [name])
         con.execute("UPDATE imports SET status = 'superseded' WHERE list_name = ? AND status = "
                     "'active'", [name])
-    con.execute(f"INSERT INTO records SELECT * FROM {_STAGE}")
-    con.execute(f"DROP TABLE {_STAGE}")
     settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
     con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
                 [result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
@@ -232,7 +234,7 @@ def _commit_list(store, con, result, live, description, actor, skip_invalid) -> 
 
 def _log_unchanged(store, result, live, actor) -> ImportResult:
     with store.transaction() as con:
-        import_id = con.execute("SELECT nextval('import_seq')").fetchone()[0]
+        import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
         con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, "
                     "'unchanged', ?, ?, ?)",
                     [import_id, result.list_name, result.file, result.sha256, result.n_bytes,

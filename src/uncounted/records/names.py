@@ -330,12 +330,17 @@ def normalise_names_frame(surnames, givens, patronymics):
     out = pd.DataFrame(cols)
     p_codes, p_clean = parts["patronymic"]
     patr_gender = np.array([name_gender(p) for p in p_clean] + [None], dtype=object)[p_codes]
-    g_gender = out["given_name_key"].map(lambda k: name_gender(None, k) if k else None)
-    gender = np.where(pd.notna(patr_gender), patr_gender, g_gender.to_numpy(dtype=object))
+    gk_codes, gk_uniq = pd.factorize(out["given_name_key"], sort=False)
+    g_gender = np.array([name_gender(None, k) for k in gk_uniq] + [None], dtype=object)[gk_codes]
+    gender = np.where(pd.notna(patr_gender), patr_gender, g_gender)
     out["gender"] = pd.Series(gender, dtype=object).where(pd.notna(gender), None)
-    pairs = pd.Series(list(zip(out["given_name_key"], out["gender"], strict=True)), dtype=object)
-    canon_of = {pr: given_name_canonical(*pr) for pr in pd.unique(pairs)}
-    out["given_name_canon"] = pairs.map(canon_of).to_numpy(dtype=object)
+    # canonical given name per distinct (key, gender): gender code 0 none, 1 m, 2 f
+    g_code = np.select([gender == "m", gender == "f"], [1, 2], 0)
+    pair = (gk_codes + 1) * 3 + g_code
+    pc_codes, pc_uniq = pd.factorize(pair, sort=False)
+    keys = np.append(np.asarray(gk_uniq, dtype=object), None)
+    canon = [given_name_canonical(keys[(v // 3) - 1], (None, "m", "f")[v % 3]) for v in pc_uniq]
+    out["given_name_canon"] = np.array(canon, dtype=object)[pc_codes]
     out["case"] = "nomn"
     g_codes, g_clean = parts["given_name"]
     flag_g = np.array([needs_case_check(c) for c in g_clean] + [False])[g_codes]

@@ -7,6 +7,8 @@ per row.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import numpy as np
 import pandas as pd
 
@@ -32,29 +34,54 @@ RECORD_COLUMNS = [
 _DATE_FIELDS = ("birth_date", "death_date", "reported_date")
 
 
-def _col(chunk: pd.DataFrame, mapping: dict[str, str], field: str) -> pd.Series:
+class _Columns:
+    """The chunk's columns factorised once: per-row stripped strings and per-value checks."""
+
+    def __init__(self, chunk: pd.DataFrame):
+        self.chunk = chunk
+        self._fact: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._stripped: dict[str, pd.Series] = {}
+
+    def factorised(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        if name not in self._fact:
+            codes, uniq = pd.factorize(self.chunk[name].to_numpy(dtype=object), sort=False)
+            uniq = np.array(["" if u is None else str(u) for u in uniq] + [""], dtype=object)
+            self._fact[name] = (codes, uniq)  # code -1 (missing) indexes the trailing ""
+        return self._fact[name]
+
+    def stripped(self, name: str) -> pd.Series:
+        if name not in self._stripped:
+            codes, uniq = self.factorised(name)
+            values = np.array([u.strip() for u in uniq], dtype=object)[codes]
+            self._stripped[name] = pd.Series(values, dtype=object)
+        return self._stripped[name].copy()
+
+
+def _col(cols: _Columns, mapping: dict[str, str], field: str) -> pd.Series:
     if field in mapping:
-        return chunk[mapping[field]].astype(object).fillna("").astype(str).str.strip()
-    return pd.Series([""] * len(chunk), index=chunk.index, dtype=object)
+        return cols.stripped(mapping[field])
+    return pd.Series([""] * len(cols.chunk), dtype=object)
 
 
-def _cell_errors(chunk, file, rows) -> tuple[list[RowError], np.ndarray]:
-    """NUL bytes and oversized cells, anywhere in the row."""
+def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray]:
+    """NUL bytes and oversized cells, anywhere in the row (checked once per distinct value)."""
     errors: list[RowError] = []
-    bad = np.zeros(len(chunk), dtype=bool)
-    for name in chunk.columns:
-        s = chunk[name].astype(object).fillna("").astype(str)
-        lengths = s.str.len().to_numpy()
-        nul = s.str.contains("\x00", regex=False).to_numpy()
-        for i in np.flatnonzero(nul):
-            errors.append(RowError(file, int(rows[i]), name, s.iat[i].replace("\x00", "\\0"),
+    bad = np.zeros(len(cols.chunk), dtype=bool)
+    for name in cols.chunk.columns:
+        codes, uniq = cols.factorised(name)
+        nul = np.array(["\x00" in u for u in uniq])
+        huge = np.array([len(u) > MAX_CELL_CHARS for u in uniq]) & ~nul
+        if not (nul.any() or huge.any()):
+            continue
+        for i in np.flatnonzero(nul[codes]):
+            errors.append(RowError(file, int(rows[i]), name, uniq[codes[i]].replace("\x00", "\\0"),
                                    "holds a NUL character (a binary control code).",
                                    "Remove it; names, dates and places are plain text."))
-        for i in np.flatnonzero(~nul & (lengths > MAX_CELL_CHARS)):
-            errors.append(RowError(file, int(rows[i]), name, s.iat[i],
+        for i in np.flatnonzero(huge[codes]):
+            errors.append(RowError(file, int(rows[i]), name, uniq[codes[i]],
                                    f"is longer than {MAX_CELL_CHARS:,} characters.",
                                    "Check the quoting of this row; a stray quote swallows rows."))
-        bad |= nul | (lengths > MAX_CELL_CHARS)
+        bad |= nul[codes] | huge[codes]
     return errors, bad
 
 
@@ -90,16 +117,36 @@ def _regions(values: pd.Series):
             "federal_district": pick("federal_district")}
 
 
-def _json_rows(frame: pd.DataFrame) -> list[str] | list[None]:
+@lru_cache(maxsize=1)
+def _duck():
+    import duckdb
+
+    return duckdb.connect()
+
+
+def _json_rows(frame: pd.DataFrame) -> np.ndarray:
+    """One JSON object per row (original header -> string), built by DuckDB's json_object.
+
+    Headers go in as parameters, never into the SQL text.
+    """
     if frame.shape[1] == 0 or len(frame) == 0:
-        return [None] * len(frame)
-    text = frame.to_json(orient="records", lines=True, force_ascii=False)
-    return text.rstrip("\n").split("\n")
+        return np.array([None] * len(frame), dtype=object)
+    data = pd.DataFrame({f"c{i}": frame.iloc[:, i].to_numpy(dtype=object)
+                         for i in range(frame.shape[1])})
+    con = _duck()
+    con.register("_uncounted_json", data)
+    try:
+        pairs = ", ".join(f"?, c{i}" for i in range(frame.shape[1]))
+        got = con.execute(f"SELECT json_object({pairs})::VARCHAR AS j FROM _uncounted_json",
+                          [str(c) for c in frame.columns]).fetchnumpy()["j"]
+    finally:
+        con.unregister("_uncounted_json")
+    return np.asarray(got, dtype=object)
 
 
-def _names(chunk, mapping):
-    surname, given, patr = (_col(chunk, mapping, f) for f in ("surname", "given_name", "patronymic"))
-    full = _col(chunk, mapping, "full_name")
+def _names(cols, mapping):
+    surname, given, patr = (_col(cols, mapping, f) for f in ("surname", "given_name", "patronymic"))
+    full = _col(cols, mapping, "full_name")
     if "full_name" in mapping:
         need = (full != "") & (surname == "") & (given == "")
         if need.any():
@@ -119,9 +166,10 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
     """
     chunk = chunk.reset_index(drop=True)
     rows = np.arange(offset + 1, offset + len(chunk) + 1)
-    errors, bad = _cell_errors(chunk, file, rows)
+    cols = _Columns(chunk)
+    errors, bad = _cell_errors(cols, file, rows)
     out = pd.DataFrame({"row_number": rows})
-    rid = _col(chunk, mapping, "record_id")
+    rid = _col(cols, mapping, "record_id")
     if "record_id" in mapping:
         for i in np.flatnonzero((rid == "").to_numpy()):
             errors.append(RowError(file, int(rows[i]), mapping["record_id"], "",
@@ -134,29 +182,29 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
     out["import_id"] = import_id
     out["raw"] = _json_rows(chunk)
     out["extras"] = _json_rows(chunk[extras]) if extras else None
-    surname, given, patr, _full = _names(chunk, mapping)
+    surname, given, patr, _full = _names(cols, mapping)
     for f in ("surname", "given_name", "patronymic", "full_name"):
-        out[f"{f}_raw"] = _col(chunk, mapping, f).replace("", None).to_numpy(dtype=object)
+        out[f"{f}_raw"] = _col(cols, mapping, f).replace("", None).to_numpy(dtype=object)
     keys = normalise_names_frame(surname.to_numpy(dtype=object), given.to_numpy(dtype=object),
                                  patr.to_numpy(dtype=object))
     for c in ("surname_cyr", "given_name_cyr", "patronymic_cyr", "surname_key", "given_name_key",
               "patronymic_key", "given_name_canon"):
         out[c] = keys[c].to_numpy(dtype=object)
     for field in _DATE_FIELDS:
-        values = _col(chunk, mapping, field)
+        values = _col(cols, mapping, field)
         parsed, errs = _dates(values, field.removesuffix("_date"), mapping.get(field), file, rows)
         errors += errs
         out[f"{field}_raw"] = values.replace("", None).to_numpy(dtype=object)
         for k, v in parsed.items():
             out[k] = v
     errors += _order_errors(out, mapping, file)
-    region = _col(chunk, mapping, "region")
+    region = _col(cols, mapping, "region")
     out["region_raw"] = region.replace("", None).to_numpy(dtype=object)
     reg = _regions(region)
     for k, v in reg.items():
         out[k] = v
     for f in ("unit", "rank", "source_url", "notes"):
-        out[f] = _col(chunk, mapping, f).replace("", None).to_numpy(dtype=object)
+        out[f] = _col(cols, mapping, f).replace("", None).to_numpy(dtype=object)
     if errors:
         bad_rows = {e.row for e in errors}
         bad |= np.isin(rows, list(bad_rows))
