@@ -135,7 +135,7 @@ def test_huge_fields(project, tmp_path):
 
 
 def test_killed_import_leaves_store_unchanged(project, tmp_path):
-    """SIGKILL a subprocess after it has staged rows inside its transaction."""
+    """SIGKILL a subprocess inside its transaction: records replaced and inserted, not committed."""
     import_list(project, FILES / "en_utf8.csv", "kept")
     before = snapshot(project)
     big = tmp_path / "big.csv"
@@ -146,23 +146,24 @@ def test_killed_import_leaves_store_unchanged(project, tmp_path):
     script = textwrap.dedent(f"""
         import sys, time
         from uncounted.records import import_list
-        def progress(done, total):
-            print("STAGED", flush=True)
-            time.sleep(60)
-        import_list({str(project.root)!r}, {str(big)!r}, "big", progress=progress)
+        def progress(done, total, stage):
+            if stage == "commit":
+                print("IN_TRANSACTION", flush=True)
+                time.sleep(60)
+        import_list({str(project.root)!r}, {str(big)!r}, "kept", progress=progress)
     """)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env,
                             text=True)
     try:
-        assert proc.stdout.readline().strip() == "STAGED"
+        assert proc.stdout.readline().strip() == "IN_TRANSACTION"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
     assert snapshot(project) == before
-    r = import_list(project, big, "big")  # and the store still works
-    assert r.n_imported == 20_000
+    r = import_list(project, big, "kept")  # and the store still works: the new version lands
+    assert r.n_imported == 20_000 and r.replaced_import_id is not None
 
 
 @pytest.mark.slow

@@ -26,8 +26,9 @@ def register(app: typer.Typer) -> None:
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
             task = bar.add_task(f"reading {escape(file.name)}", total=None)
 
-            def progress(done: int, total: int) -> None:
-                bar.update(task, completed=done, total=total)
+            def progress(done: int, total: int, stage: str = "read") -> None:
+                desc = "writing to the store" if stage == "commit" else f"reading {file.name}"
+                bar.update(task, completed=done, total=total, description=escape(desc))
 
             r = import_list(directory, file, list_name, skip_invalid=skip_invalid,
                             description=description, progress=progress)

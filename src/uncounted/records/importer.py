@@ -8,14 +8,17 @@
   logged in ``imports`` with status ``unchanged``.
 - A new version of a list replaces the old records in the same transaction; the old import stays in
   ``imports`` with status ``superseded``.
-- Rows are normalised and inserted chunk by chunk inside the one transaction (memory stays flat in
-  the file size); a killed process leaves an uncommitted transaction, which DuckDB discards.
+- Rows are normalised chunk by chunk into temporary Parquet parts (memory stays flat in the file
+  size; the store is not touched while reading), then moved into ``records`` by one
+  ``INSERT ... SELECT FROM read_parquet`` inside the one transaction that also logs the import; a
+  killed process leaves at most an uncommitted transaction, which DuckDB discards.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -86,7 +89,7 @@ def _check_list_name(name: str) -> str:
 
 def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invalid: bool = False,
                 description: str | None = None, actor: str | None = None,
-                progress: Callable[[int, int], None] | None = None) -> ImportResult:
+                progress: Callable[[int, int, str], None] | None = None) -> ImportResult:
     """Import one source list into a project.
 
     Parameters
@@ -100,7 +103,8 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     skip_invalid
         Import the good rows and write the bad ones to ``<file>.rejects.csv``.
     progress
-        Called as ``progress(bytes_done, bytes_total)`` while reading.
+        Called as ``progress(bytes_done, bytes_total, stage)`` with stage ``"read"`` while
+        reading and ``"commit"`` once the records are written, just before the commit.
 
     Returns
     -------
@@ -125,20 +129,26 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
         live = live[0] if live else None
         if live is not None and live[1] == src.sha256:
             return _log_unchanged(store, result, live, actor)
-        with store.transaction() as con:
-            import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
-            result.import_id = import_id
-            if live is not None:  # the new version replaces the old records (same transaction)
-                con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
-            errors, total_errors, rejects = _stage(con, src, result, import_id, skip_invalid,
-                                                   progress)
+        with tempfile.TemporaryDirectory(prefix="uncounted-import-") as tmp:
+            # 1. read, validate and normalise into Parquet parts (the store is not touched)
+            errors, total_errors, rejects = _stage(Path(tmp), src, result, skip_invalid, progress)
             if total_errors and not skip_invalid:
                 raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
             if result.n_imported == 0:
                 raise RecordError("no row could be imported; see the rejected rows above.",
                                   file=src.path.name) if total_errors else RecordError(
                     "the list has no records.", file=src.path.name)
-            _commit_list(store, con, result, live, description, actor, skip_invalid)
+            # 2. one transaction: replace the list's records, log the import
+            with store.transaction() as con:
+                result.import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+                if live is not None:
+                    con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
+                select = ", ".join("?::BIGINT" if c == "import_id" else c for c in RECORD_COLUMNS)
+                con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) SELECT {select} "
+                            "FROM read_parquet(?)", [result.import_id, _parts_glob(tmp)])
+                _commit_list(store, con, result, live, description, actor, skip_invalid)
+                if progress:
+                    progress(src.n_bytes, src.n_bytes, "commit")
     if rejects:
         result.rejects_path = _write_rejects(src.path, rejects)
     if result.unresolved_regions:
@@ -149,63 +159,92 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     return result
 
 
-def _stage(con, src, result, import_id, skip_invalid, progress):
-    """Read, validate, normalise and insert every chunk (inside the caller's transaction)."""
+def _parts_glob(tmp) -> str:
+    return str(Path(tmp) / "part-*.parquet")
+
+
+def _stage(tmp: Path, src, result, skip_invalid, progress):
+    """Read, validate and normalise every chunk into Parquet parts in ``tmp``; returns errors.
+
+    Memory stays flat in the file size: one chunk at a time in Python, and DuckDB later streams
+    the parts into the store. Repeated record ids are found across all parts at the end.
+    """
+    import duckdb
+
     errors: list[RowError] = []
     total_errors = 0
     rejects: list[tuple[int, dict | None, list[str]]] = []
     mapping = extras = None
-    offset = kept = 0
-    for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes)) if progress else None):
-        if mapping is None:
-            mapping, extras = map_headers(list(chunk.columns), src.path.name)
-            result.columns, result.extras = mapping, extras
-        good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
-                                                result.list_name, import_id)
-        good, dups = _drop_duplicates(con, good, src.path.name, result.list_name,
-                                      mapping.get("record_id", "record_id"))
-        bad = bad + dups
-        total_errors += len(bad)
-        errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
-        for reg, n in unresolved.items():
-            result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
-        if skip_invalid and bad:
-            rejects.extend(_rejected_rows(chunk, bad, offset))
-        offset += len(chunk)
-        if len(good):
-            con.register("_uncounted_chunk", good)
-            con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) "
-                        f"SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk")
-            con.unregister("_uncounted_chunk")
-            kept += len(good)
-    result.n_rows = offset
-    result.n_imported = kept
-    result.n_rejected = result.n_rows - kept
+    offset = part = 0
+    con = duckdb.connect()
+    try:
+        for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes, "read"))
+                                if progress else None):
+            if mapping is None:
+                mapping, extras = map_headers(list(chunk.columns), src.path.name)
+                result.columns, result.extras = mapping, extras
+            good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
+                                                    result.list_name, 0)
+            total_errors += len(bad)
+            errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+            for reg, n in unresolved.items():
+                result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
+            if skip_invalid and bad:
+                rejects.extend(_rejected_rows(chunk, bad, offset))
+            offset += len(chunk)
+            if len(good):
+                part += 1
+                target = str(tmp / f"part-{part:05d}.parquet").replace("'", "''")
+                con.register("_uncounted_chunk", good)
+                con.execute(f"COPY (SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk) "
+                            f"TO '{target}' (FORMAT parquet)")
+                con.unregister("_uncounted_chunk")
+        result.n_rows = offset
+        dups = _duplicates(con, tmp, src.path.name, mapping.get("record_id", "record_id")) \
+            if part else []
+    finally:
+        con.close()
+    if dups:
+        total_errors += len(dups)
+        errors.extend(dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        if skip_invalid:
+            rejects.extend((e.row, None, [str(e)]) for e in dups)
+    result.n_rejected = result.n_rows - _count_good(tmp, part, {e.row for e in dups})
+    result.n_imported = result.n_rows - result.n_rejected
     return errors, total_errors, rejects
 
 
-def _drop_duplicates(con, good, file: str, list_name: str, id_column: str):
-    """Rows whose record id an earlier row already used (in this chunk or an earlier one)."""
-    if not len(good):
-        return good, []
-    dup = good["record_id"].duplicated(keep="first").to_numpy()
-    con.register("_uncounted_ids", good[["record_id"]])
-    try:
-        earlier = {r for (r,) in con.execute(
-            "SELECT i.record_id FROM _uncounted_ids i JOIN records r ON r.list_name = ? "
-            "AND r.record_id = i.record_id", [list_name]).fetchall()}
-    finally:
-        con.unregister("_uncounted_ids")
-    if earlier:
-        dup |= good["record_id"].isin(earlier).to_numpy()
-    if not dup.any():
-        return good, []
-    errors = [RowError(file, int(r), id_column, rid,
-                       "this record id is already used by an earlier row.",
-                       "Record ids must be unique within a list.")
-              for rid, r in zip(good.loc[dup, "record_id"], good.loc[dup, "row_number"],
-                                strict=True)]
-    return good.loc[~dup].reset_index(drop=True), errors
+def _count_good(tmp: Path, part: int, dup_rows: set[int]) -> int:
+    if not part:
+        return 0
+    import duckdb
+
+    with duckdb.connect() as con:
+        n = con.execute("SELECT count(*) FROM read_parquet(?)", [_parts_glob(tmp)]).fetchall()
+    return n[0][0] - len(dup_rows)
+
+
+def _duplicates(con, tmp: Path, file: str, id_column: str) -> list[RowError]:
+    """Repeated record ids: each repeat after the first is an error and is removed from its part."""
+    rows = con.execute(
+        "SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
+        "(PARTITION BY record_id ORDER BY row_number) AS k FROM read_parquet(?)) WHERE k > 1 "
+        "ORDER BY row_number", [_parts_glob(tmp)]).fetchall()
+    if rows:
+        # rewrite the parts without the repeats (rare; the parts are small)
+        glob = _parts_glob(tmp).replace("'", "''")
+        kept = str(tmp / "dedup.parquet").replace("'", "''")
+        first = str(tmp / "part-00000.parquet").replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id "
+                    f"ORDER BY row_number) AS _k FROM read_parquet('{glob}')) WHERE _k = 1) "
+                    f"TO '{kept}' (FORMAT parquet)")
+        for f in tmp.glob("part-*.parquet"):
+            f.unlink()
+        con.execute(f"COPY (SELECT * EXCLUDE (_k) FROM read_parquet('{kept}')) TO "
+                    f"'{first}' (FORMAT parquet)")
+    return [RowError(file, int(r), id_column, rid,
+                     "this record id is already used by an earlier row.",
+                     "Record ids must be unique within a list.") for rid, r in rows]
 
 
 def _commit_list(store, con, result, live, description, actor, skip_invalid) -> None:
