@@ -62,7 +62,7 @@ def short_ru(name: str) -> str:
 def sig2(x: float) -> float:
     if x <= 0:
         return 0.0
-    digits = 1 - int(math.floor(math.log10(x)))
+    digits = 1 - math.floor(math.log10(x))
     return round(x, digits)
 
 

@@ -11,8 +11,15 @@
 from __future__ import annotations
 
 from .api import SimulationResult, simulate_capture_table, simulate_lists
-from .scenario import (ErrorRates, ListSpec, PopulationSpec, Scenario, default_scenario, load_scenario,
-                       named_scenario)
+from .scenario import (
+    ErrorRates,
+    ListSpec,
+    PopulationSpec,
+    Scenario,
+    default_scenario,
+    load_scenario,
+    named_scenario,
+)
 
 __all__ = ["ErrorRates", "ListSpec", "PopulationSpec", "Scenario", "SimulationResult", "default_scenario",
            "load_scenario", "named_scenario", "run_coverage", "simulate_capture_table", "simulate_lists"]

@@ -128,7 +128,7 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
     scn = resolve_scenario(scenario, population, lists)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    cov, caught, copied, ss = _draw(scn, seed)
+    cov, caught, _, ss = _draw(scn, seed)
     people = draw_identities(cov, np.random.default_rng(ss[2]))
     for j, name in enumerate(scn.list_names):
         people[f"in_{name}"] = caught[:, j].astype(np.int8)

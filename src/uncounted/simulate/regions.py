@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 import numpy as np
@@ -38,7 +38,7 @@ def region_weights(spec) -> tuple[np.ndarray, np.ndarray]:
     return codes, w / w.sum()
 
 
-@lru_cache(maxsize=None)
+@cache
 def spellings(iso_code: str) -> dict[str, str]:
     """The spellings of one region by kind (empty kinds left out)."""
     row = region_table().set_index("iso_code").loc[iso_code]

@@ -181,8 +181,9 @@ class Scenario:
 # ---------------------------------------------------------------------------- validation
 def _fail(scn_or_source, fieldname: str, rule: str, value) -> None:
     source = scn_or_source if isinstance(scn_or_source, str) else scn_or_source.source
-    raise ConfigError(f"scenario field {fieldname!r}: {rule}; got {value!r}", file=source,
-                      column=fieldname, value=value)
+    err = ConfigError(f"scenario field {fieldname!r} {rule}; got {value!r}", file=source, value=value)
+    err.field = fieldname
+    raise err
 
 
 def _prob(source: str, name: str, value, *, open_low: bool = False) -> None:
@@ -240,7 +241,7 @@ def validate(scn: Scenario) -> None:
         _fail(src, "population.death_end", f"must not be before death_start ({pop.death_start})",
               pop.death_end)
     if not (0 < pop.min_age < pop.max_age <= 100):
-        _fail(src, "population.min_age", "ages must satisfy 0 < min_age < max_age <= 100",
+        _fail(src, "population.min_age", "must satisfy 0 < min_age < max_age <= 100",
               (pop.min_age, pop.max_age))
     for name in ("age_shape", "age_scale"):
         v = getattr(pop, name)
@@ -252,7 +253,7 @@ def validate(scn: Scenario) -> None:
 def _validate_lists(scn: Scenario, n_classes: int) -> None:
     src = scn.source
     if len(scn.lists) < 2:
-        _fail(src, "lists", "a scenario needs at least two [[lists]]", len(scn.lists))
+        _fail(src, "lists", "needs at least two [[lists]]", len(scn.lists))
     seen: list[str] = []
     translits = transliteration_names()
     for i, s in enumerate(scn.lists):
