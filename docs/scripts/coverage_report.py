@@ -13,11 +13,10 @@ re-created exactly. Lincoln-Petersen uses the first two lists (A, B) of each sce
 from __future__ import annotations
 
 import argparse
-import math
 import platform
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from uncounted.mse.registry import available_methods
@@ -95,7 +94,7 @@ def main(argv=None) -> int:
 
 
 def render(sections, methods, reps, jobs) -> str:
-    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = f"{platform.machine()}, {_cores()} cores available (shared), Python {platform.python_version()}"
     missing = [m for m in ("lincoln-petersen", "chao", "loglinear", "lcmcr", "dga") if m not in methods]
     return f"""# Coverage of the estimators on simulated lists
