@@ -83,3 +83,19 @@ def test_transliteration_choices(tmp_path):
     assert load_scenario(write(tmp_path, text)).lists[0].transliteration == "gost_7034"
     with pytest.raises(ConfigError, match="transliteration"):
         load_scenario(write(tmp_path, text.replace("gost_7034", "klingon")))
+
+
+def test_latin_cp1251_needs_a_schema_cp1251_can_hold(tmp_path):
+    text = GOOD.replace('capture = 0.3', 'capture = 0.3\nscript = "latin"\nencoding = "cp1251"\n'
+                                         'transliteration = "iso_9_1968"')
+    with pytest.raises(ConfigError, match=r"'lists\[0\] \(A\)\.encoding' cannot hold"):
+        load_scenario(write(tmp_path, text))
+    assert load_scenario(write(tmp_path, text.replace("iso_9_1968", "icao_doc_9303")))
+
+
+@pytest.mark.parametrize("schema", ["bgn_pcgn", "scientific", "ala_lc", "ukrainian", "gost_7034"])
+def test_every_schema_gives_latin_only(schema):
+    from uncounted.simulate.corrupt import transliterator
+
+    out = transliterator(schema)("Соловьёв Артём Пётр Щербаков Юрий Григорьевич")
+    assert not any("а" <= c.lower() <= "я" or c in "ёЁ" for c in out), out

@@ -28,6 +28,7 @@ _UKRAINIAN = {"а": "a", "б": "b", "в": "v", "г": "h", "д": "d", "е": "e", 
               "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
               "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia"}
 _KEYBOARD = ("йцукенгшщзхъ", "фывапролджэ", "ячсмитьбю")
+_CYRILLIC = re.compile("[а-яёА-ЯЁ]")
 ERROR_KINDS = ("typo", "swap_names", "diminutive", "missing_patronymic", "missing_birth_date",
                "partial_birth_date", "off_by_one_date", "region_variant", "missing_region", "duplicate")
 
@@ -49,12 +50,22 @@ def ukrainian_style(text: str) -> str:
 
 
 def transliterator(name: str):
-    """A function romanising Russian text with the schema ``name`` (iuliia name or ``ukrainian``)."""
+    """A function romanising Russian text with the schema ``name`` (iuliia name or ``ukrainian``).
+
+    Letters a schema leaves in Cyrillic (some iuliia schemas keep ``ё`` after ``ь``) are romanised
+    by :func:`ukrainian_style`, so a Latin-script list never holds Cyrillic.
+    """
     if name == "ukrainian":
         return ukrainian_style
     import iuliia
 
-    return getattr(iuliia, name.upper()).translate
+    schema = getattr(iuliia, name.upper())
+
+    def translate(text: str) -> str:
+        out = schema.translate(text)
+        return ukrainian_style(out) if _CYRILLIC.search(out) else out
+
+    return translate
 
 
 def _neighbours(ch: str) -> str:

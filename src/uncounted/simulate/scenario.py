@@ -280,6 +280,8 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
         _choice(src, f"{where}.headers", s.headers, HEADERS)
         _choice(src, f"{where}.script", s.script, SCRIPTS)
         _choice(src, f"{where}.transliteration", s.transliteration, translits)
+        if s.script == "latin" and s.encoding == "cp1251":
+            _check_cp1251(src, where, s.transliteration)
         _choice(src, f"{where}.name_layout", s.name_layout, LAYOUTS)
         _choice(src, f"{where}.date_format", s.date_format, DATE_FORMATS)
         if not isinstance(s.errors, ErrorRates):
@@ -287,6 +289,18 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
         for f in dataclasses.fields(ErrorRates):
             _prob(src, f"{where}.errors.{f.name}", getattr(s.errors, f.name))
         seen.append(s.name)
+
+
+def _check_cp1251(src: str, where: str, schema: str) -> None:
+    from .corrupt import transliterator
+
+    sample = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя Щербаков Юрий Соловьёв Хабаровский край"
+    try:
+        transliterator(schema)(sample + " " + sample.title()).encode("cp1251")
+    except UnicodeEncodeError:
+        _fail(src, f"{where}.encoding", f"cannot hold the letters of transliteration {schema!r} "
+              "(they have no code in cp1251). Use encoding = \"utf-8\" or another transliteration",
+              "cp1251")
 
 
 # ---------------------------------------------------------------------------- TOML
