@@ -83,3 +83,9 @@ def test_cli_simulate_files_and_table(tmp_path):
 def test_cli_simulate_bad_input_exits_2(tmp_path, args, words):
     r = runner.invoke(app, ["simulate", str(tmp_path), "-n", "10", *args])
     assert r.exit_code == 2 and words in r.output, r.output
+
+
+def test_reasons_of_not_estimable_rows_are_summarised():
+    s = run_coverage("independent", "lincoln-petersen", 2, seed=1, jobs=1).summary()
+    (reason, count), = s["reasons"].items()
+    assert count == 2 and "exactly two lists" in reason

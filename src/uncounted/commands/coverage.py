@@ -76,3 +76,5 @@ def _print_summary(s, console, escape) -> None:
                   f"{s['coverage']:.1%} ± {s['coverage_se']:.1%} (MC s.e.)")
     t.add_row("not estimable", str(s["not_estimable"]))
     console.print(t)
+    for reason, n in s.get("reasons", {}).items():
+        console.print(f"  not estimable in {n} replicate(s): {escape(reason)}", highlight=False)

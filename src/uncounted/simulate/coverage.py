@@ -70,7 +70,9 @@ class CoverageResult:
         n_ok = len(ok)
         out: dict[str, Any] = {"scenario": self.scenario, "method": self.method, "truth": self.truth,
                                "replicates": len(self.rows), "not_estimable": len(self.rows) - n_ok,
-                               "level": self.level}
+                               "level": self.level,
+                               "reasons": self.rows.loc[~self.rows["estimable"], "reason"]
+                               .value_counts().head(3).to_dict()}
         if n_ok == 0:
             return out | {k: math.nan for k in ("mean_observed", "mean_estimate", "bias",
                                                 "relative_bias", "relative_rmse",
@@ -101,10 +103,16 @@ def _one(scn: Scenario, method: str, options: Mapping[str, Any], level: float, r
     from ..mse.api import estimate
 
     table = simulate_capture_table(seed=seed, scenario=scn)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", UncountedWarning)
-        est = estimate(table, method, level=level, seed=seed, **dict(options))[0]
     truth = scn.population.size
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UncountedWarning)
+            est = estimate(table, method, level=level, seed=seed, **dict(options))[0]
+    except Exception as err:  # noqa: BLE001 - a failing replicate is a result, reported with its reason
+        nan = float("nan")
+        return {"replicate": replicate, "seed": seed, "truth": truth, "observed": table.observed,
+                "estimate": nan, "lower": nan, "upper": nan, "covered": False, "estimable": False,
+                "reason": f"failed: {type(err).__name__}: {err}", "warnings": ""}
     covered = bool(est.estimable and est.lower <= truth <= est.upper)
     return {"replicate": replicate, "seed": seed, "truth": truth, "observed": table.observed,
             "estimate": est.estimate, "lower": est.lower, "upper": est.upper, "covered": covered,
