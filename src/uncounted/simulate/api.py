@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -191,8 +190,3 @@ def _write_list(out: Path, spec, fields: list[str], rows: list[dict]) -> Path:
         path = out / f"{spec.name}.csv"
         write_csv(path, header, body, spec.encoding)
     return path
-
-
-def scenario_dict(scn: Scenario) -> dict:
-    """Every setting of ``scn`` as plain data (for JSON)."""
-    return dataclasses.asdict(scn)
