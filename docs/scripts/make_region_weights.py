@@ -79,7 +79,8 @@ def main() -> int:
             x = share.get(r.iso_code, 0.0)
             weight = 0.0 if pd.isna(x) else sig2(float(x))
             w.writerow([r.iso_code, r.name_ru, r.name_en, short_ru(r.name_ru), ABBREV.get(r.iso_code, ""),
-                        REPUBLIC_EN.get(r.iso_code, ""), bgn.translate(r.name_ru), f"{weight:g}"])
+                        REPUBLIC_EN.get(r.iso_code, ""), bgn.translate(r.name_ru).replace("·", ""),
+                        f"{weight:g}"])
     print(f"wrote {OUT}")
     return 0
 
