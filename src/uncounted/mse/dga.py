@@ -298,7 +298,9 @@ class GraphAveraging(Estimator):
         order = np.argsort(-gw, kind="stable")[: self.top]
         top = [{"model": _graph_label(graphs[g][2], table.lists), "weight": float(gw[g]),
                 "mode": float(n[np.argmax(w[g] / width)])} for g in order]
-        rng = np.random.default_rng(self.seed)
+        from .lcmcr import seed_sequence
+
+        rng = np.random.default_rng(seed_sequence(self.seed, table))
         pick = rng.choice(n.size, size=int(self.draws), p=post_n)
         draws = n[pick] + np.round(rng.uniform(-0.5, 0.5, pick.size) * (width[pick] - 1))
         warn = ()

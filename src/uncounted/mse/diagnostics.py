@@ -84,6 +84,8 @@ def ess_bulk(draws: np.ndarray) -> float:
 def ess_tail(draws: np.ndarray) -> float:
     """Tail effective sample size: the smaller ESS of the 5% and 95% quantile indicators."""
     x = _split(draws)
+    if np.ptp(x) == 0:
+        return float("nan")
     q05, q95 = np.quantile(x, [0.05, 0.95])
     return float(np.nanmin([_ess((x <= q05).astype(float)), _ess((x >= q95).astype(float))]))
 

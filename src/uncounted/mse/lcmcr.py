@@ -7,8 +7,8 @@ the data decide how many classes are used. Heterogeneous catchability, the usual
 dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
 
 The Gibbs sampler (data augmentation of the unobserved cell included) runs in numba
-(:mod:`uncounted.mse._lcmcr_kernels`); chains run one after the other, each seeded from
-``numpy.random.SeedSequence(seed)``, so a seed reproduces every draw.
+(:mod:`uncounted.mse._lcmcr_kernels`); chains run in threads, each seeded from
+``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces every draw.
 """
 
 from __future__ import annotations
@@ -25,12 +25,24 @@ from .diagnostics import summarise_chains
 from .result import Estimate, Estimator
 from .table import CaptureTable, pattern_matrix
 
-__all__ = ["LatentClass", "chain_seeds", "plot_trace"]
+__all__ = ["LatentClass", "chain_seeds", "plot_trace", "seed_sequence"]
 
 
-def chain_seeds(seed: int, chains: int) -> list[int]:
-    """One 32-bit seed per chain, derived from ``seed`` by :class:`numpy.random.SeedSequence`."""
-    states = np.random.SeedSequence(int(seed)).generate_state(chains, dtype=np.uint32)
+def seed_sequence(seed: int, table: CaptureTable | None = None) -> np.random.SeedSequence:
+    """The random stream for one fit: ``seed`` mixed with the table's :meth:`input_hash`.
+
+    Strata fitted with the same seed thus get independent streams (their draws are summed draw by
+    draw, which needs independent posteriors), and a seed still reproduces every fit.
+    """
+    entropy = [int(seed)]
+    if table is not None:
+        entropy.append(int(table.input_hash(), 16))
+    return np.random.SeedSequence(entropy)
+
+
+def chain_seeds(seed: int, chains: int, table: CaptureTable | None = None) -> list[int]:
+    """One 32-bit seed per chain, derived from ``seed`` (and the table) by :func:`seed_sequence`."""
+    states = seed_sequence(seed, table).generate_state(chains, dtype=np.uint32)
     return [int(s) for s in states]
 
 
@@ -94,8 +106,10 @@ class LatentClass(Estimator):
 
     Notes
     -----
-    The defaults (4 chains x (5,000 burn-in + 2,000 x 25 iterations)) reach a bulk ESS for N of
-    about 1,000 on the Kosovo table in about a second after compilation; see
+    The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads) take about
+    4 s on Kosovo on a shared 2-core machine and give a bulk ESS for N of 200-900 depending on
+    the seed: the chain for N mixes slowly (as R LCMCR's does, which is why HRDAG runs millions of
+    iterations). Check the diagnostics and raise ``thin`` when warned; see
     ``benchmarks/bayes_speed.py``. A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or
     the bulk or tail ESS < 400.
 
@@ -151,16 +165,16 @@ class LatentClass(Estimator):
     def _fit(self, table: CaptureTable) -> Estimate:
         self._validate()
         bits, counts = observed_patterns(table)
-        seeds = chain_seeds(self.seed, int(self.chains))
+        seeds = chain_seeds(self.seed, int(self.chains), table)
         t0 = time.perf_counter()
         n, alpha, occ = sample_chains(bits, counts, max_classes=self.max_classes,
                                       burn_in=self.burn_in, samples=self.samples, thin=self.thin,
                                       a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=seeds,
                                       workers=self._workers())
         seconds = time.perf_counter() - t0
-        return self._summarise(table, n, alpha, occ, seconds)
+        return self._summarise(table, n, alpha, occ, seconds, seeds)
 
-    def _summarise(self, table, n, alpha, occ, seconds) -> Estimate:
+    def _summarise(self, table, n, alpha, occ, seconds, seeds) -> Estimate:
         diag = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
         flat = n.ravel()
         a = (1 - self.level) / 2
@@ -171,7 +185,7 @@ class LatentClass(Estimator):
             "posterior_mean": float(flat.mean()), "posterior_mode": float(values[np.argmax(freq)]),
             "chains": int(self.chains), "samples_per_chain": int(self.samples),
             "burn_in": int(self.burn_in), "thin": int(self.thin), "max_classes": int(self.max_classes),
-            "chain_seeds": chain_seeds(self.seed, int(self.chains)),
+            "chain_seeds": seeds,
             "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),
             "all_classes_used_share": float((occ >= int(self.max_classes)).mean()),
             "seconds": seconds,
