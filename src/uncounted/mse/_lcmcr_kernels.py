@@ -188,8 +188,8 @@ def _update_weights(n_k, alpha, v, a_alpha, b_alpha):
 
 
 @njit(cache=True, nogil=True)
-def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed):
-    """Run one chain; return draws of N, of alpha and of the number of occupied classes.
+def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps):
+    """Run one chain; return draws of N, of alpha and of the number of classes holding observed people.
 
     Parameters
     ----------
@@ -199,6 +199,7 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     burn_in, samples, thin : iterations discarded, draws kept, iterations per kept draw.
     a_alpha, b_alpha : Gamma(shape, rate) prior of the concentration parameter.
     seed : seed of numba's random state for this chain.
+    collapsed_steps : Metropolis steps per class of the collapsed move (0 = the paper's plain sweep).
     """
     np.random.seed(seed)
     n_lists = bits.shape[1]
@@ -232,7 +233,12 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
         n_k[:] = 0
         ones_k[:, :] = 0
         _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k)
-        n0 = _collapsed_missing_step(n_obs, n0, pi, ones_k, n_k, miss_k, 3)
+        occ = 0
+        for k in range(k_max):
+            if n_k[k] > 0:
+                occ += 1
+        if collapsed_steps > 0:
+            n0 = _collapsed_missing_step(n_obs, n0, pi, ones_k, n_k, miss_k, collapsed_steps)
         for k in range(k_max):
             n_k[k] += miss_k[k]
             for j in range(n_lists):
@@ -244,10 +250,6 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
         if it >= burn_in and (it - burn_in) % thin == thin - 1:
             out_n[kept] = n_obs + n0
             out_alpha[kept] = alpha
-            occ = 0
-            for k in range(k_max):
-                if n_k[k] > 0:
-                    occ += 1
             out_occ[kept] = occ
             kept += 1
     return out_n, out_alpha, out_occ

@@ -55,7 +55,7 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
-                  workers=1):
+                  workers=1, collapsed_steps=3):
     """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -65,7 +65,7 @@ def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha,
 
     def one(s):
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
-                         float(a_alpha), float(b_alpha), s)
+                         float(a_alpha), float(b_alpha), s, int(collapsed_steps))
 
     if workers > 1 and len(seeds) > 1:
         from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +103,9 @@ class LatentClass(Estimator):
     workers
         Threads running chains at once (default: the number of CPUs, at most ``chains``). The
         draws do not depend on it.
+    collapsed_steps
+        Metropolis steps per class of the extra, partially collapsed move of the unobserved class
+        sizes (see :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep.
 
     Notes
     -----
@@ -129,7 +132,8 @@ class LatentClass(Estimator):
 
     def __init__(self, max_classes: int = 10, burn_in: int = 10_000, samples: int = 2_000,
                  thin: int = 50, chains: int = 4, seed: int = 1, level: float = 0.95,
-                 a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None):
+                 a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
+                 collapsed_steps: int = 3):
         self.max_classes = max_classes
         self.burn_in = burn_in
         self.samples = samples
@@ -140,6 +144,7 @@ class LatentClass(Estimator):
         self.a_alpha = a_alpha
         self.b_alpha = b_alpha
         self.workers = workers
+        self.collapsed_steps = collapsed_steps
 
     def _check_lists(self, table: CaptureTable) -> None:
         if table.k < 3:
@@ -149,7 +154,8 @@ class LatentClass(Estimator):
 
     def _validate(self) -> None:
         checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
-                  ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0)]
+                  ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
+                  ("collapsed_steps", self.collapsed_steps, 0)]
         for name, value, low in checks:
             if int(value) != value or value < low:
                 raise InputError(f"{name} must be an integer >= {low}", column=name, value=value)
@@ -170,7 +176,8 @@ class LatentClass(Estimator):
         n, alpha, occ = sample_chains(bits, counts, max_classes=self.max_classes,
                                       burn_in=self.burn_in, samples=self.samples, thin=self.thin,
                                       a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=seeds,
-                                      workers=self._workers())
+                                      workers=self._workers(),
+                                      collapsed_steps=self.collapsed_steps)
         seconds = time.perf_counter() - t0
         return self._summarise(table, n, alpha, occ, seconds, seeds)
 
