@@ -73,6 +73,7 @@ def test_seed_reproduces_exactly_whatever_the_threads(mse_table):
     assert chain_seeds(11, 2, tab) != chain_seeds(11, 2)  # the table enters the stream
 
 
+@pytest.mark.filterwarnings("ignore:lcmcr. all 10 latent classes")
 def test_short_run_warns_about_convergence(mse_table):
     with pytest.warns(ConvergenceWarning, match="ESS"):
         est = LatentClass(burn_in=0, samples=60, thin=1, chains=2, seed=3).fit(
