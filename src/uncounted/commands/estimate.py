@@ -61,6 +61,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, help="Seed for random methods (default: 1)."),
         chains: int = typer.Option(None, help="Chains for lcmcr."),
         samples: int = typer.Option(None, help="Posterior samples per chain for lcmcr."),
+        burn_in: int = typer.Option(None, "--burn-in", help="Iterations discarded per chain (lcmcr)."),
+        thin: int = typer.Option(None, help="Iterations per kept draw (lcmcr)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
@@ -76,7 +78,8 @@ def register(app: typer.Typer) -> None:
                              column="--selection", value=selection)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         options = dict(selection=selection, max_order=max_order, level=level,
-                       seed=1 if seed is None else seed, chains=chains, samples=samples)
+                       seed=1 if seed is None else seed, chains=chains, samples=samples,
+                       burn_in=burn_in, thin=thin)
         if table.is_dir():
             from ..linkage.uncertainty import estimate_project
 
