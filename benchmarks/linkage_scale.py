@@ -112,9 +112,11 @@ def plain_splink(store, threshold: float):
     linker.training.estimate_parameters_using_expectation_maximisation(
         block_on("surname_key", "given_name_key"), estimate_without_term_frequencies=True,
         max_pairs=2e6)
-    pred = linker.inference.predict(threshold_match_probability=0.01).as_pandas_dataframe()
-    edges = pred[pred["match_probability"] >= threshold][["uid_l", "uid_r", "match_probability"]]
-    return cluster_pairs(df[["uid", "list_name", "record_id"]], edges), len(pred)
+    pred = linker.inference.predict(threshold_match_probability=0.01)
+    n_pairs = con.execute(f"SELECT count(*) FROM {pred.physical_name}").fetchone()[0]
+    edges = con.execute(f"SELECT uid_l, uid_r, match_probability FROM {pred.physical_name} "
+                        "WHERE match_probability >= ?", [threshold]).df()
+    return cluster_pairs(df[["uid", "list_name", "record_id"]], edges), n_pairs
 
 
 def main() -> None:
