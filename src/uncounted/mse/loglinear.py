@@ -240,9 +240,8 @@ class LogLinear(Estimator):
         notes = []
         exists = sparse.mle_exists(f.X, f.y)
         if not exists:
-            notes.append(f"the maximum likelihood estimate of model {f.name} does not exist (a "
-                         "fitted cell tends to zero); the estimate is where the fit stopped and "
-                         "should not be trusted")
+            notes.append(f"no finite MLE for model {f.name} (a fitted cell tends to 0): the "
+                         "estimate is unreliable")
         if not f.converged:
             warnings.warn(f"IRLS did not converge for model {f.name}", ConvergenceWarning,
                           stacklevel=3)
@@ -347,11 +346,11 @@ def _boundary_notes(point: float, lo: float, hi: float, n: int) -> list[str]:
         raise NotEstimableError("the log-linear estimate is infinite: the data do not bound the "
                                 "number unobserved under this model")
     if point - n < 1e-6 * max(n, 1):
-        notes.append("the estimate sits on the boundary: no one is estimated unobserved")
+        notes.append("estimate on the boundary: none estimated unobserved")
     if lo <= n + 1e-9:
-        notes.append("the interval's lower end sits on the boundary (the number observed)")
+        notes.append("interval's lower end at the number observed")
     if not math.isfinite(hi):
-        notes.append("the interval has no finite upper end: the data do not bound the population")
+        notes.append("no finite upper end: the data do not bound the population")
     return notes
 
 
