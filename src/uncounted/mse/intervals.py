@@ -98,12 +98,17 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
     return float(lower), float(upper), nmax
 
 
+def safe_exp(x: float) -> float:
+    """``exp(x)``, or ``inf`` where it would overflow."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 def wald_interval(n: float, intercept: float, var_intercept: float, level: float = 0.95
                   ) -> tuple[float, float]:
     """``n + exp(b0 -+ z sqrt(var))``: Wald on the log of the unobserved count (SparseMSE)."""
     z = norm.ppf(0.5 + level / 2)
     s = math.sqrt(max(var_intercept, 0.0))
-    return n + math.exp(intercept - z * s), n + math.exp(intercept + z * s)
+    return n + safe_exp(intercept - z * s), n + safe_exp(intercept + z * s)
 
 
 def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weights: np.ndarray,
@@ -125,7 +130,7 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
     lo_u, hi_u = float(np.min(b - 12 * s)), float(np.max(b + 12 * s))
     lo = brentq(tail, lo_u, hi_u, args=(alpha,), xtol=1e-10)
     hi = brentq(tail, lo_u, hi_u, args=(1 - alpha,), xtol=1e-10)
-    return n + math.exp(lo), n + math.exp(hi)
+    return n + safe_exp(lo), n + safe_exp(hi)
 
 
 def parametric_bootstrap(X: np.ndarray, mu: np.ndarray, replicates: int, seed: int | None,

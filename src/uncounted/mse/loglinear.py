@@ -236,7 +236,10 @@ class LogLinear(Estimator):
     def _estimate(self, table: CaptureTable, f: _Fitted, interval: str, diag: dict, n: int
                   ) -> Estimate:
         b0 = float(f.coef[0])
-        point = n + math.exp(min(b0, 700.0))
+        point = n + intervals.safe_exp(b0)
+        if not math.isfinite(point):
+            raise NotEstimableError(f"the log-linear estimate under model {f.name} is infinite: the "
+                                    "data do not bound the number unobserved")
         notes = []
         exists = sparse.mle_exists(f.X, f.y)
         if not exists:
