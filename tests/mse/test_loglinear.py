@@ -146,7 +146,7 @@ def test_strata_rows_and_total(mse_table):
     rows = LogLinear().fit_strata(t)
     assert [r.stratum for r in rows][-1] == "total"
     assert rows[-1].estimate == pytest.approx(sum(r.estimate for r in rows[:-1]))
-    other = [r for r in rows if r.stratum == "eth=other"][0]
+    other = next(r for r in rows if r.stratum == "eth=other")
     assert any("MLE" in w for w in other.warnings)  # two people, no finite MLE: said so
 
 
