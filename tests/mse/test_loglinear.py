@@ -184,3 +184,15 @@ def test_cli_loglinear_strata_and_max_order():
     rows = json.loads(r.stdout)
     assert rows[-1]["stratum"] == "total" and len(rows) == 4
     assert all(x["model"] in ("[1,2,3]", "sum over strata") for x in rows)
+
+
+def test_stepwise_pthresh_one_fits_every_pair(mse_table):
+    # SparseMSE stepwisefit: pthresh = 1 fits the model with all two-list terms when it passes
+    # the checks; here it must equal the same model fitted directly
+    t = mse_table("lcmcr_kosovo_aggregate")
+    e = LogLinear(selection="stepwise", pthresh=1.0).fit(t)
+    f = LogLinear(model="[12,13,14,23,24,34]", interval="wald").fit(t)
+    assert e.model == "[12,13,14,23,24,34]"
+    assert e.estimate == pytest.approx(f.estimate, rel=1e-10)
+    assert (e.lower, e.upper) == pytest.approx((f.lower, f.upper), rel=1e-8)
+    assert LogLinear(selection="stepwise", pthresh=0).fit(t).model == "[1,2,3,4]"

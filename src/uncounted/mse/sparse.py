@@ -129,8 +129,11 @@ def stepwise_pairs(counts: np.ndarray, k: int, pthresh: float = 0.02) -> tuple[S
     all_pairs = [(1 << i) | (1 << j) for i, j in combinations(range(k), 2)]
     nstar = {t: int(counts[(pats & t) == t].sum()) for t in all_pairs}
     chosen: list[int] = []
-    fit = fit_pairs(counts, k, chosen)
     steps: list[dict] = []
+    if pthresh >= 1 and check_model(counts, k, all_pairs) == 0:
+        # SparseMSE: with pthresh = 1 the model with every pair is fitted when it passes the checks
+        return fit_pairs(counts, k, all_pairs), steps
+    fit = fit_pairs(counts, k, chosen)
     if pthresh <= 0:
         return fit, steps
     while len(chosen) < len(all_pairs):
