@@ -144,10 +144,17 @@ def test_max_order_limits_the_space(mse_table):
 def test_strata_rows_and_total(mse_table):
     t = mse_table("conting_spina", strata="eth")
     rows = LogLinear().fit_strata(t)
-    assert [r.stratum for r in rows][-1] == "total"
+    by = {r.stratum: r for r in rows}
+    # eth=other holds two people on one pattern: no model has a finite MLE, so the stratum is
+    # reported as not estimable with its reason, and so is the total
+    assert not by["eth=other"].estimable and "maximum likelihood" in by["eth=other"].reason
+    assert not by["total"].estimable and "eth=other" in by["total"].reason
+    assert by["eth=caucasian"].estimable and by["eth=caucasian"].estimate > 583
+    # Rcapture's rule (admissible=False) fits it anyway, with the warning, and sums the strata
+    rows = LogLinear(admissible=False).fit_strata(t)
     assert rows[-1].estimate == pytest.approx(sum(r.estimate for r in rows[:-1]))
     other = next(r for r in rows if r.stratum == "eth=other")
-    assert any("MLE" in w for w in other.warnings)  # two people, no finite MLE: said so
+    assert any("MLE" in w for w in other.warnings)
 
 
 def test_warnings_are_uncounted_warnings(mse_table):
@@ -183,7 +190,10 @@ def test_cli_loglinear_strata_and_max_order():
     assert r.exit_code == 0, r.output
     rows = json.loads(r.stdout)
     assert rows[-1]["stratum"] == "total" and len(rows) == 4
-    assert all(x["model"] in ("[1,2,3]", "sum over strata") for x in rows)
+    ok = [x for x in rows if x["estimable"]]
+    assert {x["stratum"] for x in ok} == {"eth=afro-american", "eth=caucasian"}
+    assert all(x["model"] == "[1,2,3]" for x in ok)
+    assert "maximum likelihood" in rows[2]["reason"] and rows[-1]["estimable"] is False
 
 
 def test_stepwise_pthresh_one_fits_every_pair(mse_table):
@@ -196,3 +206,17 @@ def test_stepwise_pthresh_one_fits_every_pair(mse_table):
     assert e.estimate == pytest.approx(f.estimate, rel=1e-10)
     assert (e.lower, e.upper) == pytest.approx((f.lower, f.upper), rel=1e-8)
     assert LogLinear(selection="stepwise", pthresh=0).fit(t).model == "[1,2,3,4]"
+
+
+def test_aic_skips_models_without_mle_unless_asked(mse_table):
+    # Western is sparse: the AIC-best of all 6,893 fits is a model whose fit drifts to the
+    # boundary (no MLE; the estimate runs to ~1e13). Rcapture ranks it anyway (admissible=False,
+    # with our warning); by default we choose among models whose MLE exists.
+    t = mse_table("sparsemse_western")
+    rcap = LogLinear(selection="aic", admissible=False, interval="wald").fit(t)
+    ours = LogLinear(selection="aic", interval="wald").fit(t)
+    assert rcap.diagnostics["mle_exists"] is False and any("no finite MLE" in w for w in rcap.warnings)
+    assert ours.diagnostics["mle_exists"] is True and ours.warnings == ()
+    assert ours.diagnostics["best_any_model"] == rcap.model
+    assert ours.diagnostics["models_without_mle_skipped"] > 0
+    assert ours.diagnostics["aic"] > rcap.diagnostics["aic"]

@@ -90,6 +90,11 @@ class LogLinear(Estimator):
         Rcapture's generating-class notation) or ``"EXH:ABA,OSCE"``.
     pthresh
         p-value threshold of the ``"stepwise"`` procedure (SparseMSE's default 0.02).
+    admissible
+        With ``"aic"``/``"bic"``, choose only among models whose maximum likelihood estimate
+        exists (True, the default; as Silverman, Chan & Vincent 2024). False follows Rcapture's
+        ``closedpMS.t``, which ranks every model ``glm`` returns, including fits that drift to the
+        boundary; the result then carries a warning. Model averages always use admissible models.
 
     References
     ----------
@@ -100,7 +105,7 @@ class LogLinear(Estimator):
 
     def __init__(self, selection: str = "bic", max_order: int | None = None, level: float = 0.95,
                  interval: str | None = None, bootstrap: int | None = None, seed: int | None = None,
-                 model: str | None = None, pthresh: float = 0.02):
+                 model: str | None = None, pthresh: float = 0.02, admissible: bool = True):
         self.selection = selection
         self.max_order = max_order
         self.level = level
@@ -109,6 +114,7 @@ class LogLinear(Estimator):
         self.seed = seed
         self.model = model
         self.pthresh = pthresh
+        self.admissible = admissible
 
     # ------------------------------------------------------------------ checks
     def _validate(self, k: int) -> tuple[int, str]:
@@ -221,10 +227,16 @@ class LogLinear(Estimator):
         diag["top_models"] = [{"model": models.model_name(masks[i], cols, k),
                                "estimate": float(est[i]), crit_name: float(crit[i]),
                                "weight": float(weights[i]), "deviance": float(fits.deviance[i]),
-                               "df": int(len(y) - fits.npar[i])} for i in top]
+                               "df": int(len(y) - fits.npar[i]),
+                               "mle_exists": bool(fits.eta_step[i] < DIVERGING_STEP)} for i in top]
         if self.selection.startswith("average"):
             return None, (masks, fits, cols, est, weights, crit_name)
         i = int(top[0])
+        if self.admissible:
+            i, skipped = _best_admissible(masks, fits, crit, X, y)
+            diag["models_without_mle_skipped"] = skipped
+            if skipped:
+                diag["best_any_model"] = models.model_name(masks[int(top[0])], cols, k)
         chosen = _Fitted(name=models.model_name(masks[i], cols, k),
                          terms=_term_labels(masks[i], cols, table.lists), X=X[:, masks[i]], y=y,
                          coef=fits.coef[i][masks[i]], mu=fits.mu[i], deviance=float(fits.deviance[i]),
@@ -312,6 +324,17 @@ class LogLinear(Estimator):
 DIVERGING_STEP = 0.1
 #: Models with at least this weight are also checked with the existence linear programme.
 CHECK_WEIGHT = 1e-3
+
+
+def _best_admissible(masks, fits, crit, X, y) -> tuple[int, int]:
+    """Index of the best model (smallest criterion) whose MLE exists, and how many were skipped."""
+    for skipped, i in enumerate(np.argsort(crit, kind="stable")):
+        if not np.isfinite(crit[i]):
+            break
+        if fits.eta_step[i] < DIVERGING_STEP and ((y > 0).all() or
+                                                  sparse.mle_exists(X[:, masks[i]], y)):
+            return int(i), skipped
+    raise NotEstimableError("no log-linear model has a maximum likelihood estimate for this table")
 
 
 def _existing_weighted(masks, fits, crit, est, X, y) -> tuple[np.ndarray, int]:
