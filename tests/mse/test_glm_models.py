@@ -136,3 +136,19 @@ def test_mle_exists_by_hand():
     # with the A:B term, cells with A and B all zero -> the A:B parameter goes to -inf
     y2 = np.array([5, 4, 0, 3, 2, 0, 0], dtype=float)
     assert not mle_exists(X12, y2)
+
+
+def test_batch_size_does_not_change_fits(mse_table):
+    # regression: near-saturated models of the sparse UKdat_5 table (e.g. [1234,1245,235,345])
+    # once overshot to deviance ~1e9 depending on batch composition; step-halving fixed it
+    t = mse_table("sparsemse_ukdat_5")
+    cols = models.columns(5, 4)
+    X = models.design_matrix(5, cols)
+    y = t.counts[1:].astype(float)
+    masks = models.hierarchical_models(5, 4)[6400:]
+    small = fit_poisson(X, y, masks, chunk=16)
+    large = fit_poisson(X, y, masks, chunk=len(masks))
+    np.testing.assert_allclose(small.deviance, large.deviance, rtol=1e-8, atol=1e-8)
+    # a deviance can never exceed that of the independence model it contains
+    indep = fit_poisson(X[:, :6], y).deviance[0]
+    assert small.deviance.max() <= indep
