@@ -229,10 +229,17 @@ def _count_good(tmp: Path, part: int, dup_rows: set[int]) -> int:
 
 def _duplicates(con, tmp: Path, file: str, id_column: str) -> list[RowError]:
     """Repeated record ids: each repeat after the first is an error and is removed from its part."""
-    rows = con.execute(
-        "SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
-        "(PARTITION BY record_id ORDER BY row_number) AS k FROM read_parquet(?)) WHERE k > 1 "
-        "ORDER BY row_number", [_parts_glob(tmp)]).fetchall()
+    # a hash aggregate finds the repeated ids (usually none); only their rows are then sorted
+    found = con.execute(
+        "SELECT record_id, row_number FROM read_parquet(?) WHERE record_id IN (SELECT record_id "
+        "FROM read_parquet(?) GROUP BY record_id HAVING count(*) > 1) ORDER BY row_number",
+        [_parts_glob(tmp), _parts_glob(tmp)]).fetchall()
+    seen: set[str] = set()
+    rows = []
+    for rid, r in found:
+        if rid in seen:
+            rows.append((rid, r))
+        seen.add(rid)
     if rows:
         # rewrite the parts without the repeats (rare; the parts are small)
         glob = _parts_glob(tmp).replace("'", "''")
