@@ -112,6 +112,7 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
             prepare.drop_work_schema(store.con)
             raise ProjectError(f"{store.path}: {n} record(s) in the store; import at least two "
                                "records with 'uncounted import' before linking")
+        engine = None
         try:
             if backend == "duckdb":
                 engine = _DuckDBEngine(store)
@@ -130,6 +131,8 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
                 result = _save_run(store, engine, pairs_table, backend, threshold, decisions,
                                    n_refined, n)
         finally:
+            if engine is not None:
+                engine.close()
             prepare.drop_work_schema(store.con)
     return LinkResult(**result, seconds=time.perf_counter() - t0, steps=steps)
 
@@ -175,6 +178,9 @@ class _DuckDBEngine:
     def model(self) -> dict:
         return self.linker.misc.save_model_to_json()
 
+    def close(self) -> None:
+        """Release what the engine made outside the store (nothing for DuckDB)."""
+
 
 class _SparkEngine(_DuckDBEngine):
     """The same settings on Spark (local mode by default); pairs come back through Arrow."""
@@ -184,10 +190,12 @@ class _SparkEngine(_DuckDBEngine):
 
         self.store = store
         self.spark = spark or local_spark()
+        self.scratch = None
         if self.spark.sparkContext.getCheckpointDir() is None:      # Splink breaks lineage
             import tempfile
 
-            self.spark.sparkContext.setCheckpointDir(tempfile.mkdtemp(prefix="uncounted-spark-"))
+            self.scratch = tempfile.mkdtemp(prefix="uncounted-spark-")
+            self.spark.sparkContext.setCheckpointDir(self.scratch)
         self.db_api = SparkAPI(spark_session=self.spark)
         frame = prepare.input_frame(store.con)
         sdf = self.spark.createDataFrame(frame.astype(object).where(frame.notna(), None),
@@ -208,6 +216,12 @@ class _SparkEngine(_DuckDBEngine):
                                "SELECT * FROM __uncounted_spark_pairs")
         self.store.con.unregister("__uncounted_spark_pairs")
         return f"{prepare.WORK_SCHEMA}.spark_pairs"
+
+    def close(self) -> None:
+        if self.scratch:       # checkpoints of this run; the session's own dirs are Spark's
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 def _spark_schema():
