@@ -1,0 +1,238 @@
+"""Read deaths, one row per dead person with a region, from any input the regional analysis accepts.
+
+Inputs (see :func:`read_deaths`):
+
+- a **project folder** (``uncounted.toml`` + ``uncounted.duckdb``): the persons of the latest linkage
+  run, each placed in the region most of its records give (``records.region_iso``);
+- a **persons table** (``list, record_id, person_id, match_probability``) with the project it came
+  from (``project=``), or with its own ``region``/``iso_code`` column;
+- a **list of deaths**: a source list (``region`` column, any spelling of a federal subject) or the
+  anonymised BBC/Mediazona list (``iso_code`` column), one row per death.
+
+Region spellings are resolved by ``uncounted.records.regions.resolve_region`` when that module is
+installed; otherwise ISO 3166-2 codes and the English names of the packaged subjects table are
+accepted. An unresolvable region is an :class:`~uncounted.exceptions.RecordError` naming the file,
+row, column and value. A blank region is allowed: the row is counted in ``no_region``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exceptions import InputError, ProjectError, RecordError
+from .reference import load_subjects
+
+REGION_COLUMNS = ("iso_code", "region_iso", "region", "регион", "subject", "субъект")
+UNIT_COLUMNS = ("unit_type", "unittype", "unit type", "тип")
+DATE_COLUMNS = ("death_date", "deathconfirmeddate", "date_of_death", "reported_date", "date",
+                "дата_смерти")
+PERSON_COLUMNS = ("list", "record_id", "person_id")
+# unofficial codes some software uses for Crimea and Sevastopol
+_ALIASES = {"RU-CR": "UA-43", "RU-KRY": "UA-43", "RU-SEV": "UA-40"}
+
+
+@dataclass
+class Deaths:
+    """Deaths with a region, ready to count.
+
+    Attributes
+    ----------
+    frame
+        One row per death: ``iso_code`` (never blank), ``unit_type`` and ``date`` (may be blank).
+    source
+        What was read (a path, or a description).
+    kind
+        ``project``, ``persons`` or ``list``.
+    no_region
+        How many deaths had no region (excluded from the rates).
+    """
+
+    frame: object
+    source: str
+    kind: str
+    no_region: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return len(self.frame) + self.no_region
+
+
+def _fallback_index() -> dict[str, str]:
+    subj = load_subjects()
+    index = {c.upper(): c for c in subj["iso_code"]}
+    index.update({n.casefold(): c for n, c in zip(subj["name_en"], subj["iso_code"], strict=True)})
+    index.update(_ALIASES)
+    return index
+
+
+def region_resolver():
+    """Return ``resolve(text) -> iso_code | None``.
+
+    Uses ``uncounted.records.regions.resolve_region`` when present (it knows every spelling, Cyrillic
+    or Latin); falls back to ISO codes and the packaged English names.
+    """
+    index = _fallback_index()
+    try:
+        from ..records.regions import resolve_region as external
+    except ImportError:
+        external = None
+
+    def resolve(text: str) -> str | None:
+        key = text.strip()
+        hit = index.get(key.upper()) or index.get(key.casefold())
+        if hit or external is None:
+            return hit
+        try:
+            found = external(key)
+        except (ValueError, LookupError):  # InputError is a ValueError
+            return None
+        if found is None:
+            return None
+        code = found if isinstance(found, str) else getattr(found, "iso_code", None)
+        return index.get(str(code).upper()) if code else None
+
+    return resolve
+
+
+def _pick(columns, wanted) -> str | None:
+    lower = {c.strip().casefold(): c for c in columns}
+    for w in wanted:
+        if w in lower:
+            return lower[w]
+    return None
+
+
+def resolve_regions(values, *, file: str, column: str):
+    """Map region texts to ISO codes; blank stays None; unknown raises RecordError."""
+    resolve = region_resolver()
+    cache: dict[str, str | None] = {}
+    out = []
+    for i, v in enumerate(values, start=1):
+        text = "" if v is None else str(v).strip()
+        if not text or text.casefold() in {"nan", "none"}:
+            out.append(None)
+            continue
+        if text not in cache:
+            cache[text] = resolve(text)
+        if cache[text] is None:
+            raise RecordError(
+                f"unknown region {text!r}: not an ISO 3166-2 code or a known name of a federal "
+                f"subject (e.g. 'RU-TY', 'Tuva', 'Республика Тыва'). Correct the spelling, or leave "
+                f"it blank if the region is unknown.", file=file, row=i, column=column, value=text)
+        out.append(cache[text])
+    return out
+
+
+def _frame(iso, unit=None, date=None):
+    import pandas as pd
+
+    df = pd.DataFrame({"iso_code": iso,
+                       "unit_type": unit if unit is not None else [None] * len(iso),
+                       "date": date if date is not None else [None] * len(iso)})
+    return df
+
+
+def _read_table(path: Path):
+    import pandas as pd
+
+    try:
+        if path.suffix.lower() in {".xlsx", ".xlsm"}:
+            return pd.read_excel(path, dtype=str)
+        if path.suffix.lower() in {".jsonl", ".ndjson"}:
+            return pd.read_json(path, lines=True, dtype=False).astype("string")
+        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read this file: {err}", file=path) from err
+
+
+def _deaths_from_table(df, path: Path, kind: str) -> Deaths:
+    col = _pick(df.columns, REGION_COLUMNS)
+    if col is None:
+        raise InputError(f"no region column: expected one of {', '.join(REGION_COLUMNS)} (any "
+                         f"case); got {', '.join(map(str, df.columns))}", file=path)
+    iso = resolve_regions(df[col].tolist(), file=str(path), column=col)
+    ucol, dcol = _pick(df.columns, UNIT_COLUMNS), _pick(df.columns, DATE_COLUMNS)
+    frame = _frame(iso, df[ucol].tolist() if ucol else None, df[dcol].tolist() if dcol else None)
+    if kind == "persons":  # one row per record: one death per person, in its most frequent region
+        pid = _pick(df.columns, ("person_id",))
+        frame["person_id"] = df[pid].to_numpy()
+        region = _mode_region(frame.rename(columns={"iso_code": "region_iso"}))
+        first = frame.drop_duplicates("person_id").set_index("person_id")
+        frame = _frame(region.reindex(first.index).tolist(), first["unit_type"].tolist(),
+                       first["date"].tolist())
+    return _finish(frame, str(path), kind)
+
+
+def _finish(frame, source: str, kind: str) -> Deaths:
+    frame = frame.replace({"": None})
+    missing = int(frame["iso_code"].isna().sum())
+    frame = frame[frame["iso_code"].notna()].reset_index(drop=True)
+    return Deaths(frame=frame, source=source, kind=kind, no_region=missing)
+
+
+def _mode_region(records):
+    """One region per person: the most frequent non-blank region of its records (ties: first)."""
+    r = records[records["region_iso"].notna() & (records["region_iso"] != "")]
+    counts = r.groupby(["person_id", "region_iso"], sort=False).size().reset_index(name="n")
+    counts = counts.sort_values(["person_id", "n"], ascending=[True, False], kind="stable")
+    return counts.drop_duplicates("person_id").set_index("person_id")["region_iso"]
+
+
+def _persons_with_regions(persons, records, source: str) -> Deaths:
+    import pandas as pd
+
+    merged = persons.merge(records, on=["list", "record_id"], how="left")
+    region = _mode_region(merged)
+    unit = merged.dropna(subset=["unit"]).drop_duplicates("person_id").set_index("person_id")["unit"]
+    ids = pd.Index(persons["person_id"].unique())
+    frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist())
+    return _finish(frame, source, "persons")
+
+
+def _project_records(root: Path):
+    from ..project import Project
+
+    project = Project.open(root)
+    with project.store(read_only=True) as store:
+        records = store.execute(
+            "SELECT list_name AS list, record_id, region_iso, unit FROM records").df()
+        run = store.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
+        persons = None
+        if run is not None:
+            persons = store.execute("SELECT list_name AS list, record_id, person_id FROM persons "
+                                    "WHERE run_id = ?", [run]).df()
+    return records, persons
+
+
+def read_deaths(path: str | Path, *, project: str | Path | None = None) -> Deaths:
+    """Read deaths with regions from a project folder, a persons table or a list of deaths.
+
+    Parameters
+    ----------
+    path
+        A project folder, a persons CSV, or a list (CSV/XLSX/JSONL) with one row per death.
+    project
+        The project a persons table came from (its records hold the regions).
+    """
+    path = Path(path)
+    if path.is_dir():
+        records, persons = _project_records(path)
+        if persons is None or persons.empty:
+            raise ProjectError(f"{path}: no linkage run in this project, so its records are not yet "
+                               f"persons (counting records would count people on several lists "
+                               f"more than once). Run 'uncounted link {path}' first.")
+        return _persons_with_regions(persons, records, str(path))
+    if not path.exists():
+        raise InputError("file not found", file=path)
+    df = _read_table(path)
+    is_persons = all(c in [x.casefold() for x in df.columns] for c in PERSON_COLUMNS)
+    if is_persons and _pick(df.columns, REGION_COLUMNS) is None:
+        if project is None:
+            raise InputError("this is a persons table without regions: give the project it came "
+                             "from (--project DIR), whose records hold the regions", file=path)
+        records, _ = _project_records(Path(project))
+        df.columns = [c.casefold() for c in df.columns]
+        return _persons_with_regions(df[list(PERSON_COLUMNS)], records, str(path))
+    return _deaths_from_table(df, path, "persons" if is_persons else "list")
