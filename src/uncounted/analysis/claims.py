@@ -9,7 +9,8 @@ none, the documented defaults in :data:`DEFAULT_ALTERNATIVES` are used. The verd
 
 - ``supported``: the threshold is met under every definition;
 - ``not supported``: it is met under none;
-- ``depends on definition``: the definitions disagree; the report names the ones that flip it.
+- ``depends on definition``: the definitions disagree; the report names the ones that flip it;
+- ``not evaluable``: the data hold no deaths in the claim's period.
 
 Quantities:
 
@@ -108,13 +109,15 @@ class Verdict:
     """A claim's verdict with the numbers under every definition."""
 
     claim: dict
-    verdict: str  # supported | not supported | depends on definition
+    verdict: str  # supported | not supported | depends on definition | not evaluable
     evaluations: tuple[Evaluation, ...]
     notes: tuple[str, ...] = ()
 
     @property
     def flipping(self) -> list[str]:
         """Labels of the definitions that disagree with the primary one."""
+        if not self.evaluations:
+            return []
         first = self.evaluations[0].holds
         return [e.label for e in self.evaluations[1:] if e.holds != first]
 
@@ -415,7 +418,7 @@ def _label(claim: dict, settings: dict) -> str:
 def _notes(claim: dict, rates) -> list[str]:
     notes = []
     measure = rates.attrs.get("measure", "named_confirmed")
-    if claim["measure"] != measure:
+    if claim["measure"] != measure and claim["quantity"] != "pay_ratio":
         notes.append(f"the claim is about '{claim['measure']}' but the data are '{measure}': the "
                      f"evaluation assumes the {measure} deaths are distributed across regions like "
                      f"all {claim['measure']} deaths")
@@ -498,6 +501,10 @@ def evaluate_on_deaths(claims: list[dict], deaths, indicators=None, *, bonuses=N
             r.attrs["measure"] = measure
             cache[key] = (r, undated)
         rates, undated = cache[key]
+        if c["quantity"] != "pay_ratio" and rates["deaths"].sum() == 0:
+            note = f"no deaths with a region in the period {c['period']}"
+            out.append(Verdict(c, "not evaluable", (), (note,)))
+            continue
         v = evaluate_claim(c, rates, bonuses)
         if undated and c["quantity"] != "pay_ratio":
             v = Verdict(v.claim, v.verdict, v.evaluations,
