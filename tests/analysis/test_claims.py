@@ -146,8 +146,8 @@ def test_shipped_claims_on_the_april_2023_list():
     assert poor.verdict == "depends on definition"
     # it holds only if "depressed remote regions" means everything but the two capitals and
     # their oblasts (95.7%); no poverty-based reading comes near 90%
-    assert poor.flipping == ["everything outside Moscow, St Petersburg and their oblasts "
-                             "(widest 'not the centre')"]
+    widest = "everything outside Moscow, St Petersburg and their oblasts (widest 'not the centre')"
+    assert poor.flipping == [widest]
     assert max(e.value for e in poor.evaluations[:-1]) < 0.65
     cap = v["capitals_spared"]
     assert cap.verdict == "supported"
