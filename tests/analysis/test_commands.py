@@ -58,7 +58,7 @@ def test_claims_command_json(tmp_path):
     assert verdicts == {"poor_regions_over_90pct": "depends on definition",
                         "pay_ten_times_local_wage": "depends on definition",
                         "capitals_spared": "supported"}
-    assert len(pd.read_csv(tmp_path / "v.csv")) == 8 + 5 + 4
+    assert len(pd.read_csv(tmp_path / "v.csv")) == 8 + 6 + 4
 
 
 def test_claims_typo_exits_2(tmp_path):

@@ -86,7 +86,9 @@ def concentration_index(deaths, men, indicator, *, poorer_is_higher: bool = True
 
     Regions are ordered poorest first; the index is ``2 * (area under the curve) - 1``, so it is
     positive when deaths concentrate in the poorer regions, negative when in the richer ones, and
-    bounded by the Gini in absolute value.
+    bounded by the Gini in absolute value. This is the *opposite sign* of Kakwani et al.'s
+    convention (regions ranked by income, index negative when the outcome concentrates among the
+    poor), chosen so that "more deaths among the poor" reads as a positive number.
 
     References
     ----------

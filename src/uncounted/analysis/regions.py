@@ -12,11 +12,11 @@ Garwood, F. (1936). Fiducial limits for the Poisson distribution. *Biometrika* 2
 https://doi.org/10.1093/biomet/28.3-4.437
 
 Ulm, K. (1990). A simple method to calculate the confidence interval of a standardized mortality
-ratio. *American Journal of Epidemiology* 131(2), 373-375.
-https://doi.org/10.1093/oxfordjournals.aje.a115507
+ratio (SMR). *American Journal of Epidemiology* 131(2), 373-375.
 
-Bessudnov, A. (2023). Ethnic and regional inequalities in the Russian military fatalities in the
-2022 war in Ukraine. *SocArXiv*. https://doi.org/10.31235/osf.io/s43yf
+Bessudnov, A. (2023). Ethnic and regional inequalities in Russian military fatalities in Ukraine:
+Preliminary findings from crowdsourced data. *Demographic Research* 48(31), 883-898.
+https://doi.org/10.4054/DemRes.2023.48.31
 """
 
 from __future__ import annotations
