@@ -77,3 +77,23 @@ def test_ledger_command(tmp_path):
     assert (tmp_path / "l.png").exists()
     r = runner.invoke(app, ["ledger", "--measure", "wounded"])
     assert r.exit_code == 2 and "wounded" in r.output
+
+
+def test_regions_command_with_mse_on_a_small_persons_table(tmp_path):
+    # hand-made: 3 persons on both lists, 3 on A only, 2 on B only, all in Tuva;
+    # Chapman: (6 + 1)(5 + 1)/(3 + 1) - 1 = 9.5
+    rows = ["A,1,p1", "B,1,p1", "A,2,p2", "B,2,p2", "A,3,p3", "B,3,p3", "A,4,p4", "A,5,p5",
+            "A,6,p6", "B,7,p7", "B,8,p8"]
+    p = tmp_path / "persons.csv"
+    p.write_text("list,record_id,person_id,region\n" + "\n".join(r + ",RU-TY" for r in rows) + "\n",
+                 encoding="utf-8")
+    ind = tmp_path / "ind.csv"
+    ind.write_text("iso_code,men_16_61_census2021\nRU-TY,100000\n", encoding="utf-8")
+    out = tmp_path / "out"
+    r = runner.invoke(app, ["regions", str(p), "--out", str(out), "--indicators", str(ind),
+                            "--mse", "lincoln-petersen", "--no-plots"])
+    assert r.exit_code == 0, r.output
+    m = pd.read_csv(out / "mse_rates.csv").set_index("iso_code")
+    assert m.loc["RU-TY", "observed"] == 8 and m.loc["RU-TY", "estimate"] == 9.5
+    rates = pd.read_csv(out / "rates.csv").set_index("iso_code")
+    assert rates.loc["RU-TY", "deaths"] == 8 and rates.loc["RU-TY", "per_100k"] == 8.0

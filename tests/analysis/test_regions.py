@@ -210,3 +210,40 @@ def test_small_hand_made_rates(tmp_path):
     assert r.loc["RU-TY", "per_100k"] == pytest.approx(300.0)
     assert r.loc["RU-MOW", "per_100k"] == pytest.approx(0.1)
     assert np.isnan(r.loc["RU-BU", "per_100k"]) and r.loc["RU-BU", "deaths"] == 0
+
+
+def test_mse_by_region_lincoln_petersen_hand_computed(tmp_path):
+    # Two lists; in Tuva list A has 60, list B 40, both 20 (persons); Chapman's estimate
+    # (61 * 41) / 21 - 1 = 118.095...; in Moscow A 10, B 10, both 5: 11 * 11 / 6 - 1 = 19.1667
+    from uncounted.analysis.mse_regions import mse_rates
+
+    rows = []
+    for region, a_only, b_only, both in [("RU-TY", 40, 20, 20), ("RU-MOW", 5, 5, 5)]:
+        for i in range(a_only + b_only + both):
+            pid = f"{region}-{i}"
+            on_a = i < a_only or i >= a_only + b_only
+            on_b = i >= a_only
+            if on_a:
+                rows.append(f"A,{pid}a,{pid},1,{region}")
+            if on_b:
+                rows.append(f"B,{pid}b,{pid},1,{region}")
+    p = _write(tmp_path / "persons.csv",
+               "list,record_id,person_id,match_probability,region\n" + "\n".join(rows) + "\n")
+    d = read_deaths(p)
+    ind = pd.DataFrame({"iso_code": ["RU-TY", "RU-MOW"], "men_16_61_census2021": [1e5, 1e6]})
+    m = mse_rates(d, regional_rates(d, ind), "lincoln-petersen").set_index("iso_code")
+    assert m.loc["RU-TY", "observed"] == 80
+    assert m.loc["RU-TY", "estimate"] == pytest.approx(61 * 41 / 21 - 1)
+    assert m.loc["RU-TY", "per_100k"] == pytest.approx(61 * 41 / 21 - 1)  # 100,000 men
+    assert m.loc["RU-MOW", "estimate"] == pytest.approx(11 * 11 / 6 - 1)
+    assert m.loc["all", "estimate"] == pytest.approx(61 * 41 / 21 + 11 * 11 / 6 - 2)
+
+
+def test_mse_needs_capture_histories(tmp_path):
+    from uncounted.analysis.mse_regions import mse_rates
+
+    p = _write(tmp_path / "list.csv", "region\nTuva\n")
+    d = read_deaths(p)
+    ind = pd.DataFrame({"iso_code": ["RU-TY"], "men_16_61_census2021": [1e5]})
+    with pytest.raises(InputError, match="persons"):
+        mse_rates(d, regional_rates(d, ind))

@@ -39,7 +39,9 @@ class Deaths:
     Attributes
     ----------
     frame
-        One row per death: ``iso_code`` (never blank), ``unit_type`` and ``date`` (may be blank).
+        One row per death: ``iso_code`` (never blank), ``unit_type`` and ``date`` (may be blank);
+        for persons (from a project or a persons table) also ``lists``: the names of the lists
+        the person was found on, sorted and joined by ``|`` (the capture history).
     source
         What was read (a path, or a description).
     kind
@@ -156,12 +158,15 @@ def _deaths_from_table(df, path: Path, kind: str) -> Deaths:
     ucol, dcol = _pick(df.columns, UNIT_COLUMNS), _pick(df.columns, DATE_COLUMNS)
     frame = _frame(iso, df[ucol].tolist() if ucol else None, df[dcol].tolist() if dcol else None)
     if kind == "persons":  # one row per record: one death per person, in its most frequent region
-        pid = _pick(df.columns, ("person_id",))
+        pid, lcol = _pick(df.columns, ("person_id",)), _pick(df.columns, ("list",))
         frame["person_id"] = df[pid].to_numpy()
+        frame["list"] = df[lcol].to_numpy()
         region = _mode_region(frame.rename(columns={"iso_code": "region_iso"}))
         first = frame.drop_duplicates("person_id").set_index("person_id")
+        lists = _lists_by_person(frame).reindex(first.index).to_numpy()
         frame = _frame(region.reindex(first.index).tolist(), first["unit_type"].tolist(),
                        first["date"].tolist())
+        frame["lists"] = lists
     return _finish(frame, str(path), kind)
 
 
@@ -180,6 +185,12 @@ def _mode_region(records):
     return counts.drop_duplicates("person_id").set_index("person_id")["region_iso"]
 
 
+def _lists_by_person(frame):
+    """The sorted list names each person was found on, joined by '|'."""
+    return frame.groupby("person_id", sort=False)["list"].agg(
+        lambda s: "|".join(sorted(set(map(str, s)))))
+
+
 def _persons_with_regions(persons, records, source: str) -> Deaths:
     import pandas as pd
 
@@ -188,6 +199,7 @@ def _persons_with_regions(persons, records, source: str) -> Deaths:
     unit = merged.dropna(subset=["unit"]).drop_duplicates("person_id").set_index("person_id")["unit"]
     ids = pd.Index(persons["person_id"].unique())
     frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist())
+    frame["lists"] = _lists_by_person(persons).reindex(ids).to_numpy()
     return _finish(frame, source, "persons")
 
 

@@ -141,7 +141,8 @@ def rate_regressions(rates, models=None):
     """Fit every model in ``models`` (default :data:`MODELS`) both ways; a tidy DataFrame.
 
     Columns ``model, method (negbin_glm | wls), term, coef, se_hc3, z, p, ci_low, ci_high,
-    n_regions, rate_ratio (GLM), alpha (GLM), r2 (WLS), headline``.
+    n_regions, rate_ratio (GLM), alpha (GLM), r2 (WLS), headline``; a model the data cannot
+    support (too few regions) is one row with its ``reason``.
     """
     import pandas as pd
 
@@ -150,7 +151,12 @@ def rate_regressions(rates, models=None):
         covs = [c for c in covs if c in rates.columns]
         if not covs:
             continue
-        glm, alpha = fit_negbin(rates, covs)
+        try:
+            glm, alpha = fit_negbin(rates, covs)
+        except NotEstimableError as err:
+            rows.append({"model": name, "method": "negbin_glm", "reason": err.reason,
+                         "headline": True})
+            continue
         rows += _rows(name, "negbin_glm", list(glm.params.index), np.asarray(glm.params),
                       glm_hc3(glm), int(glm.nobs), {"alpha": alpha, "headline": True})
         wls = fit_wls(rates, covs)

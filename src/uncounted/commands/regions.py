@@ -13,7 +13,8 @@ INDICATORS_HELP = ("Regional indicators CSV (iso_code, men_16_61_census2021, pov
 
 
 def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
-                project: Path | None = None, level: float = 0.95, plots: bool = True) -> dict:
+                project: Path | None = None, level: float = 0.95, plots: bool = True,
+                mse: str | None = None, seed: int = 1) -> dict:
     """Compute every regional table and write it to ``out``; returns the tables by name."""
     from ..analysis.concentration import concentration_table
     from ..analysis.deaths import read_deaths
@@ -45,6 +46,10 @@ def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
         "concentration": concentration_table(rates),
         "regression": rate_regressions(rates),
     }
+    if mse:
+        from ..analysis.mse_regions import mse_rates
+
+        tables["mse_rates"] = mse_rates(deaths, rates, mse, level=level, seed=seed)
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
         df.to_csv(out / f"{name}.csv", index=False)
@@ -59,6 +64,7 @@ def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
 
 def print_summary(tables: dict, out: Path, console) -> None:
     """A short Rich summary of the regional tables."""
+    import pandas as pd
     from rich.table import Table
 
     from ..cli import escape
@@ -73,7 +79,8 @@ def print_summary(tables: dict, out: Path, console) -> None:
     for col in ("region", "deaths", "men", "per 100k", "95% interval"):
         t.add_column(col, justify="left" if col == "region" else "right")
     r = rates[rates["men"].notna()].sort_values("per_100k", ascending=False)
-    for _, row in list(r.head(6).iterrows()) + list(r.tail(3).iterrows()):
+    shown = r if len(r) <= 9 else pd.concat([r.head(6), r.tail(3)])
+    for _, row in shown.iterrows():
         t.add_row(escape(str(row["name_en"])), f"{row['deaths']:,}", f"{row['men']:,.0f}",
                   f"{row['per_100k']:.1f}", f"{row['lower']:.1f}-{row['upper']:.1f}")
     console.print(t)
@@ -90,12 +97,20 @@ def print_summary(tables: dict, out: Path, console) -> None:
     console.print(line)
     reg = tables["regression"]
     head = reg[(reg["model"] == "poverty") & (reg["method"] == "negbin_glm")
-               & (reg["term"] == "pct_below_subsistence_2020")]
+               & (reg["term"] == "pct_below_subsistence_2020")] if "term" in reg else reg.iloc[:0]
     if len(head):
         h = head.iloc[0]
         console.print(f"Negative-binomial GLM (headline): each point of poverty multiplies the rate "
                       f"by {h['rate_ratio']:.3f} (HC3 95% CI {math.exp(h['ci_low']):.3f}-"
                       f"{math.exp(h['ci_high']):.3f}, p = {h['p']:.3g})")
+    if "mse_rates" in tables:
+        m = tables["mse_rates"]
+        tot = m.iloc[-1]
+        ok = int(m["estimable"].iloc[:-1].sum())
+        console.print(f"MSE by region ({escape(str(tot['method']))}): {ok} of {len(m) - 1} regions "
+                      f"estimable; total {tot['estimate']:,.0f} ({tot['estimate_lower']:,.0f}-"
+                      f"{tot['estimate_upper']:,.0f}) from {int(tot['observed']):,} observed "
+                      f"(mse_rates.csv)")
     console.print(f"Wrote {escape(str(out))}/: rates.csv, districts.csv, subject_types.csv, "
                   f"unit_types.csv, concentration.csv, regression.csv and charts")
 
@@ -113,11 +128,17 @@ def register(app: typer.Typer) -> None:
                                           "hold the regions)."),
         level: float = typer.Option(0.95, min=0.5, max=0.999, help="Interval level."),
         plots: bool = typer.Option(True, "--plots/--no-plots", help="Draw the PNG charts."),
+        mse: str = typer.Option(None, "--mse", help="Also estimate deaths per region by MSE "
+                                                    "(a method of 'uncounted estimate', e.g. chao, "
+                                                    "loglinear): needs persons with their lists "
+                                                    "(a project or persons table). Writes "
+                                                    "mse_rates.csv."),
+        seed: int = typer.Option(1, help="Seed for random MSE methods."),
     ) -> None:
         """Deaths per region per 100,000 men of military age, by district and unit type,
         concentration and regression on poverty, income and unemployment."""
         from ..cli import console
 
         tables = run_regions(input_path, out, indicators=indicators, project=project, level=level,
-                             plots=plots)
+                             plots=plots, mse=mse, seed=seed)
         print_summary(tables, out, console)
