@@ -60,3 +60,19 @@ def test_missing_values_are_left_out():
     s = poorest_share([5, 5, 100], [1, 1, np.nan], [10.0, 20.0, 30.0], fraction=0.5, by="regions")
     assert s["selected"].tolist() == [False, True, False]
     assert s["share_deaths"] == pytest.approx(0.5)
+
+
+def test_any_indicator_with_its_direction():
+    import pandas as pd
+
+    from uncounted.analysis.concentration import concentration_table
+    from uncounted.exceptions import InputError
+
+    rates = pd.DataFrame({"deaths": [9, 1], "men": [1, 1], "pensions": [5.0, 50.0]})
+    t = concentration_table(rates, ["pensions:low"], fractions=(0.5,))
+    ci = t[t["measure"] == "concentration_index"]["value"].iloc[0]
+    assert ci == pytest.approx(0.4)  # low pensions = poorer: the deaths are in the poor region
+    t = concentration_table(rates, ["pensions"], fractions=(0.5,))  # unknown: higher is poorer
+    assert t[t["measure"] == "concentration_index"]["value"].iloc[0] == pytest.approx(-0.4)
+    with pytest.raises(InputError, match="no indicator 'wages'"):
+        concentration_table(rates, ["wages"])

@@ -154,10 +154,13 @@ def _project_with_persons(root):
 
     project = Project.init(root)
     with project.store() as store, store.transaction() as con:
-        for lst, rid, region, unit in [("a", "1", "RU-TY", "inmates"), ("b", "1", "RU-TY", None),
-                                       ("a", "2", "RU-BU", None), ("b", "2", None, None)]:
+        for lst, rid, region, unit, y, m in [("a", "1", "RU-TY", "inmates", 2022, None),
+                                             ("b", "1", "RU-TY", None, 2022, 5),
+                                             ("a", "2", "RU-BU", None, None, None),
+                                             ("b", "2", None, None, None, None)]:
             con.execute("INSERT INTO records (uid, list_name, record_id, import_id, region_iso, "
-                        "unit) VALUES (?, ?, ?, 1, ?, ?)", [f"{lst}/{rid}", lst, rid, region, unit])
+                        "unit, death_year, death_month) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
+                        [f"{lst}/{rid}", lst, rid, region, unit, y, m])
         con.execute("INSERT INTO link_runs (run_id) VALUES (1)")
         for uid, lst, rid, pid in [("a/1", "a", "1", "P1"), ("b/1", "b", "1", "P1"),
                                    ("a/2", "a", "2", "P2"), ("b/2", "b", "2", "P3")]:
@@ -171,7 +174,10 @@ def test_project_folder_counts_persons_not_records(tmp_path):
     d = read_deaths(tmp_path / "proj")
     assert d.kind == "persons" and d.total == 3 and d.no_region == 1
     assert sorted(d.frame["iso_code"]) == ["RU-BU", "RU-TY"]
-    assert d.frame.set_index("iso_code").loc["RU-TY", "unit_type"] == "inmates"
+    by_region = d.frame.set_index("iso_code")
+    assert by_region.loc["RU-TY", "unit_type"] == "inmates"
+    assert by_region.loc["RU-TY", "date"] == "2022-05"  # the more precise of 2022 and 2022-05
+    assert by_region.loc["RU-TY", "lists"] == "a|b"
 
 
 def test_persons_csv_with_project(tmp_path):

@@ -141,18 +141,39 @@ def poorest_share(deaths, men, indicator, *, fraction: float = 0.25, by: str = "
             "ratio": float(sd / sm) if sm > 0 else float("nan")}
 
 
-def concentration_table(rates, indicators=None, fractions=(0.1, 0.25, 0.5)):
-    """Gini, concentration indices and poorest shares for every known indicator, as a DataFrame.
+def parse_indicator(spec: str, columns) -> tuple[str, bool]:
+    """``"name"`` or ``"name:high"``/``"name:low"`` (which end is poorer) -> (name, poorer_is_higher).
 
-    ``rates`` is the output of :func:`~uncounted.analysis.regions.regional_rates`.
+    Known indicators (:data:`POORER_IS_HIGHER`) know their direction; others default to "higher
+    is poorer" unless told ``:low``.
+    """
+    from ..exceptions import InputError
+
+    name, _, end = spec.partition(":")
+    if name not in columns:
+        raise InputError(f"no indicator {name!r} in the indicators file; numeric columns are "
+                         f"{', '.join(c for c in columns if c not in ('iso_code', 'name_en'))}",
+                         column="--indicator", value=spec)
+    if end and end not in ("high", "low"):
+        raise InputError("say which end is poorer with ':high' or ':low'", column="--indicator",
+                         value=spec)
+    return name, (end != "low") if end else POORER_IS_HIGHER.get(name, True)
+
+
+def concentration_table(rates, indicators=None, fractions=(0.1, 0.25, 0.5)):
+    """Gini, concentration indices and poorest shares by indicator, as a DataFrame.
+
+    ``rates`` is the output of :func:`~uncounted.analysis.regions.regional_rates`; ``indicators``
+    a list of column names (``"name:low"`` when a lower value is poorer; see
+    :func:`parse_indicator`), by default every known indicator present.
     """
     import pandas as pd
 
     rows = [{"measure": "gini", "indicator": "", "definition": "regions by death rate",
              "value": gini(rates["deaths"], rates["men"])}]
-    names = indicators or [c for c in POORER_IS_HIGHER if c in rates.columns]
-    for name in names:
-        hi = POORER_IS_HIGHER.get(name, True)
+    specs = indicators or [c for c in POORER_IS_HIGHER if c in rates.columns]
+    for spec in specs:
+        name, hi = parse_indicator(spec, rates.columns)
         rows.append({"measure": "concentration_index", "indicator": name,
                      "definition": "regions ranked poorest first",
                      "value": concentration_index(rates["deaths"], rates["men"], rates[name],

@@ -198,7 +198,12 @@ def _persons_with_regions(persons, records, source: str) -> Deaths:
     region = _mode_region(merged)
     unit = merged.dropna(subset=["unit"]).drop_duplicates("person_id").set_index("person_id")["unit"]
     ids = pd.Index(persons["person_id"].unique())
-    frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist())
+    date = None
+    if "date" in merged.columns:  # the most precise date any record of the person gives
+        d = merged.dropna(subset=["date"])
+        d = d.assign(n=d["date"].str.len()).sort_values("n", ascending=False, kind="stable")
+        date = d.drop_duplicates("person_id").set_index("person_id")["date"].reindex(ids).tolist()
+    frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist(), date)
     frame["lists"] = _lists_by_person(persons).reindex(ids).to_numpy()
     return _finish(frame, source, "persons")
 
@@ -209,7 +214,12 @@ def _project_records(root: Path):
     project = Project.open(root)
     with project.store(read_only=True) as store:
         records = store.execute(
-            "SELECT list_name AS list, record_id, region_iso, unit FROM records").df()
+            "SELECT list_name AS list, record_id, region_iso, unit, "
+            "CASE WHEN death_year IS NULL THEN NULL "
+            "     WHEN death_month IS NULL THEN CAST(death_year AS VARCHAR) "
+            "     WHEN death_day IS NULL THEN printf('%04d-%02d', death_year, death_month) "
+            "     ELSE printf('%04d-%02d-%02d', death_year, death_month, death_day) END AS date "
+            "FROM records").df()
         run = store.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
         persons = None
         if run is not None:

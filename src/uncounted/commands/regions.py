@@ -14,7 +14,8 @@ INDICATORS_HELP = ("Regional indicators CSV (iso_code, men_16_61_census2021, pov
 
 def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
                 project: Path | None = None, level: float = 0.95, plots: bool = True,
-                mse: str | None = None, seed: int = 1) -> dict:
+                mse: str | None = None, seed: int = 1,
+                concentration_by: list[str] | None = None) -> dict:
     """Compute every regional table and write it to ``out``; returns the tables by name."""
     from ..analysis.concentration import concentration_table
     from ..analysis.deaths import read_deaths
@@ -43,7 +44,7 @@ def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
         "districts": group_rates(rates, "federal_district", level=level),
         "subject_types": group_rates(rates, "subject_type", level=level),
         "unit_types": unit_type_rates(deaths, rates, level=level),
-        "concentration": concentration_table(rates),
+        "concentration": concentration_table(rates, concentration_by),
         "regression": rate_regressions(rates),
     }
     if mse:
@@ -111,8 +112,9 @@ def print_summary(tables: dict, out: Path, console) -> None:
                       f"estimable; total {tot['estimate']:,.0f} ({tot['estimate_lower']:,.0f}-"
                       f"{tot['estimate_upper']:,.0f}) from {int(tot['observed']):,} observed "
                       f"(mse_rates.csv)")
-    console.print(f"Wrote {escape(str(out))}/: rates.csv, districts.csv, subject_types.csv, "
-                  f"unit_types.csv, concentration.csv, regression.csv and charts")
+    files = [f"{name}.csv" for name in tables if name != "deaths"]
+    files += [p.name for p in (out / "lorenz.png", out / "rate_vs_poverty.png") if p.exists()]
+    console.print(f"Wrote {escape(str(out))}/: {escape(', '.join(files))}")
 
 
 def register(app: typer.Typer) -> None:
@@ -134,11 +136,16 @@ def register(app: typer.Typer) -> None:
                                                     "(a project or persons table). Writes "
                                                     "mse_rates.csv."),
         seed: int = typer.Option(1, help="Seed for random MSE methods."),
+        indicator: list[str] = typer.Option(None, "--indicator",
+                                            help="Indicator column(s) for the concentration "
+                                                 "table (repeat; 'NAME:low' when a lower value "
+                                                 "is poorer). Default: poverty, unemployment, "
+                                                 "income, subsistence level."),
     ) -> None:
         """Deaths per region per 100,000 men of military age, by district and unit type,
         concentration and regression on poverty, income and unemployment."""
         from ..cli import console
 
         tables = run_regions(input_path, out, indicators=indicators, project=project, level=level,
-                             plots=plots, mse=mse, seed=seed)
+                             plots=plots, mse=mse, seed=seed, concentration_by=indicator or None)
         print_summary(tables, out, console)
