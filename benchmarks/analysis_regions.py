@@ -23,10 +23,10 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from uncounted.analysis.concentration import concentration_table  # noqa: E402
-from uncounted.analysis.deaths import read_deaths  # noqa: E402
-from uncounted.analysis.regions import regional_rates  # noqa: E402
-from uncounted.analysis.regression import rate_regressions  # noqa: E402
+from uncounted.analysis.concentration import concentration_table
+from uncounted.analysis.deaths import read_deaths
+from uncounted.analysis.regions import regional_rates
+from uncounted.analysis.regression import rate_regressions
 
 SHARED = Path(os.environ.get("UNCOUNTED_SHARED", ROOT.parent / "shared")) / "data" / "ru"
 LIST = SHARED / "bbc_mediazona_fatalities_anonymised_2023-04-12.csv"
