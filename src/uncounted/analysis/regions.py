@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import InputError
 from .reference import load_indicators, load_subjects
 
 PER = 100_000
@@ -109,7 +110,9 @@ def regional_rates(deaths, indicators=None, *, level: float = 0.95):
     counts = frame["iso_code"].value_counts()
     unknown = sorted(set(counts.index) - set(subj["iso_code"]))
     if unknown:
-        raise ValueError(f"iso codes not in the subjects table: {', '.join(unknown)}")
+        raise InputError(f"ISO codes that are not federal subjects: {', '.join(unknown)}. Use "
+                         f"ISO 3166-2 codes such as RU-TY, or read the list with read_deaths(), "
+                         f"which resolves region names", column="iso_code", value=unknown[0])
     out = subj[["iso_code"]].copy()
     out["deaths"] = out["iso_code"].map(counts).fillna(0).astype(int)
     men = ind.set_index("iso_code")["men_16_61_census2021"]

@@ -71,9 +71,14 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Evaluate each claim against the data: supported, not supported, or depends on
         definition, with the numbers and the definitions that flip it."""
-        from ..analysis.claims import evaluate_on_deaths, load_claims, verdict_table
+        from ..analysis.claims import MEASURES, evaluate_on_deaths, load_claims, verdict_table
         from ..analysis.deaths import read_deaths
         from ..cli import console
+        from ..exceptions import InputError
+
+        if measure not in MEASURES:
+            raise InputError(f"--data-measure must be one of {', '.join(MEASURES)}",
+                             column="--data-measure", value=measure)
 
         spec = load_claims(claims_file)
         deaths = read_deaths(data, project=project)
