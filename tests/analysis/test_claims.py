@@ -231,3 +231,13 @@ def test_period_filter_and_not_evaluable(tmp_path):
     assert v.evaluations[0].value == pytest.approx(0.5)  # the 2024 death is outside the period
     late = evaluate_on_deaths([{**c, "period": "2025-01-01/2025-12-31"}], deaths, ind)[0]
     assert late.verdict == "not evaluable"
+
+
+def test_bad_values(tmp_path):
+    p = _write(tmp_path / "a.yaml", GOOD.replace("measure: killed", "measure: casualties"))
+    with pytest.raises(ConfigError, match="measure 'casualties' is not one of killed"):
+        load_claims(p)
+    p = _write(tmp_path / "b.yaml", GOOD + "    alternatives:\n      - {label: x, income: "
+                                           "{basis: weekly}}\n")
+    with pytest.raises(ConfigError, match=r"alternatives\[0\].income: basis 'weekly'"):
+        load_claims(p)

@@ -164,6 +164,8 @@ def _check_claim(c: dict, i: int, path: Path) -> None:
                           f"{', '.join(QUANTITIES)}", file=path, column="quantity",
                           value=c["quantity"])
     _check_threshold(c["threshold"], where, path)
+    _check_value(c, "measure", MEASURES, where, path)
+    _check_settings(c, where, path)
     if "regions" in c:
         _check_regions(c["regions"], f"{where}.regions", path)
     elif c["quantity"] != "pay_ratio":
@@ -179,9 +181,24 @@ def _check_claim(c: dict, i: int, path: Path) -> None:
             _check_regions(alt["regions"], f"{w}.regions", path)
         if "threshold" in alt:
             _check_threshold(alt["threshold"], w, path)
+        _check_settings(alt, w, path)
         for key, valid in (("bonus", BONUS_FIELDS), ("income", INCOME_FIELDS)):
             if key in alt:
                 _check_fields(alt[key], valid, f"{w}.{key}", path)
+
+
+def _check_value(obj: dict, key: str, allowed, where: str, path: Path) -> None:
+    if key in obj and obj[key] not in allowed:
+        raise ConfigError(f"{where}: {key} {obj[key]!r} is not one of {', '.join(allowed)}",
+                          file=path, column=key, value=obj[key])
+
+
+def _check_settings(obj: dict, where: str, path: Path) -> None:
+    _check_value(obj, "aggregate", ("median", "max", "min"), where, path)
+    if isinstance(obj.get("bonus"), dict):
+        _check_value(obj["bonus"], "component", ("regional", "total"), f"{where}.bonus", path)
+    if isinstance(obj.get("income"), dict):
+        _check_value(obj["income"], "basis", ("monthly", "annual"), f"{where}.income", path)
 
 
 def _check_threshold(t, where: str, path: Path) -> None:
