@@ -253,3 +253,22 @@ def test_mse_needs_capture_histories(tmp_path):
     ind = pd.DataFrame({"iso_code": ["RU-TY"], "men_16_61_census2021": [1e5]})
     with pytest.raises(InputError, match="persons"):
         mse_rates(d, regional_rates(d, ind))
+
+
+def test_region_names_resolve_like_iso_codes(tmp_path, bbc):
+    # The region spellings of the list (Bessudnov's English labels) resolve, through
+    # uncounted.records.regions, to the same regions as its iso_code column.
+    pytest.importorskip("uncounted.records.regions")
+    deaths, _ = bbc
+    names = pd.read_csv(shared_path(LIST), dtype=str).drop(columns=["iso_code"])
+    p = tmp_path / "names.csv"
+    names.to_csv(p, index=False)
+    by_name = read_deaths(p)
+    assert by_name.no_region == deaths.no_region == 358
+    assert (by_name.frame["iso_code"].to_numpy() == deaths.frame["iso_code"].to_numpy()).all()
+
+
+def test_cyrillic_spellings(tmp_path):
+    pytest.importorskip("uncounted.records.regions")
+    p = _write(tmp_path / "list.csv", "Регион\nРеспублика Тыва\nРесп. Бурятия\nг. Москва\n")
+    assert read_deaths(p).frame["iso_code"].tolist() == ["RU-TY", "RU-BU", "RU-MOW"]
