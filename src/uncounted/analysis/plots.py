@@ -76,7 +76,11 @@ MEASURE_TITLES = {"killed": "killed", "killed_or_wounded": "killed or wounded",
 
 
 def ledger_png(ledger, path: str | Path, *, own=None, side: str = "russia"):
-    """Published estimates over time: one panel per measure (never mixed), own estimates beside."""
+    """Published estimates over time: one panel per measure (never mixed), own estimates beside.
+
+    Colours mark the kind of source (the same in every panel); triangles mark a bound published
+    alone (up: at least, down: at most); bars are published ranges.
+    """
     import pandas as pd
 
     plt = _plt()
@@ -84,13 +88,20 @@ def ledger_png(ledger, path: str | Path, *, own=None, side: str = "russia"):
                 or (own is not None and m in set(own["measure"]))]
     fig, axes = plt.subplots(len(measures), 1, figsize=(8, 3.2 * len(measures)), squeeze=False,
                              sharex=True)
+    kinds = sorted(set(ledger["source_kind"].dropna()))
+    colour = {k: f"C{i % 10}" for i, k in enumerate(kinds)}  # the same colour in every panel
+    marker = {"at least": "^", "at most": "v"}  # a bound published alone
     for ax, m in zip(axes[:, 0], measures, strict=True):
         part = ledger[ledger["measure"] == m].sort_values("date")
-        for kind, g in part.groupby("source_kind"):
+        labelled: set[str] = set()
+        for (kind, vk), g in part.groupby(["source_kind", "value_kind"]):
             lo = (g["value"] - g["low"]).where(g["low"].notna(), 0).to_numpy(float)
             hi = (g["high"] - g["value"]).where(g["high"].notna(), 0).to_numpy(float)
             ax.errorbar(pd.to_datetime(g["date"]).to_numpy(), g["value"].to_numpy(float),
-                        yerr=[lo, hi], fmt="o", ms=3, lw=0.8, capsize=0, label=kind)
+                        yerr=[lo, hi], fmt=marker.get(vk, "o"), ms=5 if vk in marker else 3,
+                        lw=0.8, capsize=0, color=colour[kind],
+                        label=None if kind in labelled else kind)
+            labelled.add(kind)
         if own is not None:
             mine = own[own["measure"] == m]
             if len(mine):
