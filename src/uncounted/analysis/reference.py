@@ -2,9 +2,9 @@
 
 Three sources, with different licences:
 
-- the federal subjects (ISO 3166-2 code, English name, federal district, subject type, status) are
-  packaged in ``uncounted/data/analysis/subjects.csv`` (administrative facts; see the PROVENANCE.md
-  beside it);
+- the federal subjects (ISO 3166-2 code, English name, federal district, subject type, status)
+  come from the reference table the records stage packages in ``uncounted/data/regions/``
+  (:func:`uncounted.records.regions.federal_subjects`; sources and licence in the README there);
 - the regional indicators (men aged 16-61 in the 2021 census, poverty, unemployment, income) come
   from A. Bessudnov's ``ruCasualtiesPublic`` repository, which states **no licence**, so they are not
   packaged: :func:`load_indicators` reads them from a path the user gives, or from the project's
@@ -42,15 +42,19 @@ def _data_file(name: str):
 def _subjects_cached():
     import pandas as pd
 
-    with _data_file("subjects.csv").open("r", encoding="utf-8") as fh:
-        return pd.read_csv(fh, dtype=str, keep_default_na=False)
+    from ..records.regions import federal_subjects
+
+    df = pd.DataFrame(list(federal_subjects()))
+    df = df.rename(columns={"federal_district_en": "federal_district", "type_en": "subject_type"})
+    return df[["iso_code", "name_en", "federal_district", "subject_type", "status"]]
 
 
 def load_subjects():
-    """The 89 federal subjects as a DataFrame.
+    """The 89 federal subjects as a DataFrame (from the records stage's reference table).
 
     Columns ``iso_code, name_en, federal_district, subject_type, status`` (status is
-    ``ru_federal_subject``, ``occupied_ua_2014`` or ``occupied_ua_2022``).
+    ``ru_federal_subject``, ``occupied_ua_2014`` or ``occupied_ua_2022``). The table, its sources
+    and licence are in ``uncounted/data/regions/`` (see the README there).
     """
     return _subjects_cached().copy()
 
