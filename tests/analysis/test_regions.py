@@ -272,3 +272,17 @@ def test_cyrillic_spellings(tmp_path):
     pytest.importorskip("uncounted.records.regions")
     p = _write(tmp_path / "list.csv", "Регион\nРеспублика Тыва\nРесп. Бурятия\nг. Москва\n")
     assert read_deaths(p).frame["iso_code"].tolist() == ["RU-TY", "RU-BU", "RU-MOW"]
+
+
+def test_cp1251_list_with_russian_headers_and_categories(tmp_path):
+    # read through the records stage's readers: encoding detected, Russian headers mapped,
+    # 'категория' taken as the unit type (Cyrillic names kept in the n_<type> columns)
+    p = tmp_path / "list.csv"
+    p.write_bytes("ФИО,регион,категория,дата смерти\nИванов Иван,Республика Тыва,контрактник,"
+                  "2022-05-01\nПетров Пётр,Тыва,ЧВК,2023\n".encode("cp1251"))
+    d = read_deaths(p)
+    assert d.frame["iso_code"].tolist() == ["RU-TY", "RU-TY"]
+    assert d.frame["unit_type"].tolist() == ["контрактник", "ЧВК"]
+    assert d.frame["date"].tolist() == ["2022-05-01", "2023"]
+    wide = region_by_unit_type(d)
+    assert set(wide.columns) == {"iso_code", "n_контрактник", "n_чвк"}

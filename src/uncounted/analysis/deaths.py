@@ -23,8 +23,10 @@ from pathlib import Path
 from ..exceptions import InputError, ProjectError, RecordError
 from .reference import load_subjects
 
+# headers are compared as uncounted.records.schema.header_token reduces them (lower case, letters
+# and digits only); the region, date and unit-type synonyms follow the source-list contract
 REGION_COLUMNS = ("iso_code", "region_iso", "region", "регион", "subject", "субъект")
-UNIT_COLUMNS = ("unit_type", "unittype", "unit type", "тип")
+UNIT_COLUMNS = ("unit_type", "unittype", "unit type", "category", "категория", "тип")
 DATE_COLUMNS = ("death_date", "deathconfirmeddate", "date_of_death", "reported_date", "date",
                 "дата_смерти")
 PERSON_COLUMNS = ("list", "record_id", "person_id")
@@ -98,11 +100,23 @@ def region_resolver():
     return resolve
 
 
-def _pick(columns, wanted) -> str | None:
-    lower = {c.strip().casefold(): c for c in columns}
-    for w in wanted:
-        if w in lower:
-            return lower[w]
+def _synonyms(wanted, field: str | None):
+    from ..records.schema import HEADER_SYNONYMS
+
+    return list(wanted) + list(HEADER_SYNONYMS.get(field, ())) if field else list(wanted)
+
+
+def _pick(columns, wanted, field: str | None = None) -> str | None:
+    """The first column whose header matches ``wanted`` (then the contract's synonyms of
+    ``field``), compared as :func:`uncounted.records.schema.header_token` reduces them."""
+    from ..records.schema import header_token
+
+    tokens = {}
+    for c in columns:
+        tokens.setdefault(header_token(c), c)
+    for w in _synonyms(wanted, field):
+        if header_token(w) in tokens:
+            return tokens[header_token(w)]
     return None
 
 
@@ -120,9 +134,10 @@ def resolve_regions(values, *, file: str, column: str):
             cache[text] = resolve(text)
         if cache[text] is None:
             raise RecordError(
-                f"unknown region {text!r}: not an ISO 3166-2 code or a known name of a federal "
-                f"subject (e.g. 'RU-TY', 'Tuva', 'Республика Тыва'). Correct the spelling, or leave "
-                f"it blank if the region is unknown.", file=file, row=i, column=column, value=text)
+                f"unknown region {text!r}: not an ISO 3166-2 code or a name that matches exactly "
+                f"one federal subject (e.g. 'RU-TY', 'Tuva', 'Республика Тыва'). Correct the "
+                f"spelling (or use the ISO code), or leave it blank if the region is unknown.",
+                file=file, row=i, column=column, value=text)
         out.append(cache[text])
     return out
 
@@ -137,25 +152,28 @@ def _frame(iso, unit=None, date=None):
 
 
 def _read_table(path: Path):
+    """Every row of a CSV/XLSX/JSONL file as strings, through the records stage's readers
+    (encoding and delimiter detection: UTF-8/16, cp1251, KOI8-R)."""
     import pandas as pd
 
-    try:
-        if path.suffix.lower() in {".xlsx", ".xlsm"}:
-            return pd.read_excel(path, dtype=str)
-        if path.suffix.lower() in {".jsonl", ".ndjson"}:
-            return pd.read_json(path, lines=True, dtype=False).astype("string")
-        return pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read this file: {err}", file=path) from err
+    from ..records.readers import open_source
+
+    src = open_source(path)
+    parts = list(src.chunks())
+    if not parts:
+        return pd.DataFrame(columns=src.headers)
+    return pd.concat(parts, ignore_index=True)
 
 
 def _deaths_from_table(df, path: Path, kind: str) -> Deaths:
-    col = _pick(df.columns, REGION_COLUMNS)
+    col = _pick(df.columns, REGION_COLUMNS, "region")
     if col is None:
-        raise InputError(f"no region column: expected one of {', '.join(REGION_COLUMNS)} (any "
-                         f"case); got {', '.join(map(str, df.columns))}", file=path)
+        raise InputError(f"no region column: expected iso_code or one of the region headers "
+                         f"({', '.join(_synonyms(REGION_COLUMNS[1:], 'region'))}); got "
+                         f"{', '.join(map(str, df.columns))}", file=path)
     iso = resolve_regions(df[col].tolist(), file=str(path), column=col)
-    ucol, dcol = _pick(df.columns, UNIT_COLUMNS), _pick(df.columns, DATE_COLUMNS)
+    ucol = _pick(df.columns, UNIT_COLUMNS)
+    dcol = _pick(df.columns, DATE_COLUMNS, "death_date") or _pick(df.columns, (), "reported_date")
     frame = _frame(iso, df[ucol].tolist() if ucol else None, df[dcol].tolist() if dcol else None)
     if kind == "persons":  # one row per record: one death per person, in its most frequent region
         pid, lcol = _pick(df.columns, ("person_id",)), _pick(df.columns, ("list",))
@@ -250,7 +268,7 @@ def read_deaths(path: str | Path, *, project: str | Path | None = None) -> Death
         raise InputError("file not found", file=path)
     df = _read_table(path)
     is_persons = all(c in [x.casefold() for x in df.columns] for c in PERSON_COLUMNS)
-    if is_persons and _pick(df.columns, REGION_COLUMNS) is None:
+    if is_persons and _pick(df.columns, REGION_COLUMNS, "region") is None:
         if project is None:
             raise InputError("this is a persons table without regions: give the project it came "
                              "from (--project DIR), whose records hold the regions", file=path)

@@ -180,6 +180,11 @@ def region_by_unit_type(deaths):
     frame = getattr(deaths, "frame", deaths)
     f = frame[frame["unit_type"].notna() & (frame["unit_type"].astype(str).str.strip() != "")]
     wide = f.pivot_table(index="iso_code", columns="unit_type", aggfunc="size", fill_value=0)
-    wide.columns = ["n_" + re.sub(r"[^0-9a-z]+", "_", str(c).casefold()).strip("_")
-                    for c in wide.columns]
+    names: list[str] = []
+    for c in wide.columns:
+        name = "n_" + (re.sub(r"\W+", "_", str(c).casefold()).strip("_") or "other")
+        while name in names:  # two types that differ only in punctuation
+            name += "_"
+        names.append(name)
+    wide.columns = names
     return wide.reset_index()
