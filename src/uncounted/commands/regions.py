@@ -108,10 +108,11 @@ def print_summary(tables: dict, out: Path, console) -> None:
         m = tables["mse_rates"]
         tot = m.iloc[-1]
         ok = int(m["estimable"].iloc[:-1].sum())
+        total = (f"total {tot['estimate']:,.0f} ({tot['estimate_lower']:,.0f}-"
+                 f"{tot['estimate_upper']:,.0f})" if tot["estimable"]
+                 else "no total (some regions are not estimable; see the reason column)")
         console.print(f"MSE by region ({escape(str(tot['method']))}): {ok} of {len(m) - 1} regions "
-                      f"estimable; total {tot['estimate']:,.0f} ({tot['estimate_lower']:,.0f}-"
-                      f"{tot['estimate_upper']:,.0f}) from {int(tot['observed']):,} observed "
-                      f"(mse_rates.csv)")
+                      f"estimable; {total}; {int(tot['observed']):,} observed (mse_rates.csv)")
     files = [f"{name}.csv" for name in tables if name != "deaths"]
     files += [p.name for p in (out / "lorenz.png", out / "rate_vs_poverty.png") if p.exists()]
     console.print(f"Wrote {escape(str(out))}/: {escape(', '.join(files))}")
