@@ -286,3 +286,25 @@ def test_cp1251_list_with_russian_headers_and_categories(tmp_path):
     assert d.frame["date"].tolist() == ["2022-05-01", "2023"]
     wide = region_by_unit_type(d)
     assert set(wide.columns) == {"iso_code", "n_контрактник", "n_чвк"}
+
+
+def test_simulated_lists_resolve_to_the_true_regions(tmp_path):
+    # Simulated lists (seeded) spell regions in several ways (Cyrillic, Latin romanisations,
+    # abbreviations) in CSV and XLSX, cp1251 and UTF-8; every non-blank region must resolve to the
+    # simulated person's true region.
+    import uncounted as uc
+    from uncounted.analysis.deaths import REGION_COLUMNS, _pick, _read_table
+
+    uc.simulate_lists(tmp_path, population=600, seed=3)
+    truth = pd.read_csv(tmp_path / "truth.csv", dtype=str).set_index("record_id")
+    region = pd.read_csv(tmp_path / "population.csv", dtype=str).set_index("person_id")["region"]
+    lists = [p for p in tmp_path.iterdir() if p.stem not in ("truth", "population", "scenario")]
+    assert len(lists) >= 3
+    for path in lists:
+        raw = _read_table(path)
+        rid = _pick(raw.columns, ("record_id",), "record_id")
+        col = _pick(raw.columns, REGION_COLUMNS, "region")
+        has = raw[col].str.strip() != ""
+        got = read_deaths(path).frame["iso_code"].to_numpy()
+        expected = truth.loc[raw.loc[has, rid], "person_id"].map(region).to_numpy()
+        assert (got == expected).all(), path.name
