@@ -9,6 +9,7 @@ files. matplotlib is imported here only, and only when a report is drawn.
 from __future__ import annotations
 
 import io
+import itertools
 import math
 from pathlib import Path
 from typing import Any
@@ -91,7 +92,7 @@ def probability_histogram(linkage: dict[str, Any] | None):
     fig, ax = plt.subplots(figsize=(6.4, 2.8))
     lo, hi = linkage["review"]["band"]
     ax.axvspan(lo, hi, color=ORANGE, alpha=0.15, label=f"review band {lo:g}-{hi:g}")
-    widths = [b - a for a, b in zip(edges[:-1], edges[1:], strict=True)]
+    widths = [b - a for a, b in itertools.pairwise(edges)]
     ax.bar(edges[:-1], counts, width=widths, align="edge", color=BLUE, edgecolor="white")
     thr = linkage["run"]["threshold"]
     if thr is not None:
