@@ -1,0 +1,118 @@
+"""The offline report: contents, HTML validity, JSON, PNG charts, the CLI, and a plain CSV input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from uncounted.cli import app
+from uncounted.mse import CaptureTable, ChaoLowerBound
+from uncounted.report import build_report, collect
+
+from ..conftest import DATA
+from ..project_fixture import OBSERVED_BEFORE, XSS, make_project
+
+runner = CliRunner()
+
+
+def parse_strict(html: str):
+    """Parse with html5lib in strict mode: any HTML syntax error raises."""
+    import html5lib
+
+    return html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report") / "proj"
+    make_project(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project_html(project):
+    return build_report(project, methods=["chao", "lincoln-petersen"])
+
+
+def test_project_data(project):
+    d = collect(project, methods="chao")
+    assert [x["name"] for x in d["lists"]] == ["A", "B", "C"]
+    assert d["capture"]["observed"] == OBSERVED_BEFORE
+    # before review: A-only 13, B-only 11, AB 2 (fixture docstring)
+    counts = {p["label"]: p["count"] for p in d["capture"]["patterns"]}
+    assert counts == {"A": 13, "B": 11, "C": 6, "A+B": 2, "A+C": 4, "B+C": 3, "A+B+C": 2}
+    table = CaptureTable.from_counts({"100": 13, "010": 11, "001": 6, "110": 2, "101": 4,
+                                      "011": 3, "111": 2}, ["A", "B", "C"])
+    chao = ChaoLowerBound().fit(table)
+    assert d["estimates"][0]["estimate"] == pytest.approx(chao.estimate)
+    rv = d["linkage"]["review"]
+    assert (rv["in_band"], rv["pending"], rv["decided"]) == (5, 5, 0)
+    assert sum(d["linkage"]["histogram"]["counts"]) == d["linkage"]["run"]["n_pairs"]
+    assert sum(r["persons"] for r in d["regions"]["rows"]) == OBSERVED_BEFORE
+    assert {r["stratum"] for r in d["strata"]["rows"]} == {f"region=RU-{x}" for x in
+                                                            ("MOS", "SPE", "BU", "TY")}
+    rp = d["reproducibility"]
+    assert [i["file_name"] for i in rp["imports"]] == ["a.csv", "b.csv", "c.csv"]
+    assert rp["input_hash"] == table.input_hash()
+    assert rp["seeds"] == {"estimate": 1} and rp["versions"]["duckdb"]
+
+
+def test_html_is_valid_self_contained_and_escaped(project_html):
+    doc = parse_strict(project_html)
+    charts = doc.findall(".//figure")
+    names = {f.get("data-chart") for f in charts}
+    assert names == {"upset", "match_probability", "review_progress", "estimates", "strata",
+                     "regions"}
+    assert all(f.find("{http://www.w3.org/2000/svg}svg") is not None for f in charts)
+    # nothing to fetch: no external URLs in src/href, no scripts
+    assert doc.findall(".//script") == []
+    for el in doc.iter():
+        for attr in ("src", "href"):
+            value = el.get(attr) or ""
+            assert not value.startswith(("http:", "https:", "//")), value
+    assert "default-src 'none'" in project_html
+    assert "lincoln-petersen needs exactly two lists" in project_html  # 3 lists: row with reason
+    assert XSS not in project_html  # the surname is only shown escaped, if at all
+
+
+def test_script_in_list_name_is_escaped(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text('"<script>alert(1)</script>",B,count\n1,0,30\n0,1,20\n1,1,10\n')
+    html = build_report(p, methods="lincoln-petersen")
+    parse_strict(html)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_csv_table_report_json_and_png(tmp_path):
+    src = DATA / "mse" / "conting_spina.csv"
+    out = json.loads(build_report(src, fmt="json", strata=["eth"], methods="chao",
+                                  png_dir=tmp_path / "png"))
+    assert out["capture"]["observed"] == 621  # as in tests/test_cli.py (conting spina bifida)
+    assert out["strata"]["column"] == "eth" and len(out["strata"]["rows"]) == 3
+    assert out["linkage"] is None
+    pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
+    assert pngs == out["charts_png"] == ["estimates.png", "strata.png", "upset.png"]
+    assert all((tmp_path / "png" / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in pngs)
+
+
+def test_cli_report(tmp_path, project):
+    out = tmp_path / "r.html"
+    r = runner.invoke(app, ["report", str(project), "--out", str(out), "-m", "chao"])
+    assert r.exit_code == 0, r.output
+    parse_strict(out.read_text(encoding="utf-8"))
+    bad = runner.invoke(app, ["report", str(tmp_path / "missing")])
+    assert bad.exit_code == 2 and "neither a project folder" in bad.output
+    fmt = runner.invoke(app, ["report", str(project), "--format", "pdf", "--out", str(out)])
+    assert fmt.exit_code == 2 and "--format" in fmt.output
+
+
+def test_project_without_linkage(tmp_path):
+    root = tmp_path / "p"
+    make_project(root, with_link_run=False)
+    d = collect(root)
+    assert d["capture"] is None and d["estimates"] == [] and d["linkage"] is None
+    assert any("uncounted link" in n for n in d["notes"])
+    parse_strict(build_report(root))
