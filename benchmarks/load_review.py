@@ -180,11 +180,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reviewers", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
+    ap.add_argument("--no-reference", action="store_true",
+                    help="Skip the one-reviewer reference run.")
     args = ap.parse_args()
+    ref = None if args.no_reference else run(1, min(args.seconds, 20.0))
     res = run(args.reviewers, args.seconds)
-    print(f"{'measure':<24} value")
+    print(f"machine: {os.cpu_count()} cores (shared); server and clients on one host, loopback")
+    print(f"{'measure':<24} {'value':>12}" + ("" if ref is None else f" {'1 reviewer':>12} {'ratio':>8}"))
     for k, v in res.items():
-        print(f"{k:<24} {v:.1f}" if isinstance(v, float) else f"{k:<24} {v}")
+        line = f"{k:<24} {v:>12.1f}" if isinstance(v, float) else f"{k:<24} {v!s:>12}"
+        if ref is not None and isinstance(v, float) and k.endswith(("_ms", "_per_s")):
+            r = ref[k]
+            line += f" {r:>12.1f} {v / r if r else float('nan'):>8.2f}"
+        print(line)
 
 
 if __name__ == "__main__":
