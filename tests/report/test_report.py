@@ -116,3 +116,20 @@ def test_project_without_linkage(tmp_path):
     assert d["capture"] is None and d["estimates"] == [] and d["linkage"] is None
     assert any("uncounted link" in n for n in d["notes"])
     parse_strict(build_report(root))
+
+
+def test_ledger_and_rates_charts_from_their_data():
+    from uncounted.report.charts import render_all
+
+    data = {"ledger": {"series": [
+        {"date": "2023-01-01", "measure": "killed", "value": 20000.0},
+        {"date": "2024-01-01", "measure": "named_confirmed", "value": 40000.0},
+        {"date": "2024-06-01", "measure": "killed_or_wounded", "value": float("nan")}]},
+        "estimates": [{"estimable": True, "estimate": 50000.0, "interval": [45000.0, 60000.0]}],
+        "regions": {"rows": [], "rates": {"rows": [
+            {"iso_code": "RU-TY", "per_100k": 250.0, "lower": 230.0, "upper": 270.0},
+            {"iso_code": "RU-MOW", "per_100k": None, "lower": None, "upper": None}]}}}
+    charts = render_all(data)
+    assert set(charts) == {"ledger", "rates", "estimates"}
+    assert "RU-TY" in charts["rates"] and "RU-MOW" not in charts["rates"]
+    assert "killed" in charts["ledger"] and "this report" in charts["ledger"]

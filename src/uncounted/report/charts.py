@@ -129,7 +129,7 @@ def review_progress(linkage: dict[str, Any] | None):
 
 
 def forest(rows: list[dict[str, Any]], *, observed: int | None = None, label_key: str = "method",
-           title: str | None = None):
+           title: str | None = None, xlabel: str = "population size (point and interval)"):
     """Point estimates with their intervals, one row each; unestimable rows are left out."""
     rows = [r for r in rows if r.get("estimable") and _finite(r.get("estimate"))][:MAX_BARS]
     if not rows:
@@ -147,7 +147,7 @@ def forest(rows: list[dict[str, Any]], *, observed: int | None = None, label_key
     if observed is not None:
         ax.axvline(observed, color=GREY, linestyle=":", label=f"observed {observed:,}")
         ax.legend(loc="lower right", fontsize=7, frameon=False)
-    ax.set_xlabel("population size (point and interval)")
+    ax.set_xlabel(xlabel)
     if title:
         ax.set_title(title, fontsize=9, loc="left")
     fig.tight_layout()
@@ -169,6 +169,48 @@ def regions_bar(regions: dict[str, Any] | None):
     return fig
 
 
+def rates(regions: dict[str, Any] | None):
+    """Persons per 100,000 men by region with their intervals (largest rates first)."""
+    table = (regions or {}).get("rates")
+    if not table:
+        return None
+    rows = [{"label": r["iso_code"], "estimate": r["per_100k"], "interval": [r["lower"], r["upper"]],
+             "estimable": True} for r in table["rows"] if _finite(r.get("per_100k"))]
+    return forest(rows, label_key="label", xlabel="persons per 100,000 men aged 16-61")
+
+
+def ledger(ledger_data: dict[str, Any] | None, estimates: list[dict[str, Any]]):
+    """Published estimates over time, one colour per measure, log scale; this report's beside them."""
+    series = (ledger_data or {}).get("series")
+    if not series:
+        return None
+    import datetime as dt
+
+    plt = _plt()
+    fig, ax = plt.subplots(figsize=(6.8, 3.4))
+    colours = {"killed": RED, "killed_or_wounded": ORANGE, "named_confirmed": BLUE}
+    for measure, colour in colours.items():
+        pts = [(dt.date.fromisoformat(str(r["date"])[:10]), r["value"]) for r in series
+               if r.get("measure") == measure and _finite(r.get("value")) and r["value"] > 0]
+        if pts:
+            ax.scatter(*zip(*pts, strict=True), s=14, color=colour, label=measure.replace("_", " "))
+    today = dt.date.today()
+    own = [e for e in estimates if e.get("estimable") and _finite(e.get("estimate"))
+           and e["estimate"] > 0]
+    for e in own:
+        lo, hi = (_finite_or(v, e["estimate"]) for v in e["interval"])
+        ax.plot([today, today], [max(lo, 1), hi], color="#111", linewidth=1)
+    if own:
+        ax.scatter([today] * len(own), [e["estimate"] for e in own], marker="D", s=22,
+                   color="#111", label="this report's estimates", zorder=3)
+    ax.set_yscale("log")
+    ax.set_ylabel("people (log scale)")
+    ax.legend(loc="upper left", fontsize=7, frameon=False)
+    fig.autofmt_xdate()
+    fig.tight_layout()
+    return fig
+
+
 def charts_for(data: dict[str, Any]) -> dict[str, Any]:
     """Every chart the report data supports, name -> Figure."""
     strata = data.get("strata")
@@ -180,6 +222,8 @@ def charts_for(data: dict[str, Any]) -> dict[str, Any]:
         "estimates": forest(data.get("estimates") or [], observed=capture.get("observed")),
         "strata": forest(strata["rows"], label_key="stratum") if strata else None,
         "regions": regions_bar(data.get("regions")),
+        "rates": rates(data.get("regions")),
+        "ledger": ledger(data.get("ledger"), data.get("estimates") or []),
     }
     return {k: v for k, v in figs.items() if v is not None}
 

@@ -126,6 +126,10 @@ def _from_project(root: Path, *, methods, level, seed) -> dict[str, Any]:
     data["strata"] = strata_summary(table, _strata_method(methods, project), level=level, seed=seed,
                                     column="region")
     data["regions"] = region_summary(clustering)
+    rates, why = region_rates(clustering, level=level)
+    data["regions"]["rates"] = rates
+    if why:
+        data["regions"]["rates_note"] = why
     return data
 
 
@@ -224,8 +228,34 @@ def region_summary(clustering: pdata.Clustering) -> dict[str, Any]:
     return {"rows": rows, "rates": None}
 
 
+LEDGER_COLUMNS = ["date", "measure", "low", "central", "high", "source_org", "source_kind",
+                  "certainty", "url"]
+
+
 def load_ledger() -> dict[str, Any] | None:
-    """The published-estimates ledger packaged under ``uncounted/data/ledger/``, if present."""
+    """The published-estimates ledger (``uncounted.analysis.ledger``) for Russia's military dead.
+
+    Falls back to reading any CSV packaged under ``uncounted/data/ledger/`` as it is, and to None
+    when there is no ledger in this installation.
+    """
+    try:
+        from ..analysis.ledger import load_ledger as _load
+    except ImportError:
+        return _ledger_files()
+    df = _load(side="russia")
+    cols = [c for c in LEDGER_COLUMNS if c in df.columns]
+    keep = cols + [c for c in ("value", "value_kind") if c in df.columns]
+    rows = _records(df[keep])
+    return {"tables": [{"name": "Russia's military losses as published", "columns": cols,
+                        "rows": rows}], "series": rows}
+
+
+def _records(df) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with NaN turned into None (JSON-safe)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _ledger_files() -> dict[str, Any] | None:
     import csv
     import io
     from importlib import resources
@@ -240,7 +270,26 @@ def load_ledger() -> dict[str, Any] | None:
         rows = list(csv.DictReader(io.StringIO(f.read_text(encoding="utf-8-sig"))))
         if rows:
             tables.append({"name": f.name, "columns": list(rows[0]), "rows": rows})
-    return {"tables": tables} if tables else None
+    return {"tables": tables, "series": None} if tables else None
+
+
+def region_rates(clustering: pdata.Clustering, *, level: float) -> tuple[dict | None, str | None]:
+    """Persons per 100,000 men by region (``uncounted.analysis.regions``), or why not."""
+    try:
+        from ..analysis.regions import regional_rates
+    except ImportError:
+        return None, None
+    import pandas as pd
+
+    regions = [r for r in clustering.person_regions().tolist() if r != "unknown"]
+    try:
+        df = regional_rates(pd.DataFrame({"iso_code": regions}), level=level)
+    except (UncountedError, ValueError, OSError) as err:
+        return None, f"Rates per 100,000 men were not computed: {err}"
+    df = df[df["deaths"] > 0].sort_values("per_100k", ascending=False, na_position="last")
+    cols = [c for c in ("iso_code", "name_en", "federal_district", "deaths", "men", "per_100k",
+                        "lower", "upper") if c in df.columns]
+    return {"columns": cols, "rows": _records(df[cols]), "level": level}, None
 
 
 def versions() -> dict[str, str | None]:
