@@ -126,38 +126,68 @@ def cluster(con, *, default_threshold: float = 0.9) -> Clustering:
 
     A record with no link is a person on its own. Pairs are joined when their latest decision is
     ``match``, or when they have no decision (or ``unsure``) and the model's probability reaches the
-    run's threshold; a ``non-match`` decision removes the model's link (transitive links through other
-    records can still join the two, as in any connected-components clustering).
+    run's threshold. When the linkage stage is installed its clustering is used
+    (:func:`uncounted.linkage.cluster.assign`: ``non-match`` is a cannot-link constraint), so the
+    numbers match ``uncounted link``; otherwise a ``non-match`` decision only removes the model's
+    link (plain connected components, where other records can still join the two).
     """
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
     run = latest_run(con)
     thr = threshold(con, run, default_threshold)
     recs = records_frame(con)
     names = tuple(list_names(con))
     run_id = run["run_id"] if run is not None else -1
-    edges = con.execute(f"""
-        WITH latest AS ({LATEST_DECISIONS})
-        SELECT p.uid_l, p.uid_r FROM pairs p
-        LEFT JOIN latest d ON d.uid_l = p.uid_l AND d.uid_r = p.uid_r
-        WHERE p.run_id = ? AND p.match_probability >= ?
-              AND (d.decision IS NULL OR d.decision NOT IN ('match', 'non-match'))
-        UNION
-        SELECT uid_l, uid_r FROM latest WHERE decision = 'match'
-    """, [run_id, thr]).fetchall()
-    seen = con.execute("SELECT coalesce(max(decision_id), 0) FROM decisions").fetchone()[0]
     uids = recs["uid"].to_numpy(dtype=object)
     pos = {u: i for i, u in enumerate(uids)}
-    pairs = np.array([(pos[a], pos[b]) for a, b in edges if a in pos and b in pos],
-                     dtype=np.int64).reshape(-1, 2)
-    n = len(uids)
-    graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
-    _, label = connected_components(graph, directed=False) if n else (0, np.zeros(0, dtype=int))
+    model = con.execute("SELECT uid_l, uid_r, match_probability FROM pairs WHERE run_id = ? AND "
+                        "match_probability >= ?", [run_id, thr]).fetchall()
+    model = [(pos[a], pos[b], p) for a, b, p in model if a in pos and b in pos]
+    left = np.array([m[0] for m in model], dtype=np.int64)
+    right = np.array([m[1] for m in model], dtype=np.int64)
+    prob = np.array([m[2] for m in model], dtype=float)
+    seen = con.execute("SELECT coalesce(max(decision_id), 0) FROM decisions").fetchone()[0]
+    label = _assign(con, recs, left, right, prob)
     regions = recs["region_iso"].astype(object).where(recs["region_iso"].notna(), None)
     return Clustering(uids=uids, lists=recs["list_name"].to_numpy(dtype=object),
-                      label=np.asarray(label, dtype=np.int64), list_names=names,
+                      label=_relabel(label), list_names=names,
                       regions=regions.to_numpy(dtype=object), decisions_seen=int(seen))
+
+
+def _assign(con, recs, left, right, prob) -> np.ndarray:
+    """Component label per record: the linkage stage's clustering if installed, else ours."""
+    import pandas as pd
+
+    try:
+        from ..linkage.cluster import assign
+    except ImportError:
+        assign = None
+    decisions = con.execute(f"SELECT uid_l, uid_r, decision FROM ({LATEST_DECISIONS})").df()
+    uids = pd.Index(recs["uid"])
+    if assign is not None:
+        return np.asarray(assign(uids, left, right, prob, decisions))
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    pos = pd.Series(np.arange(len(uids)), index=uids)
+    d = decisions[decisions["uid_l"].isin(uids) & decisions["uid_r"].isin(uids)
+                  & decisions["decision"].isin(["match", "non-match"])]
+    decided = {(pos[a], pos[b]) for a, b in zip(d["uid_l"], d["uid_r"], strict=True)}
+    keep = np.array([(a, b) not in decided and (b, a) not in decided
+                     for a, b in zip(left.tolist(), right.tolist(), strict=True)], dtype=bool)
+    must = d[d["decision"] == "match"]
+    a = np.concatenate([left[keep] if left.size else left, pos[must["uid_l"]].to_numpy()])
+    b = np.concatenate([right[keep] if right.size else right, pos[must["uid_r"]].to_numpy()])
+    n = len(uids)
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(a)), (a.astype(np.int64), b.astype(np.int64))), shape=(n, n))
+    return connected_components(graph, directed=False)[1]
+
+
+def _relabel(label: np.ndarray) -> np.ndarray:
+    """Labels renumbered 0..k-1 in order of first appearance."""
+    _, first, inverse = np.unique(np.asarray(label), return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))
+    return order[inverse].astype(np.int64)
 
 
 def review_progress(con, band: tuple[float, float]) -> dict[str, int]:
