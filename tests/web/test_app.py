@@ -170,3 +170,26 @@ def test_pages_render(client):
         r = client.get(path)
         assert r.status_code == 200, path
     assert "41 people observed" in client.get("/estimates").text
+
+
+def test_sign_out_ends_the_session_for_good(client):
+    csrf = sign_in(client)
+    cookie = client.cookies.get("uncounted_session")
+    r = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
+    assert r.status_code == 303
+    client.cookies.set("uncounted_session", cookie)  # a copy of the old cookie is worthless now
+    assert client.get("/api/queue").status_code == 401
+
+
+def test_repeated_failures_lock_the_name(client):
+    import re
+
+    from uncounted.web.auth import Sessions
+
+    codes = []
+    for _ in range(Sessions.MAX_FAILURES + 1):
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
+        codes.append(client.post("/login", data={"username": "bob", "password": "wrong-guess",
+                                                 "csrf_token": token}).status_code)
+    assert codes == [401] * Sessions.MAX_FAILURES + [429]
+    sign_in(client, "alice")  # other names are not affected

@@ -16,7 +16,7 @@ def _panel(page, key: str) -> str:
     return page.get_attribute("#estimate-panel", f"data-{key}")
 
 
-def test_review_three_pairs_with_the_keyboard(project_dir):
+def test_review_three_pairs_with_the_keyboard(project_dir, capsys):
     with running_server(project_dir) as (base, app), chromium() as browser:
         ctx = browser.new_context(viewport={"width": 1200, "height": 900})
         page = ctx.new_page()
@@ -59,7 +59,8 @@ def test_review_three_pairs_with_the_keyboard(project_dir):
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         shot = ARTIFACTS / "review.png"
         page.screenshot(path=str(shot), full_page=True)
-        print(f"screenshot: {shot}")
+        with capsys.disabled():  # shown in CI's output even without -s
+            print(f"\nscreenshot of the review UI: {shot}")
 
         # what the browser did is what the store holds
         rows = app.state.review.store.execute(

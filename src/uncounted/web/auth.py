@@ -70,20 +70,61 @@ def verify_password(digest: str | None, password: str) -> bool:
 
 
 class Sessions:
-    """Signs and reads session and pre-login cookies with one secret key."""
+    """Signs and reads session and pre-login cookies with one secret key.
+
+    A signed cookie alone would stay valid after sign-out; so the server also keeps the ids of
+    live sessions in memory, and a cookie counts only while its id is there. Signing out (or
+    restarting the server) ends a session for good. Sign-in failures are counted per user name:
+    after ``MAX_FAILURES`` within ``FAILURE_WINDOW`` seconds that name is locked for the rest of
+    the window.
+    """
+
+    MAX_FAILURES = 10
+    FAILURE_WINDOW = 300.0
 
     def __init__(self, secret: str):
+        import threading
+
         from itsdangerous import URLSafeTimedSerializer
 
         self._session = URLSafeTimedSerializer(secret, salt="uncounted-session")
         self._login = URLSafeTimedSerializer(secret, salt="uncounted-login")
+        self._live: set[str] = set()
+        self._failures: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
 
     def new_session(self, username: str) -> tuple[str, dict[str, Any]]:
         data = {"u": username, "sid": secrets.token_urlsafe(16), "csrf": secrets.token_urlsafe(32)}
+        with self._lock:
+            self._live.add(data["sid"])
+            self._failures.pop(username, None)
         return self._session.dumps(data), data
 
     def read_session(self, cookie: str | None) -> dict[str, Any] | None:
-        return _loads(self._session, cookie, SESSION_MAX_AGE)
+        data = _loads(self._session, cookie, SESSION_MAX_AGE)
+        if not isinstance(data, dict) or data.get("sid") not in self._live:
+            return None
+        return data
+
+    def end_session(self, data: dict[str, Any]) -> None:
+        with self._lock:
+            self._live.discard(data.get("sid"))
+
+    def locked_out(self, username: str) -> bool:
+        """True while ``username`` has too many recent sign-in failures."""
+        import time
+
+        cutoff = time.monotonic() - self.FAILURE_WINDOW
+        with self._lock:
+            recent = [t for t in self._failures.get(username, []) if t > cutoff]
+            self._failures[username] = recent
+            return len(recent) >= self.MAX_FAILURES
+
+    def failed(self, username: str) -> None:
+        import time
+
+        with self._lock:
+            self._failures.setdefault(username, []).append(time.monotonic())
 
     def new_login_token(self) -> tuple[str, str]:
         token = secrets.token_urlsafe(32)

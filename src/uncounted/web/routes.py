@@ -49,8 +49,13 @@ def register_pages(app) -> None:
         expected = request.app.state.sessions.read_login_token(request.cookies.get(auth.LOGIN_COOKIE))
         if not auth.same_token(expected, str(form.get("csrf_token") or "")):
             return _login_page(request, nxt, "The form expired; please sign in again.", 403)
+        sessions = request.app.state.sessions
+        if sessions.locked_out(username):
+            return _login_page(request, nxt, "Too many failed sign-ins for this user; wait a few "
+                                             "minutes.", 429)
         digest = await _in_thread(review.password_hash, username)
         if not await _in_thread(auth.verify_password, digest, password):
+            sessions.failed(username)
             review.audit("login_failed", actor=username[:64] or "?", target="web")
             return _login_page(request, nxt, "Unknown user or wrong password.", 401)
         review.audit("login", actor=username, target="web")
@@ -67,6 +72,7 @@ def register_pages(app) -> None:
         form = await request.form()
         if s is None or not auth.same_token(s["csrf"], str(form.get("csrf_token") or "")):
             return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
+        request.app.state.sessions.end_session(s)
         request.app.state.review.audit("logout", actor=s["u"], target="web")
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(auth.SESSION_COOKIE, path="/")
