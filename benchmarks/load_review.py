@@ -118,16 +118,19 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None)
     """Run the load test; returns counts, checks and latency percentiles (ms)."""
     sys.path.insert(0, str(ROOT))
     sys.path.insert(0, str(ROOT / "src"))
+    from argon2 import PasswordHasher
+
     from tests.project_fixture import make_project
     from uncounted.project import Project
-    from uncounted.web.auth import add_user
+    from uncounted.store import now
 
     workdir = Path(workdir or tempfile.mkdtemp(prefix="uncounted-load-"))
     project = make_project(workdir / "proj")
     users = [f"reviewer{i:02d}" for i in range(reviewers)]
-    with project.store() as store:
+    digest = PasswordHasher().hash(PASSWORD)  # one argon2 hash shared by the load-test accounts
+    with project.store() as store, store.transaction():
         for u in users:
-            add_user(store, u, PASSWORD)
+            store.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)", [u, digest, now()])
     port = free_port()
     proc = start_server(project.root, port)
     base = f"http://127.0.0.1:{port}"

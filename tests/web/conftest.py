@@ -9,15 +9,24 @@ from ..project_fixture import make_project
 PASSWORD = "correct horse battery"
 
 
+@pytest.fixture(scope="session")
+def password_hash():
+    """One argon2 hash of PASSWORD, made once (``uncounted user add`` is tested on its own)."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher().hash(PASSWORD)
+
+
 @pytest.fixture
-def project_dir(tmp_path):
-    from uncounted.web.auth import add_user
+def project_dir(tmp_path, password_hash):
+    from uncounted.store import now
 
     root = tmp_path / "proj"
     project = make_project(root)
-    with project.store() as store:
-        add_user(store, "alice", PASSWORD)
-        add_user(store, "bob", PASSWORD)
+    with project.store() as store, store.transaction():
+        for user in ("alice", "bob"):
+            store.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)",
+                          [user, password_hash, now()])
     return root
 
 
