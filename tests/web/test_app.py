@@ -193,3 +193,15 @@ def test_repeated_failures_lock_the_name(client):
                                                  "csrf_token": token}).status_code)
     assert codes == [401] * Sessions.MAX_FAILURES + [429]
     sign_in(client, "alice")  # other names are not affected
+
+
+def test_report_from_the_running_server(client):
+    import html5lib
+
+    assert client.get("/report", follow_redirects=False).status_code == 303
+    sign_in(client)
+    r = client.get("/report")
+    assert r.status_code == 200
+    assert r.headers["content-security-policy"].startswith("default-src 'none'")
+    html5lib.HTMLParser(strict=True).parse(r.text)
+    assert 'data-chart="upset"' in r.text and "41 people were caught" in r.text

@@ -26,7 +26,7 @@ MAX_STRATA = 60
 
 def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
             strata: Sequence[str] | None = None, level: float | None = None,
-            seed: int | None = None) -> dict[str, Any]:
+            seed: int | None = None, connection=None) -> dict[str, Any]:
     """Report data for a project folder or a capture-table CSV.
 
     Parameters
@@ -40,10 +40,13 @@ def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
         Stratum columns of a CSV table (projects are stratified by region).
     level, seed
         Interval level and seed (default: the project's settings, else 0.95 and 1).
+    connection
+        For a project: a context manager that yields an open connection to its store (the review
+        server passes its own, held under its lock); default: open the store read-only.
     """
     path = Path(source)
     if path.is_dir():
-        return _from_project(path, methods=methods, level=level, seed=seed)
+        return _from_project(path, methods=methods, level=level, seed=seed, connection=connection)
     if path.is_file():
         return _from_table(path, methods=methods, strata=strata, level=level, seed=seed)
     raise InputError("is neither a project folder nor a capture-table CSV. Give the folder made by "
@@ -79,16 +82,24 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
     return data
 
 
-def _from_project(root: Path, *, methods, level, seed) -> dict[str, Any]:
+def _from_project(root: Path, *, methods, level, seed, connection=None) -> dict[str, Any]:
+    import contextlib
+
     from ..project import Project
 
     project = Project.open(root)
+    if connection is None:
+        @contextlib.contextmanager
+        def connection():
+            with project.store(read_only=True) as store:
+                yield store.con
+
+        connection = connection()
     level = float(project.setting("estimate", "level", 0.95) if level is None else level)
     seed = int(project.setting("estimate", "seed", 1) if seed is None else seed)
     band = tuple(project.setting("linkage", "review_band", [0.3, 0.9]))
     data = _base(str(project.setting("project", "name", root.name)), "project", root)
-    with project.store(read_only=True) as store:
-        con = store.con
+    with connection as con:
         data["lists"] = pdata.rows_as_dicts(con, """
             SELECT l.list_name AS name, l.description, l.n_records, i.file_name, i.file_sha256,
                    i.imported_at FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id

@@ -62,7 +62,7 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
     @app.middleware("http")
     async def headers(request, call_next):
         response = await call_next(request)
-        response.headers["Content-Security-Policy"] = CSP
+        response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -107,6 +107,24 @@ def register_pages(app) -> None:
                        stored=rv.stored_estimates(), progress=rv.progress())
 
 
+    @app.get("/report")
+    async def report_page(request: Request):
+        from fastapi.responses import HTMLResponse
+
+        if session_of(request) is None:
+            return _login_redirect(request)
+        rv = request.app.state.review
+        from ..mse.registry import available_methods
+
+        wanted = list(rv.project.setting("estimate", "methods", ["loglinear"])) + ["chao"]
+        methods = [m for m in dict.fromkeys(wanted) if m in available_methods()]
+        html = await _in_thread(rv.report_html, methods)
+        return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
+
+
+REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
+
+
 def _login_page(request: Request, nxt: str, error: str | None, status: int):
     signed, token = request.app.state.sessions.new_login_token()
     response = _render(request, "login.html.j2", status=status, next=_safe_next(nxt), error=error,

@@ -229,6 +229,19 @@ class Review:
         with self.lock, self.store.transaction():
             self.store.audit(action, actor=actor, target=target, detail=detail)
 
+    def report_html(self, methods: list[str]) -> str:
+        """The offline report of this project, read through the server's own connection."""
+        import contextlib
+
+        from ..report import build_report
+
+        @contextlib.contextmanager
+        def connection():
+            with self.lock:
+                yield self.store.con
+
+        return build_report(self.project.root, methods=methods, connection=connection())
+
     def password_hash(self, username: str) -> str | None:
         """The stored argon2 hash of ``username`` (None for an unknown user)."""
         with self.lock:
