@@ -39,3 +39,8 @@ def __getattr__(name: str):
 
         return getattr(importlib.import_module(lazy[name]), name)
     raise AttributeError(f"module 'uncounted' has no attribute {name!r}")
+
+# simulation (issue 5): populations and noisy lists with known truth
+from .simulate import simulate_capture_table, simulate_lists  # noqa: E402
+
+__all__ += ["simulate_capture_table", "simulate_lists"]

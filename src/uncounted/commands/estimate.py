@@ -60,6 +60,8 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, help="Seed for random methods (default: 1)."),
         chains: int = typer.Option(None, help="Chains for lcmcr."),
         samples: int = typer.Option(None, help="Posterior samples per chain for lcmcr."),
+        burn_in: int = typer.Option(None, "--burn-in", help="Iterations discarded per chain (lcmcr)."),
+        thin: int = typer.Option(None, help="Iterations per kept draw (lcmcr)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
     ) -> None:
         """Estimate the population size from a capture table."""
@@ -73,7 +75,8 @@ def register(app: typer.Typer) -> None:
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         tab = read_capture_table(table, strata=strata_cols)
         rows = run(tab, method, selection=selection, max_order=max_order, level=level,
-                   seed=1 if seed is None else seed, chains=chains, samples=samples)
+                   seed=1 if seed is None else seed, chains=chains, samples=samples,
+                   burn_in=burn_in, thin=thin)
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return

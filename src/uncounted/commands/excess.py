@@ -1,0 +1,86 @@
+"""``uncounted excess``: excess deaths by region from registry counts (a second opinion)."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import typer
+
+from ..exceptions import InputError
+
+
+def parse_span(text: str, option: str) -> tuple[int, int]:
+    """``"2015-2019"`` -> ``(2015, 2019)``; a located error otherwise."""
+    parts = str(text).replace("–", "-").split("-")
+    try:
+        lo, hi = (int(parts[0]), int(parts[1])) if len(parts) == 2 else (None, None)
+    except ValueError:
+        lo = hi = None
+    if lo is None or hi < lo:
+        raise InputError(f"expected two whole numbers FIRST-LAST with FIRST <= LAST, e.g. "
+                         f"{'2015-2019' if option == '--baseline' else '15-49'}",
+                         column=option, value=text)
+    return lo, hi
+
+
+def _fmt(x: float) -> str:
+    return "—" if x is None or math.isnan(x) else f"{x:,.0f}"
+
+
+def _print(rows, console, title):
+    from rich.table import Table
+
+    from ..cli import escape
+
+    t = Table(title=title, title_justify="left")
+    for col in ("region", "name", "ages", "observed", "expected", "excess", "se", "z", "P-score"):
+        t.add_column(col, justify="left" if col in ("region", "name", "ages") else "right")
+    for r in rows.itertuples():
+        t.add_row(r.region, escape(str(r.region_name)), r.ages, _fmt(r.observed), _fmt(r.expected),
+                  _fmt(r.estimate), _fmt(r.se), f"{r.z:.1f}", f"{100 * r.p_score:.0f}%",
+                  style="bold" if r.region == "RU" else None)
+    console.print(t)
+
+
+_DEATHS = typer.Argument(..., help="Long CSV of registry deaths: iso_code, Year, Age, Gender, "
+                                   "Deaths [, Region, excl_autonomous_okrugs].")
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def excess(
+        deaths: Path = _DEATHS,
+        baseline: str = typer.Option("2015-2019", help="Baseline years FIRST-LAST."),
+        year: int = typer.Option(2022, help="Target year."),
+        ages: str = typer.Option("15-49", help="Age band LO-HI, tiled by the table's age groups."),
+        sex_ratio: bool = typer.Option(False, "--sex-ratio", help="Male excess from the trend of "
+                                       "the male/female death ratio (Kobak et al. 2025; default)."),
+        trend: bool = typer.Option(False, "--trend", help="Excess over the linear trend of deaths."),
+        sex: str = typer.Option("m", help="Sex for --trend: m or f."),
+        ols_dof: bool = typer.Option(False, "--ols-dof", help="Residual variance with baseline "
+                                     "years - 2 degrees of freedom instead of Kobak's choice "
+                                     "(standard errors x sqrt(2) for 2015-2019 -> 2022)."),
+        by_age: bool = typer.Option(False, "--by-age", help="Also one row per age group."),
+        as_json: bool = typer.Option(False, "--json", help="Print a JSON list of {region, estimate, "
+                                     "se, ...}; region is the ISO code, RU the country."),
+    ) -> None:
+        """Excess deaths by region, age band and sex from registry death counts."""
+        from ..cli import console, escape
+        from ..excess import excess_deaths, read_deaths
+
+        if sex_ratio and trend:
+            raise InputError("choose one of --sex-ratio and --trend", column="--trend", value="both")
+        method = "trend" if trend else "sex-ratio"
+        rows = excess_deaths(read_deaths(deaths), baseline=parse_span(baseline, "--baseline"),
+                             year=year, ages=parse_span(ages, "--ages"), method=method, sex=sex,
+                             residual_dof="ols" if ols_dof else "kobak", by_age=by_age)
+        if as_json:
+            out = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
+                    for k, v in r.items()} for r in rows.to_dict("records")]
+            typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
+            return
+        what = "male/female ratio trend" if method == "sex-ratio" else f"linear trend, sex {sex}"
+        _print(rows, console, f"{escape(deaths.name)}: excess deaths {year}, ages {ages}, baseline "
+                              f"{baseline} ({what}); se = standard error")

@@ -1,0 +1,44 @@
+"""``uncounted import``: add or replace one source list in a project."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("import")
+    def import_(directory: Path = typer.Argument(..., help="The project folder."),
+                file: Path = typer.Argument(..., help="The list: CSV, XLSX or JSON lines."),
+                list_name: str = typer.Option(..., "--list", help="The list's name in the project."),
+                skip_invalid: bool = typer.Option(False, "--skip-invalid",
+                                                  help="Import the good rows; write the bad ones "
+                                                       "to FILE.rejects.csv."),
+                description: str = typer.Option(None, help="A line describing the list.")) -> None:
+        """Import a casualty list (all-or-nothing unless --skip-invalid)."""
+        from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+        from ..cli import console, err_console, escape
+        from ..records import import_list
+
+        with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
+                      TimeRemainingColumn(), console=err_console, transient=True) as bar:
+            task = bar.add_task(f"reading {escape(file.name)}", total=None)
+
+            def progress(done: int, total: int, stage: str = "read") -> None:
+                desc = "writing to the store" if stage == "commit" else f"reading {file.name}"
+                bar.update(task, completed=done, total=total, description=escape(desc))
+
+            r = import_list(directory, file, list_name, skip_invalid=skip_invalid,
+                            description=description, progress=progress)
+        if r.status == "unchanged":
+            console.print(f"{escape(r.file)} is unchanged (sha256 {r.sha256[:12]}); list "
+                          f"[bold]{escape(r.list_name)}[/] kept as it was.")
+            return
+        what = "replaced" if r.replaced_import_id else "imported"
+        console.print(f"{what} list [bold]{escape(r.list_name)}[/]: {r.n_imported:,} of "
+                      f"{r.n_rows:,} rows from {escape(r.file)} ({r.format}, {r.encoding or '-'}, "
+                      f"delimiter {r.delimiter!r}); import {r.import_id}")
+        if r.rejects_path:
+            console.print(f"{r.n_rejected:,} rejected rows written to {escape(str(r.rejects_path))}")

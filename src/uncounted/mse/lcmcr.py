@@ -1,0 +1,253 @@
+"""Non-parametric latent class model for capture-recapture (Manrique-Vallier 2016; R ``LCMCR``).
+
+Each person belongs to one of at most ``K`` latent classes; within a class the lists catch people
+independently, with class-specific probabilities ``lambda[k, j]``. The class weights come from a
+truncated stick-breaking (Dirichlet-process) prior with concentration ``alpha ~ Gamma(a, b)``, so
+the data decide how many classes are used. Heterogeneous catchability, the usual reason lists are
+dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
+
+The Gibbs sampler (data augmentation of the unobserved cell included) runs in numba
+(:mod:`uncounted.mse._lcmcr_kernels`); chains run in threads, each seeded from
+``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces every draw.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+import warnings
+
+import numpy as np
+
+from ..exceptions import ConvergenceWarning, InputError, NotEstimableError
+from .diagnostics import summarise_chains
+from .result import Estimate, Estimator
+from .table import CaptureTable, pattern_matrix
+
+__all__ = ["LatentClass", "chain_seeds", "plot_trace", "seed_sequence"]
+
+
+def seed_sequence(seed: int, table: CaptureTable | None = None) -> np.random.SeedSequence:
+    """The random stream for one fit: ``seed`` mixed with the table's :meth:`input_hash`.
+
+    Strata fitted with the same seed thus get independent streams (their draws are summed draw by
+    draw, which needs independent posteriors), and a seed still reproduces every fit.
+    """
+    entropy = [int(seed)]
+    if table is not None:
+        entropy.append(int(table.input_hash(), 16))
+    return np.random.SeedSequence(entropy)
+
+
+def chain_seeds(seed: int, chains: int, table: CaptureTable | None = None) -> list[int]:
+    """One 32-bit seed per chain, derived from ``seed`` (and the table) by :func:`seed_sequence`."""
+    states = seed_sequence(seed, table).generate_state(chains, dtype=np.uint32)
+    return [int(s) for s in states]
+
+
+def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct observed patterns as a ``(M, J)`` 0/1 ``uint8`` matrix, and their counts."""
+    nz = np.flatnonzero(table.counts)
+    nz = nz[nz > 0]
+    bits = pattern_matrix(table.k)[nz].astype(np.uint8)
+    return np.ascontiguousarray(bits), table.counts[nz].astype(np.int64)
+
+
+def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
+                  workers=1, collapsed_steps=3):
+    """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
+
+    With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
+    seeds its own thread's generator, so the draws are the same whatever ``workers`` is.
+    """
+    from ._lcmcr_kernels import run_chain
+
+    def one(s):
+        return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
+                         float(a_alpha), float(b_alpha), s, int(collapsed_steps))
+
+    if workers > 1 and len(seeds) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(seeds))) as pool:
+            out = list(pool.map(one, seeds))
+    else:
+        out = [one(s) for s in seeds]
+    return tuple(np.vstack([o[i] for o in out]) for i in range(3))
+
+
+class LatentClass(Estimator):
+    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling.
+
+    Parameters
+    ----------
+    max_classes
+        Truncation level ``K`` of the stick-breaking prior (LCMCR's ``K``; HRDAG uses 10-15).
+    burn_in
+        Iterations discarded at the start of each chain.
+    samples
+        Draws kept per chain.
+    thin
+        Iterations per kept draw (the chain's autocorrelation in N is high; thinning keeps memory
+        small without losing much information).
+    chains
+        Independent chains, started from different random points; R-hat compares them.
+    seed
+        Master seed; each chain gets its own stream derived from it.
+    level
+        Interval level (equal-tailed posterior quantiles).
+    a_alpha, b_alpha
+        Shape and rate of the Gamma prior of the stick-breaking concentration (paper and LCMCR
+        default 0.25, 0.25).
+    workers
+        Threads running chains at once (default: the number of CPUs, at most ``chains``). The
+        draws do not depend on it.
+    collapsed_steps
+        Metropolis steps per class of the extra, partially collapsed move of the unobserved class
+        sizes (see :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep.
+
+    Notes
+    -----
+    The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads) take about
+    4 s on Kosovo on a shared 2-core machine and give a bulk ESS for N of 200-900 depending on
+    the seed: the chain for N mixes slowly (as R LCMCR's does, which is why HRDAG runs millions of
+    iterations). Check the diagnostics and raise ``thin`` when warned; see
+    ``benchmarks/bayes_speed.py``. A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or
+    the bulk or tail ESS < 400.
+
+    References
+    ----------
+    Manrique-Vallier, D. (2016). Bayesian population size estimation using Dirichlet process
+    mixtures. Biometrics 72(4):1246-1254. doi:10.1111/biom.12502
+    Ishwaran, H. & James, L. F. (2001). Gibbs sampling methods for stick-breaking priors. JASA
+    96(453):161-173. doi:10.1198/016214501750332758
+    Vehtari, A. et al. (2021). Rank-normalization, folding, and localization: an improved R-hat.
+    Bayesian Analysis 16(2):667-718. doi:10.1214/20-BA1221
+    """
+
+    name = "lcmcr"
+    min_lists = 3
+    random = True
+
+    def __init__(self, max_classes: int = 10, burn_in: int = 10_000, samples: int = 2_000,
+                 thin: int = 50, chains: int = 4, seed: int = 1, level: float = 0.95,
+                 a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
+                 collapsed_steps: int = 3):
+        self.max_classes = max_classes
+        self.burn_in = burn_in
+        self.samples = samples
+        self.thin = thin
+        self.chains = chains
+        self.seed = seed
+        self.level = level
+        self.a_alpha = a_alpha
+        self.b_alpha = b_alpha
+        self.workers = workers
+        self.collapsed_steps = collapsed_steps
+
+    def _check_lists(self, table: CaptureTable) -> None:
+        if table.k < 3:
+            raise NotEstimableError(
+                f"lcmcr needs at least 3 lists (a latent class model is not identified with fewer); "
+                f"the table has {table.k}. With two lists use lincoln-petersen")
+
+    def _validate(self) -> None:
+        checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
+                  ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
+                  ("collapsed_steps", self.collapsed_steps, 0)]
+        for name, value, low in checks:
+            if int(value) != value or value < low:
+                raise InputError(f"{name} must be an integer >= {low}", column=name, value=value)
+        if not (self.a_alpha > 0 and self.b_alpha > 0):
+            raise InputError("a_alpha and b_alpha must be positive", column="a_alpha",
+                             value=(self.a_alpha, self.b_alpha))
+
+    def _workers(self) -> int:
+        if self.workers is not None:
+            return max(1, int(self.workers))
+        return max(1, min(int(self.chains), os.cpu_count() or 1))
+
+    def _fit(self, table: CaptureTable) -> Estimate:
+        self._validate()
+        bits, counts = observed_patterns(table)
+        seeds = chain_seeds(self.seed, int(self.chains), table)
+        t0 = time.perf_counter()
+        n, alpha, occ = sample_chains(bits, counts, max_classes=self.max_classes,
+                                      burn_in=self.burn_in, samples=self.samples, thin=self.thin,
+                                      a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=seeds,
+                                      workers=self._workers(),
+                                      collapsed_steps=self.collapsed_steps)
+        seconds = time.perf_counter() - t0
+        return self._summarise(table, n, alpha, occ, seconds, seeds)
+
+    def _summarise(self, table, n, alpha, occ, seconds, seeds) -> Estimate:
+        diag = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
+        flat = n.ravel()
+        a = (1 - self.level) / 2
+        med, lo, hi = np.quantile(flat, [0.5, a, 1 - a])
+        values, freq = np.unique(flat, return_counts=True)
+        iters = int(self.chains) * (int(self.burn_in) + int(self.samples) * int(self.thin))
+        diag.update({
+            "posterior_mean": float(flat.mean()), "posterior_mode": float(values[np.argmax(freq)]),
+            "chains": int(self.chains), "samples_per_chain": int(self.samples),
+            "burn_in": int(self.burn_in), "thin": int(self.thin), "max_classes": int(self.max_classes),
+            "chain_seeds": seeds,
+            "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),
+            "all_classes_used_share": float((occ >= int(self.max_classes)).mean()),
+            "seconds": seconds,
+            "workers": self._workers(),
+            "iterations_per_second_per_chain": (iters / int(self.chains) / seconds
+                                                * min(self._workers(), int(self.chains))
+                                                if seconds else None),
+            "chain_medians": np.median(n, axis=1).tolist(),
+        })
+        problems = []
+        rh, eb, et = diag.get("rhat"), diag.get("ess_bulk"), diag.get("ess_tail")
+        if rh is not None and not math.isnan(rh) and rh > 1.01:
+            problems.append(f"R-hat {rh:.3f} > 1.01")
+        for label, e in (("bulk", eb), ("tail", et)):
+            if e is not None and not math.isnan(e) and e < 400:
+                problems.append(f"{label} ESS {e:.0f} < 400")
+        if problems:
+            warnings.warn(f"lcmcr: the chains for N may not have converged ({'; '.join(problems)}); "
+                          "raise burn_in, samples or thin", ConvergenceWarning, stacklevel=3)
+        if diag["all_classes_used_share"] > 0.5:
+            warnings.warn(f"lcmcr: all {self.max_classes} latent classes are occupied in most draws; "
+                          "the truncation may bind: raise max_classes", ConvergenceWarning,
+                          stacklevel=3)
+        return Estimate(method=self.name, model=f"latent classes (K<={self.max_classes})",
+                        lists=table.lists, observed=table.observed, estimate=float(med),
+                        lower=float(lo), upper=float(hi), level=self.level, seed=self.seed,
+                        diagnostics=diag, draws=flat.astype(float))
+
+
+def plot_trace(estimate: Estimate, path=None, ax=None):
+    """Trace plot of N, one line per chain, from an ``lcmcr`` Estimate's draws.
+
+    The draws are stored chain after chain; ``diagnostics["chains"]`` says how many. With ``path``
+    the figure is written there (PNG through matplotlib's Agg backend). Returns the Axes.
+    """
+    if estimate.draws is None or "chains" not in estimate.diagnostics:
+        raise InputError("plot_trace needs an lcmcr Estimate with its draws (draws per chain)",
+                         column="estimate", value=estimate.method)
+    import matplotlib
+
+    if ax is None:
+        matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        _, ax = plt.subplots(figsize=(7, 3.5))
+    chains = int(estimate.diagnostics["chains"])
+    draws = np.asarray(estimate.draws, dtype=float).reshape(chains, -1)
+    for c in range(chains):
+        ax.plot(draws[c], linewidth=0.5, alpha=0.8, label=f"chain {c + 1}")
+    ax.axhline(estimate.estimate, color="black", linewidth=1)
+    ax.set_xlabel(f"kept draw (every {estimate.diagnostics.get('thin', 1)} iterations)")
+    ax.set_ylabel("population size N")
+    rh = estimate.diagnostics.get("rhat")
+    ax.set_title("lcmcr trace" + (f", R-hat {rh:.3f}" if rh is not None else ""))
+    ax.legend(loc="upper right", fontsize="x-small", ncol=min(chains, 4))
+    if path is not None:
+        ax.figure.savefig(path, dpi=100, bbox_inches="tight")
+    return ax

@@ -1,0 +1,156 @@
+"""Full and partial dates as casualty lists write them, with a precision field.
+
+Accepted forms (day and month may have one or two digits; months in Russian in any case, or in
+English, full or abbreviated)::
+
+    1994            1994.0          (year; ``1994.0`` is how spreadsheets export a year)
+    1994-03         03.1994   3/1994   март 1994   марта 1994   March 1994   Mar 1994   (month)
+    1994-03-12      12.03.1994   12/03/1994   12-03-1994   12 марта 1994   12 March 1994
+    1994-03-12T00:00:00 / 1994-03-12 00:00:00  (what spreadsheets and JSON export; day)
+
+Slashes and dashes in ``DD/MM/YYYY`` are read day first, as in Russian usage. Two-digit years are
+refused (``12.03.94`` could be 1894 or 1994), and so are impossible dates (``31.02.1990``), with an
+error that names the value, the rule and the forms that work.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from ..exceptions import InputError
+
+__all__ = ["MAX_YEAR", "MIN_YEAR", "DateError", "PartialDate", "parse_partial_date"]
+
+MIN_YEAR = 1800
+MAX_YEAR = 2100
+HINT = "Use DD.MM.YYYY, YYYY-MM-DD, MM.YYYY, YYYY-MM, YYYY or '12 марта 1994'."
+
+
+class DateError(InputError):
+    """A value that is not a readable date (the importer adds file, row and column)."""
+
+
+@dataclass(frozen=True)
+class PartialDate:
+    """A date known to the day, the month or only the year.
+
+    Attributes
+    ----------
+    year : int
+    month : int or None (``None`` when precision is ``year``)
+    day : int or None (``None`` unless precision is ``day``)
+    precision : ``"day"``, ``"month"`` or ``"year"``
+    """
+
+    year: int
+    month: int | None = None
+    day: int | None = None
+    precision: str = "year"
+
+    def iso(self) -> str:
+        """``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+        if self.precision == "year":
+            return f"{self.year:04d}"
+        if self.precision == "month":
+            return f"{self.year:04d}-{self.month:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+    def __str__(self) -> str:
+        return self.iso()
+
+
+_MONTHS = {
+    # Russian: nominative, genitive, abbreviations; English: full and three-letter
+    "январь": 1, "января": 1, "янв": 1, "февраль": 2, "февраля": 2, "фев": 2, "февр": 2,
+    "март": 3, "марта": 3, "мар": 3, "апрель": 4, "апреля": 4, "апр": 4, "май": 5, "мая": 5,
+    "июнь": 6, "июня": 6, "июн": 6, "июль": 7, "июля": 7, "июл": 7, "август": 8, "августа": 8,
+    "авг": 8, "сентябрь": 9, "сентября": 9, "сен": 9, "сент": 9, "октябрь": 10, "октября": 10,
+    "окт": 10, "ноябрь": 11, "ноября": 11, "ноя": 11, "нояб": 11, "декабрь": 12, "декабря": 12,
+    "дек": 12,
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "april": 4, "apr": 4, "may": 5,
+    "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8, "september": 9, "sep": 9,
+    "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12,
+}
+
+_Y = r"(?P<y>\d{4})"
+_M = r"(?P<m>\d{1,2})"
+_D = r"(?P<d>\d{1,2})"
+_PATTERNS = [
+    re.compile(rf"^{_Y}(?:\.0+)?$"),
+    re.compile(rf"^{_Y}\s*(?:г|года?)\.?$"),
+    re.compile(rf"^{_Y}-{_M}$"),
+    re.compile(rf"^{_M}[./-]{_Y}$"),
+    re.compile(rf"^{_Y}-{_M}-{_D}(?:[t ]00:00(?::00(?:\.0+)?)?)?$"),
+    re.compile(rf"^{_Y}\.{_M}\.{_D}$"),
+    re.compile(rf"^{_D}[./-]{_M}[./-]{_Y}(?: 0?0:00(?::00)?)?$"),
+    re.compile(rf"^(?:{_D}\s+)?(?P<mname>[^\W\d_]+)\.?,?\s+{_Y}(?:\s*(?:г|года?|г\.)\.?)?$"),
+    re.compile(rf"^(?P<mname>[^\W\d_]+)\.?\s+{_D},?\s+{_Y}$"),  # March 12, 1994
+]
+
+
+def _fail(value: str, why: str) -> DateError:
+    return DateError(f"{value!r} is not a date: {why}. {HINT}", value=value)
+
+
+def _build(value: str, y: int, m: int | None, d: int | None) -> PartialDate:
+    if not MIN_YEAR <= y <= MAX_YEAR:
+        raise _fail(value, f"year {y} is outside {MIN_YEAR}-{MAX_YEAR}")
+    if m is None:
+        return PartialDate(y, None, None, "year")
+    if not 1 <= m <= 12:
+        raise _fail(value, f"there is no month {m}")
+    if d is None:
+        return PartialDate(y, m, None, "month")
+    last = calendar.monthrange(y, m)[1]
+    if not 1 <= d <= last:
+        raise _fail(value, f"{calendar.month_name[m]} {y} has {last} days, not {d}")
+    return PartialDate(y, m, d, "day")
+
+
+@lru_cache(maxsize=100_000)
+def parse_partial_date(text: str | None) -> PartialDate | None:
+    """Read a full or partial date; ``None`` for an empty value.
+
+    Parameters
+    ----------
+    text
+        The date as written in the list.
+
+    Returns
+    -------
+    PartialDate or None
+
+    Raises
+    ------
+    DateError
+        When the text is not one of the accepted forms, or names an impossible date.
+
+    Examples
+    --------
+    >>> parse_partial_date("12 марта 1994")
+    PartialDate(year=1994, month=3, day=12, precision='day')
+    >>> parse_partial_date("03.1994").precision
+    'month'
+    """
+    if text is None:
+        return None
+    value = " ".join(str(text).split())
+    if not value:
+        return None
+    low = value.lower().replace("ё", "е")
+    for pattern in _PATTERNS:
+        if hit := pattern.match(low):
+            parts = hit.groupdict()
+            month = int(parts["m"]) if parts.get("m") else None
+            if parts.get("mname") is not None:
+                month = _MONTHS.get(parts["mname"].rstrip("."))
+                if month is None:
+                    raise _fail(value, f"{parts['mname']!r} is not a month name")
+            day = int(parts["d"]) if parts.get("d") else None
+            return _build(value, int(parts["y"]), month, day)
+    if re.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$", low):
+        raise _fail(value, "a two-digit year is ambiguous; write the year in full")
+    raise _fail(value, "not a form of date uncounted reads")

@@ -1,0 +1,334 @@
+"""Import a source list into the project store: read, validate, normalise, write in one transaction.
+
+- All-or-nothing by default: every bad row is reported at once (:class:`ImportFailed` carries the
+  list of :class:`~uncounted.records.schema.RowError`) and the store is left as it was.
+- ``skip_invalid=True`` imports the good rows and writes the rejects to ``<file>.rejects.csv``
+  beside the input (original columns plus ``_row`` and ``_errors``).
+- Re-importing a file with the same SHA-256 as the list's live import changes no record; it is
+  logged in ``imports`` with status ``unchanged``.
+- A new version of a list replaces the old records in the same transaction; the old import stays in
+  ``imports`` with status ``superseded``.
+- Rows are normalised chunk by chunk into temporary Parquet parts (memory stays flat in the file
+  size; the store is not touched while reading), then moved into ``records`` by one
+  ``INSERT ... SELECT FROM read_parquet`` inside the one transaction that also logs the import; a
+  killed process leaves at most an uncommitted transaction, which DuckDB discards.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import tempfile
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..exceptions import DataWarning, RecordError
+from ..project import Project
+from ..store import default_actor, now
+from .readers import open_source
+from .schema import RowError, map_headers
+from .transform import RECORD_COLUMNS, normalise_chunk
+
+__all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
+
+MAX_ERRORS_KEPT = 100_000
+
+
+class ImportFailed(RecordError):
+    """Rows that cannot be read; ``errors`` lists every one (up to 100,000), nothing was written."""
+
+    def __init__(self, file: str, errors: list[RowError], n_rows: int, total: int):
+        self.errors = errors
+        self.n_rows = n_rows
+        self.n_errors = total
+        shown = "\n".join(f"  {e}" for e in errors[:20])
+        more = f"\n  ... and {total - 20:,} more" if total > 20 else ""
+        super().__init__(
+            f"{total:,} bad value(s) in {n_rows:,} rows; nothing was imported.\n{shown}{more}\n"
+            "Fix the file and import again, or pass --skip-invalid to import the good rows and "
+            "write the rejects to a CSV beside the file.", file=file)
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    list_name: str
+    import_id: int | None
+    status: str                    # active | unchanged
+    file: str
+    sha256: str
+    format: str
+    encoding: str | None
+    delimiter: str | None
+    n_bytes: int = 0
+    n_rows: int = 0
+    n_imported: int = 0
+    n_rejected: int = 0
+    replaced_import_id: int | None = None
+    rejects_path: Path | None = None
+    unresolved_regions: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    extras: list[str] = field(default_factory=list)
+
+
+def _project(project_or_dir) -> Project:
+    return project_or_dir if isinstance(project_or_dir, Project) else Project.open(project_or_dir)
+
+
+def _check_list_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name or "/" in name or len(name) > 200 or not name.isprintable():
+        raise RecordError(f"list name {name!r} is not usable: give a short printable name without "
+                          "'/' (it becomes part of each record's uid '<list>/<record_id>').",
+                          column="--list", value=name)
+    return name
+
+
+def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invalid: bool = False,
+                description: str | None = None, actor: str | None = None,
+                progress: Callable[[int, int, str], None] | None = None) -> ImportResult:
+    """Import one source list into a project.
+
+    Parameters
+    ----------
+    project_or_dir
+        A :class:`~uncounted.project.Project` or its folder.
+    path
+        The list: CSV, XLSX or JSON lines (see DESIGN.md, "A source list").
+    list_name
+        The list's name in the project; importing under an existing name replaces that list.
+    skip_invalid
+        Import the good rows and write the bad ones to ``<file>.rejects.csv``.
+    progress
+        Called as ``progress(bytes_done, bytes_total, stage)`` with stage ``"read"`` while
+        reading and ``"commit"`` once the records are written, just before the commit.
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    ImportFailed
+        Some rows cannot be read (all are listed); nothing was written.
+    RecordError
+        The file itself cannot be read (encoding, format, headers).
+    """
+    project = _project(project_or_dir)
+    list_name = _check_list_name(list_name)
+    src = open_source(path)
+    result = ImportResult(list_name, None, "active", src.path.name, src.sha256, src.format,
+                          src.encoding, src.delimiter, src.n_bytes)
+    with project.store() as store:
+        live = store.execute(
+            "SELECT i.import_id, i.file_sha256, i.n_imported FROM lists l JOIN imports i "
+            "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name]).fetchall()
+        live = live[0] if live else None
+        if live is not None and live[1] == src.sha256:
+            return _log_unchanged(store, result, live, actor)
+        with tempfile.TemporaryDirectory(prefix="uncounted-import-") as tmp:
+            # 1. read, validate and normalise into Parquet parts (the store is not touched)
+            errors, total_errors, rejects = _stage(Path(tmp), src, result, skip_invalid, progress)
+            if total_errors and not skip_invalid:
+                raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
+            if result.n_imported == 0:
+                raise RecordError("no row could be imported; see the rejected rows above.",
+                                  file=src.path.name) if total_errors else RecordError(
+                    "the list has no records.", file=src.path.name)
+            # 2. one transaction: replace the list's records, log the import
+            with store.transaction() as con:
+                result.import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+                if live is not None:
+                    con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
+                select = ", ".join("?::BIGINT" if c == "import_id" else c for c in RECORD_COLUMNS)
+                con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) SELECT {select} "
+                            "FROM read_parquet(?)", [result.import_id, _parts_glob(tmp)])
+                _commit_list(store, con, result, live, description, actor, skip_invalid)
+                if progress:
+                    progress(src.n_bytes, src.n_bytes, "commit")
+    if rejects:
+        result.rejects_path = _write_rejects(src.path, rejects)
+    if result.unresolved_regions:
+        sample = ", ".join(f"{k!r} ({v})" for k, v in list(result.unresolved_regions.items())[:5])
+        warnings.warn(f"{src.path.name}: {sum(result.unresolved_regions.values()):,} rows have a "
+                      f"region that is not a known federal subject (kept as written, region_iso "
+                      f"empty): {sample}", DataWarning, stacklevel=2)
+    return result
+
+
+def _parts_glob(tmp) -> str:
+    return str(Path(tmp) / "part-*.parquet")
+
+
+def _stage(tmp: Path, src, result, skip_invalid, progress):
+    """Read, validate and normalise every chunk into Parquet parts in ``tmp``; returns errors.
+
+    Memory stays flat in the file size: one chunk at a time in Python, and DuckDB later streams
+    the parts into the store. Repeated record ids are found across all parts at the end.
+    """
+    import duckdb
+
+    errors: list[RowError] = []
+    total_errors = 0
+    rejects: list[tuple[int, dict | None, list[str]]] = []
+    mapping = extras = None
+    offset = part = 0
+    con = duckdb.connect()
+    try:
+        for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes, "read"))
+                                if progress else None):
+            if mapping is None:
+                mapping, extras = map_headers(list(chunk.columns), src.path.name)
+                result.columns, result.extras = mapping, extras
+            good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
+                                                    result.list_name, 0)
+            total_errors += len(bad)
+            errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+            for reg, n in unresolved.items():
+                result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
+            if skip_invalid and bad:
+                rejects.extend(_rejected_rows(chunk, bad, offset))
+            offset += len(chunk)
+            if len(good):
+                part += 1
+                target = str(tmp / f"part-{part:05d}.parquet").replace("'", "''")
+                con.register("_uncounted_chunk", good)
+                con.execute(f"COPY (SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk) "
+                            f"TO '{target}' (FORMAT parquet)")
+                con.unregister("_uncounted_chunk")
+        result.n_rows = offset
+        dups = _duplicates(con, tmp, src.path.name, mapping.get("record_id", "record_id")) \
+            if part else []
+    finally:
+        con.close()
+    if dups:
+        total_errors += len(dups)
+        errors.extend(dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        if skip_invalid:
+            rejects.extend((e.row, None, [str(e)]) for e in dups)
+    result.n_rejected = result.n_rows - _count_good(tmp, part, {e.row for e in dups})
+    result.n_imported = result.n_rows - result.n_rejected
+    return errors, total_errors, rejects
+
+
+def _count_good(tmp: Path, part: int, dup_rows: set[int]) -> int:
+    if not part:
+        return 0
+    import duckdb
+
+    with duckdb.connect() as con:
+        n = con.execute("SELECT count(*) FROM read_parquet(?)", [_parts_glob(tmp)]).fetchall()
+    return n[0][0] - len(dup_rows)
+
+
+def _duplicates(con, tmp: Path, file: str, id_column: str) -> list[RowError]:
+    """Repeated record ids: each repeat after the first is an error and is removed from its part."""
+    rows = con.execute(
+        "SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
+        "(PARTITION BY record_id ORDER BY row_number) AS k FROM read_parquet(?)) WHERE k > 1 "
+        "ORDER BY row_number", [_parts_glob(tmp)]).fetchall()
+    if rows:
+        # rewrite the parts without the repeats (rare; the parts are small)
+        glob = _parts_glob(tmp).replace("'", "''")
+        kept = str(tmp / "dedup.parquet").replace("'", "''")
+        first = str(tmp / "part-00000.parquet").replace("'", "''")
+        con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id "
+                    f"ORDER BY row_number) AS _k FROM read_parquet('{glob}')) WHERE _k = 1) "
+                    f"TO '{kept}' (FORMAT parquet)")
+        for f in tmp.glob("part-*.parquet"):
+            f.unlink()
+        con.execute(f"COPY (SELECT * EXCLUDE (_k) FROM read_parquet('{kept}')) TO "
+                    f"'{first}' (FORMAT parquet)")
+    return [RowError(file, int(r), id_column, rid,
+                     "this record id is already used by an earlier row.",
+                     "Record ids must be unique within a list.") for rid, r in rows]
+
+
+def _commit_list(store, con, result, live, description, actor, skip_invalid) -> None:
+    name = result.list_name
+    if live is not None:
+        result.replaced_import_id = live[0]
+        con.execute("UPDATE imports SET status = 'superseded' WHERE list_name = ? AND status = "
+                    "'active'", [name])
+    settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
+    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                [result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
+                 result.encoding, result.delimiter, result.n_rows, result.n_imported,
+                 result.n_rejected, now(), actor or default_actor(),
+                 json.dumps(settings, ensure_ascii=False)])
+    t = now()
+    con.execute("INSERT INTO lists VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list_name) DO UPDATE SET "
+                "current_import_id = excluded.current_import_id, n_records = excluded.n_records, "
+                "updated_at = excluded.updated_at, description = coalesce(excluded.description, "
+                "lists.description)", [name, description, result.import_id, result.n_imported, t, t])
+    store.audit("replace_list" if live is not None else "import", actor=actor, target=name,
+                detail={"import_id": result.import_id, "file": result.file,
+                        "sha256": result.sha256, "n_imported": result.n_imported,
+                        "n_rejected": result.n_rejected,
+                        "replaced_import_id": result.replaced_import_id})
+
+
+def _log_unchanged(store, result, live, actor) -> ImportResult:
+    with store.transaction() as con:
+        import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
+        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, "
+                    "'unchanged', ?, ?, ?)",
+                    [import_id, result.list_name, result.file, result.sha256, result.n_bytes,
+                     result.format,
+                     result.encoding, result.delimiter, now(), actor or default_actor(),
+                     json.dumps({"same_as_import_id": live[0]})])
+        store.audit("import_unchanged", actor=actor, target=result.list_name,
+                    detail={"import_id": import_id, "same_as_import_id": live[0]})
+    result.import_id, result.status, result.n_imported = import_id, "unchanged", 0
+    result.n_rows = live[2] or 0
+    return result
+
+
+def _rejected_rows(chunk, bad: list[RowError], offset: int):
+    by_row: dict[int, list[str]] = {}
+    for e in bad:
+        by_row.setdefault(e.row, []).append(str(e))
+    for row, msgs in by_row.items():
+        yield row, chunk.iloc[row - offset - 1].to_dict(), msgs
+
+
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
+
+
+def _inert(value) -> str:
+    """Spreadsheet-safe text: a leading ' stops =, +, @ cells being run as formulas when opened."""
+    s = "" if value is None else str(value)
+    return "'" + s if s.startswith(_FORMULA_START) else s
+
+
+def _write_rejects(path: Path, rejects) -> Path:
+    out = path.with_name(path.stem + ".rejects.csv")
+    headers: dict[str, None] = {}
+    for _, row, _ in rejects:
+        headers.update(dict.fromkeys(row or {}))
+    merged: dict[int, tuple[dict, list[str]]] = {}
+    for r, row, msgs in rejects:
+        old = merged.get(r, ({}, []))
+        merged[r] = (row or old[0], old[1] + msgs)
+    with out.open("w", encoding="utf-8-sig", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["_row", "_errors", *headers])
+        for r in sorted(merged):
+            row, msgs = merged[r]
+            w.writerow([r, _inert(" | ".join(msgs)), *(_inert(row.get(h, "")) for h in headers)])
+    return out
+
+
+def list_summary(project_or_dir):
+    """The project's lists: name, records, live import, file, hash, dates (a DataFrame)."""
+    project = _project(project_or_dir)
+    with project.store(read_only=True) as store:
+        return store.execute(
+            "SELECT l.list_name, l.n_records, l.current_import_id AS import_id, i.file_name, "
+            "i.file_sha256, i.format, i.encoding, i.n_rejected, l.created_at, l.updated_at, "
+            "(SELECT count(*) FROM imports j WHERE j.list_name = l.list_name) AS n_imports "
+            "FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id "
+            "ORDER BY l.list_name").df()
