@@ -34,3 +34,15 @@ def test_user_add_from_stdin(tmp_path):
     bad = runner.invoke(app, ["user", "add", str(root), "<b>", "--password-stdin"],
                         input="long-enough-pw\n")
     assert bad.exit_code == 2 and "user names are" in bad.output
+
+
+def test_serve_listens_on_loopback_by_default():
+    import inspect
+
+    from uncounted.cli import app as cli_app
+
+    cmd = next(c for c in cli_app.registered_commands if c.callback.__name__ == "serve")
+    host = inspect.signature(cmd.callback).parameters["host"].default
+    assert host.default == "127.0.0.1"
+    bad = runner.invoke(app, ["serve", "/nonexistent/project"])
+    assert bad.exit_code == 2 and "not an uncounted project" in bad.output
