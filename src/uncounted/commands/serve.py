@@ -17,8 +17,9 @@ def register(app: typer.Typer) -> None:
         port: int = typer.Option(8000, min=1, max=65535, help="Port."),
         secure_cookies: bool = typer.Option(False, "--secure-cookies",
                                             help="Mark cookies Secure (behind an https proxy)."),
-        live_method: str = typer.Option("chao", "--live-method",
-                                        help="Fast estimator for the live estimate panel."),
+        live_method: str = typer.Option("auto", "--live-method",
+                                        help="Fast estimator for the live estimate panel (auto: "
+                                             "loglinear up to 4 lists, else chao)."),
     ) -> None:
         """Serve the review UI: candidate pairs side by side, decisions, persons, estimates."""
         import uvicorn

@@ -24,7 +24,7 @@ CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' 
        "connect-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
 
 
-def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_method: str = "chao",
+def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_method: str = "auto",
                secret: str | None = None):
     """Build the app for the project in ``project_dir``.
 
@@ -36,7 +36,8 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
         Always mark cookies ``Secure`` (set it behind an https proxy); they are marked anyway
         when a request arrives over https.
     live_method
-        Estimator of the live estimate panel.
+        Estimator of the live estimate panel (``"auto"``: log-linear for up to four lists, else
+        Chao's lower bound).
     secret
         Cookie-signing key (default: ``$UNCOUNTED_WEB_SECRET``, else one kept in the store).
     """

@@ -38,10 +38,14 @@ class Review:
     project
         The opened project.
     live_method
-        Estimator for the live panel (cheap: it is refitted after decisions). Default ``chao``.
+        Estimator for the live panel (refitted after every decision, so it must be cheap).
+        ``"auto"`` (default): log-linear (BIC) for up to four lists when installed, else Chao's
+        lower bound.
     """
 
-    def __init__(self, project: Project, *, live_method: str = "chao"):
+    AUTO_LOGLINEAR_MAX_LISTS = 4
+
+    def __init__(self, project: Project, *, live_method: str = "auto"):
         self.project = project
         self.store = Store.open(project.store_path)
         self.lock = threading.RLock()
@@ -169,14 +173,16 @@ class Review:
         key = ("estimate", cl.decisions_seen)
         if self._cache.get("estimate_key") == key:
             return self._cache["estimate"]
-        out: dict[str, Any] = {"method": self.live_method, "persons": cl.n_persons,
+        k = len(set(cl.lists.tolist()))
+        method = self._method_for(k)
+        out: dict[str, Any] = {"method": method, "persons": cl.n_persons,
                                "decisions": cl.decisions_seen, "level": self.level}
         try:
-            if len(set(cl.lists.tolist())) < 2:
+            if k < 2:
                 raise InputError("fewer than two lists have records")
             from ..mse.registry import make_estimator
 
-            est = make_estimator(self.live_method, level=self.level, seed=1).fit(cl.capture_table())
+            est = make_estimator(method, level=self.level, seed=1).fit(cl.capture_table())
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
                        upper=_num(est.upper), model=est.model, estimable=True)
         except Exception as err:  # noqa: BLE001 - the panel shows why there is no number
@@ -184,6 +190,15 @@ class Review:
                        estimable=False, reason=str(err))
         self._cache["estimate_key"], self._cache["estimate"] = key, out
         return out
+
+    def _method_for(self, k: int) -> str:
+        if self.live_method != "auto":
+            return self.live_method
+        from ..mse.registry import available_methods
+
+        if "loglinear" in available_methods() and k <= self.AUTO_LOGLINEAR_MAX_LISTS:
+            return "loglinear"
+        return "chao"
 
     # ------------------------------------------------------------------ writing
     def decide(self, reviewer: str, uid_l: str, uid_r: str, decision: str, *,
