@@ -63,8 +63,9 @@ def test_html_is_valid_self_contained_and_escaped(project_html):
     doc = parse_strict(project_html)
     charts = doc.findall(".//figure")
     names = {f.get("data-chart") for f in charts}
-    assert names == {"upset", "match_probability", "review_progress", "estimates", "strata",
-                     "regions"}
+    core = {"upset", "match_probability", "review_progress", "estimates", "strata", "regions",
+            "ledger"}
+    assert core <= names and names - core <= {"rates"}  # rates need the unbundled indicators
     assert all(f.find("{http://www.w3.org/2000/svg}svg") is not None for f in charts)
     # nothing to fetch: no external URLs in src/href, no scripts
     assert doc.findall(".//script") == []
@@ -133,3 +134,33 @@ def test_ledger_and_rates_charts_from_their_data():
     assert set(charts) == {"ledger", "rates", "estimates"}
     assert "RU-TY" in charts["rates"] and "RU-MOW" not in charts["rates"]
     assert "killed" in charts["ledger"] and "this report" in charts["ledger"]
+
+
+def test_ledger_section_from_the_analysis_stage(project):
+    from uncounted.analysis.ledger import load_ledger
+
+    d = collect(project, methods="chao")
+    published = load_ledger(side="russia")
+    assert len(d["ledger"]["series"]) == len(published) > 0
+    assert {r["measure"] for r in d["ledger"]["series"]} <= {"killed", "killed_or_wounded",
+                                                              "named_confirmed"}
+    json.dumps(d["ledger"])  # NaN turned into None: JSON-safe
+
+
+def test_rates_when_the_indicators_are_available(project):
+    from uncounted.analysis.reference import load_indicators
+    from uncounted.exceptions import InputError
+
+    try:
+        ind = load_indicators()
+    except InputError:
+        pytest.skip("needs region_indicators_bessudnov.csv (shared reference data, not bundled)")
+    d = collect(project, methods="chao")
+    persons = {r["region_iso"]: r["persons"] for r in d["regions"]["rows"]}
+    men = ind.set_index("iso_code")["men_16_61_census2021"]
+    rows = {r["iso_code"]: r for r in d["regions"]["rates"]["rows"]}
+    assert set(rows) == {"RU-MOS", "RU-SPE", "RU-BU", "RU-TY"}
+    for iso, r in rows.items():
+        assert r["deaths"] == persons[iso]
+        assert r["per_100k"] == pytest.approx(persons[iso] / men[iso] * 1e5)
+        assert r["lower"] < r["per_100k"] < r["upper"]

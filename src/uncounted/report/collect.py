@@ -66,6 +66,7 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
     level = 0.95 if level is None else level
     seed = 1 if seed is None else seed
     data = _base(path.name, "table", path)
+    data["ledger"] = None  # a bare capture table may be about anything: no war-dead ledger
     data["lists"] = [{"name": k, "n_records": v} for k, v in table.list_totals().items()]
     data["capture"] = capture_summary(table)
     data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
