@@ -45,7 +45,7 @@ def upset(capture: dict[str, Any] | None):
     k, m = len(lists), len(pats)
     fig = plt.figure(figsize=(min(2.5 + 0.32 * m, 11), 1.9 + 0.32 * k + 1.6))
     gs = fig.add_gridspec(2, 2, width_ratios=[1.2, max(m * 0.32, 2.5)],
-                          height_ratios=[2.2, 0.32 * k + 0.2], wspace=0.03, hspace=0.05)
+                          height_ratios=[2.2, 0.32 * k + 0.2], wspace=0.35, hspace=0.05)
     ax_bar = fig.add_subplot(gs[0, 1])
     ax_mat = fig.add_subplot(gs[1, 1], sharex=ax_bar)
     ax_set = fig.add_subplot(gs[1, 0], sharey=ax_mat)
