@@ -254,3 +254,14 @@ def test_region_namesakes_told_apart_by_kind(text, iso):
 def test_yo_after_a_vowel_is_y_plus_o():
     assert latin_key("Rayonov") == latin_key("Районов") == "raionov"
     assert latin_key("Solovyov") == latin_key("Соловьёв")
+
+
+def test_lone_h_after_e_keeps_the_consonant():
+    # "Oleh" (Ukrainian-style Олег) used to read "eh" as GOST 16876's э and lose the consonant
+    # ("ole"), which no phonetic key could recover; now the h survives as х (Ukrainian-style
+    # lists detected as such read it as г)
+    from uncounted.records.translit import latin_key
+
+    assert latin_key("Oleh") == "olekh"
+    assert latin_key("Ehor") == "ekhor"
+    assert latin_key("Oleh", ukrainian=True) == "oleg"

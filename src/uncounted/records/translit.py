@@ -49,6 +49,9 @@ _OVERRIDES = {
     "ʺ": "ъ", "”": "ъ", '"': "ъ", "ie": "ие", "yi": "ьи", "ts": "ц", "kh": "х", "zh": "ж", "ch": "ч",
     "sh": "ш", "shch": "щ", "g": "г", "u": "у", "ë": "ё", "yë": "ё", "è": "э",
     "é": "е", "ĭ": "й", "ǐ": "й", "í": "ы", "ý": "ы", "ŷ": "ы",
+    # GOST 16876's "eh" for э is rare in lists; a lone h after e is far more often Ukrainian г or
+    # English х ("Oleh", "Ehor"): reading it as э dropped the consonant from the key
+    "eh": "ех",
 }
 
 
