@@ -64,7 +64,7 @@ def test_html_is_valid_self_contained_and_escaped(project_html):
     charts = doc.findall(".//figure")
     names = {f.get("data-chart") for f in charts}
     core = {"upset", "match_probability", "review_progress", "estimates", "strata", "regions",
-            "ledger"}
+            "ledger", "tilegrid"}
     assert core <= names and names - core <= {"rates"}  # rates need the unbundled indicators
     assert all(f.find("{http://www.w3.org/2000/svg}svg") is not None for f in charts)
     # nothing to fetch: no external URLs in src/href, no scripts

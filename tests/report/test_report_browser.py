@@ -29,7 +29,7 @@ def test_report_renders_offline(tmp_path):
             "e.getBoundingClientRect().width, e.getBoundingClientRect().height, "
             "e.querySelectorAll('path, rect, text').length])")
     core = {"upset", "match_probability", "review_progress", "estimates", "strata", "regions",
-            "ledger"}
+            "ledger", "tilegrid"}
     drawn = {b[0] for b in boxes}
     assert core <= drawn and drawn - core <= {"rates"}  # rates need the unbundled indicators
     for name, width, height, marks in boxes:

@@ -243,7 +243,20 @@ def render_all(data: dict[str, Any], *, png_dir: str | Path | None = None) -> di
                 Path(png_dir).mkdir(parents=True, exist_ok=True)
                 fig.savefig(Path(png_dir) / f"{name}.png", format="png", dpi=150)
             plt.close(fig)
+        if png_dir is not None:
+            _tilegrid_png(data, Path(png_dir))
     return out
+
+
+def _tilegrid_png(data: dict[str, Any], png_dir: Path) -> None:
+    """The regional tile map as ``tilegrid.png`` (the HTML draws it as its own SVG, with tooltips)."""
+    from .tilegrid import figure
+
+    fig = figure(data.get("regions"))
+    if fig is not None:
+        png_dir.mkdir(parents=True, exist_ok=True)
+        fig.savefig(png_dir / "tilegrid.png", format="png", dpi=150)
+        _plt().close(fig)
 
 
 def _strip_prolog(svg: str) -> str:

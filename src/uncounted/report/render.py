@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .collect import collect
+from .tilegrid import tile_map
 
 FORMATS = ("html", "json")
 
@@ -48,7 +49,8 @@ def render_html(data: dict[str, Any], charts: dict[str, str]) -> str:
     from markupsafe import Markup
 
     svg = {name: Markup(markup) for name, markup in charts.items()}
-    return environment().get_template("report.html.j2").render(d=data, charts=svg)
+    tilemap = tile_map(data.get("regions"))
+    return environment().get_template("report.html.j2").render(d=data, charts=svg, tilemap=tilemap)
 
 
 def to_json(data: dict[str, Any]) -> str:
@@ -83,6 +85,7 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
 
     charts = render_all(data, png_dir=png_dir)
     if fmt == "json":
-        data["charts_png"] = sorted(f"{name}.png" for name in charts)
+        names = [*charts, *(["tilegrid"] if data.get("regions") else [])]
+        data["charts_png"] = sorted(f"{name}.png" for name in names)
         return to_json(data)
     return render_html(data, charts)
