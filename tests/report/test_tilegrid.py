@@ -98,3 +98,27 @@ def test_tilegrid_svg_in_project_report(project, tmp_path):
     out = json.loads(build_report(project, methods=["chao"], fmt="json", png_dir=tmp_path))
     assert "tilegrid.png" in out["charts_png"]
     assert (tmp_path / "tilegrid.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_capture_table_stratified_by_region_gets_the_map(tmp_path):
+    import html5lib
+
+    p = tmp_path / "t.csv"
+    p.write_text("A,B,region,count\n1,0,RU-TY,5\n0,1,RU-TY,3\n1,1,RU-TY,2\n"
+                 "1,0,RU-MOW,4\n0,1,RU-MOW,4\n1,1,RU-MOW,1\n1,0,Atlantis,1\n")
+    out = json.loads(build_report(p, strata=["region"], methods="chao", fmt="json"))
+    # persons observed per stratum: TY 5+3+2, MOW 4+4+1; records count list memberships
+    rows = {r["region_iso"]: (r["persons"], r["records"]) for r in out["regions"]["rows"]}
+    assert rows == {"RU-TY": (10, 12), "RU-MOW": (9, 10), "Atlantis": (1, 1)}
+    html = build_report(p, strata=["region"], methods="chao")
+    doc = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+    svg = "{http://www.w3.org/2000/svg}"
+    tiles = {g.get("data-iso"): g for g in doc.iter(f"{svg}g") if g.get("class") == "tile"}
+    assert len(tiles) == len(federal_subjects())
+    # breaks(10): step 10/6 -> 2, edges 0..12; 10 in the fifth bin, 9 too
+    assert tiles["RU-TY"].find(f"{svg}title").text == "Tuva (RU-TY): 10"
+    assert tiles["RU-MOW"].find(f"{svg}rect").get("fill") == PALETTE[4]
+    assert "Not on the map: Atlantis." in html
+    plain = tmp_path / "plain.csv"
+    plain.write_text("A,B,sex,count\n1,0,m,5\n0,1,m,3\n1,1,f,2\n")
+    assert json.loads(build_report(plain, strata=["sex"], methods="chao", fmt="json"))["regions"] is None

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InputError, UncountedError, UncountedWarning
-from ..mse.table import CaptureTable, pattern_label
+from ..mse.table import CaptureTable, pattern_label, pattern_matrix
 from . import projectdata as pdata
 
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
@@ -79,7 +79,9 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
                                                   "file_sha256": _sha256(path),
                                                   "file_bytes": path.stat().st_size,
                                                   "status": None, "imported_at": None}]})
-    data["notes"].append("Built from a capture table: there is no linkage, review or region data.")
+    data["regions"] = table_regions(table)
+    data["notes"].append("Built from a capture table: there is no linkage or review data"
+                         + ("." if data["regions"] else ", and no region data."))
     return data
 
 
@@ -236,6 +238,29 @@ def region_summary(clustering: pdata.Clustering) -> dict[str, Any]:
     records = collections.Counter("unknown" if r is None else r for r in clustering.regions.tolist())
     total = sum(persons.values()) or 1
     rows = [{"region_iso": reg, "persons": persons[reg], "records": records.get(reg, 0),
+             "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]
+    return {"rows": rows, "rates": None}
+
+
+def table_regions(table: CaptureTable) -> dict[str, Any] | None:
+    """Persons observed per region when a table's one stratum column holds federal-subject codes.
+
+    Persons are the stratum's observed count and records its list memberships; None when the
+    table is not stratified by exactly one column or no stratum value is an ISO code of the table
+    of federal subjects (``uncounted.records.regions.federal_subjects``).
+    """
+    if len(table.strata_columns) != 1:
+        return None
+    from ..records.regions import federal_subjects
+
+    codes = {r["iso_code"] for r in federal_subjects()}
+    if not any(str(key[0]) in codes for key in table.strata):
+        return None
+    sizes = pattern_matrix(table.k).sum(axis=1)  # lists in each capture pattern
+    persons = {str(key[0]): int(vec.sum()) for key, vec in table.strata.items()}
+    records = {str(key[0]): int(vec @ sizes) for key, vec in table.strata.items()}
+    total = sum(persons.values()) or 1
+    rows = [{"region_iso": reg, "persons": persons[reg], "records": records[reg],
              "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]
     return {"rows": rows, "rates": None}
 
