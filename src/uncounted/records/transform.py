@@ -253,17 +253,16 @@ def _records(out: dict, cols: _Columns, extras: list[str], keep, list_name: str,
                           " AS extras")
         else:
             select.append(f"_t.{c}")
-    con = _duck()
-    con.register("_uncounted_t", data)
-    con.register("_uncounted_h", heads)
+    con = _duck().cursor()  # its own connection: registered names do not clash across threads
     try:
+        con.register("_uncounted_t", data)
+        con.register("_uncounted_h", heads)
         rel = con.sql(f"SELECT {', '.join(select)} FROM _uncounted_t AS _t, _uncounted_h AS _h",
                       params=[list_name, list_name, import_id])
         fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb < 1.4: .arrow()
         return fetch()
     finally:
-        con.unregister("_uncounted_t")
-        con.unregister("_uncounted_h")
+        con.close()
 
 
 def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[str], file: str,
