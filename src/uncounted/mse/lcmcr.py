@@ -55,7 +55,7 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=3):
+                  workers=1, collapsed_steps=1):
     """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -105,7 +105,9 @@ class LatentClass(Estimator):
         draws do not depend on it.
     collapsed_steps
         Metropolis steps per class of the extra, partially collapsed move of the unobserved class
-        sizes (see :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep.
+        sizes with the class weights and capture probabilities integrated out (see
+        :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep. Both target
+        the same posterior; the move makes N mix 3-4 times faster per CPU second on Kosovo.
 
     Notes
     -----
@@ -133,7 +135,7 @@ class LatentClass(Estimator):
     def __init__(self, max_classes: int = 10, burn_in: int = 10_000, samples: int = 2_000,
                  thin: int = 50, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
-                 collapsed_steps: int = 3):
+                 collapsed_steps: int = 1):
         self.max_classes = max_classes
         self.burn_in = burn_in
         self.samples = samples
