@@ -283,8 +283,66 @@ def _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha):
     return np.random.gamma(a_alpha + k_max - 1, 1.0 / (b_alpha - log_left))
 
 
+def state_size(k_max, n_lists):
+    """Length of the float array that carries a chain's state between calls of :func:`run_chain`:
+    a started flag, ``alpha``, ``lambda`` (K x J), ``log v``, ``log(1 - v)`` and the unobserved
+    class sizes (K each)."""
+    return 2 + k_max * n_lists + 3 * k_max
+
+
+@njit(cache=True)
+def _load_state(state, lam, log_v, log_w, miss_k):
+    """Unpack a saved state (see :func:`state_size`); return alpha."""
+    k_max, n_lists = lam.shape
+    i = 2
+    for k in range(k_max):
+        for j in range(n_lists):
+            lam[k, j] = state[i]
+            i += 1
+    for k in range(k_max):
+        log_v[k] = state[i]
+        log_w[k] = state[i + k_max]
+        miss_k[k] = int(state[i + 2 * k_max])
+        i += 1
+    return state[1]
+
+
+@njit(cache=True)
+def _save_state(state, alpha, lam, log_v, log_w, miss_k):
+    """Pack a chain's state into ``state`` (see :func:`state_size`)."""
+    k_max, n_lists = lam.shape
+    state[0] = 1.0
+    state[1] = alpha
+    i = 2
+    for k in range(k_max):
+        for j in range(n_lists):
+            state[i] = lam[k, j]
+            i += 1
+    for k in range(k_max):
+        state[i] = log_v[k]
+        state[i + k_max] = log_w[k]
+        state[i + 2 * k_max] = miss_k[k]
+        i += 1
+
+
+@njit(cache=True)
+def _start(lam, log_v, log_w):
+    """Random starting point: ``lambda ~ U(0, 1)``, fractions ``v ~ Beta(1, 1)``; return alpha."""
+    k_max, n_lists = lam.shape
+    for k in range(k_max):
+        for j in range(n_lists):
+            lam[k, j] = min(max(np.random.beta(1.0, 1.0), 1e-6), 1 - 1e-6)
+    alpha = 1.0
+    for k in range(k_max - 1):
+        log_v[k], log_w[k] = _log_beta_pair(1.0, alpha)
+    log_v[k_max - 1] = 0.0
+    log_w[k_max - 1] = -np.inf
+    return alpha
+
+
 @njit(cache=True, nogil=True)
-def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps):
+def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps,
+              state):
     """Run one chain; return draws of N, of alpha and of the number of classes holding observed people.
 
     Parameters
@@ -294,8 +352,10 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     k_max : truncation level of the stick-breaking prior.
     burn_in, samples, thin : iterations discarded, draws kept, iterations per kept draw.
     a_alpha, b_alpha : Gamma(shape, rate) prior of the concentration parameter.
-    seed : seed of numba's random state for this chain.
+    seed : seed of numba's random state for this call.
     collapsed_steps : Metropolis steps per class of the collapsed move (0 = the paper's plain sweep).
+    state : float array of :func:`state_size` ``(k_max, J)``; all zeros starts a new chain from a
+        random point, otherwise the chain continues from it. Overwritten with the final state.
     """
     np.random.seed(seed)
     n_lists = bits.shape[1]
@@ -303,26 +363,25 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     for m in range(counts.size):
         n_obs += counts[m]
     lam = np.empty((k_max, n_lists))
-    for k in range(k_max):
-        for j in range(n_lists):
-            lam[k, j] = min(max(np.random.beta(1.0, 1.0), 1e-6), 1 - 1e-6)
     log_v = np.empty(k_max)
     log_w = np.empty(k_max)
-    alpha = 1.0
-    for k in range(k_max - 1):
-        log_v[k], log_w[k] = _log_beta_pair(1.0, alpha)
-    log_v[k_max - 1] = 0.0
-    log_w[k_max - 1] = -np.inf
+    miss_k = np.zeros(k_max, dtype=np.int64)
+    started = state[0] != 0.0
+    alpha = _load_state(state, lam, log_v, log_w, miss_k) if started else _start(lam, log_v, log_w)
     pi = np.empty(k_max)
     log_pi = np.empty(k_max)
     _stick_breaking(log_v, log_w, pi, log_pi)
     prob_k = np.empty(k_max)
     draw_k = np.zeros(k_max, dtype=np.int64)
-    miss_k = np.zeros(k_max, dtype=np.int64)
     n_k = np.zeros(k_max, dtype=np.int64)
     ones_k = np.zeros((k_max, n_lists), dtype=np.int64)
     suffix = np.zeros(k_max + 1, dtype=np.int64)
-    n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
+    if started:
+        n0 = 0
+        for k in range(k_max):
+            n0 += miss_k[k]
+    else:
+        n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
     out_n = np.empty(samples)
     out_alpha = np.empty(samples)
     out_occ = np.empty(samples)
@@ -351,4 +410,5 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             out_alpha[kept] = alpha
             out_occ[kept] = occ
             kept += 1
+    _save_state(state, alpha, lam, log_v, log_w, miss_k)
     return out_n, out_alpha, out_occ
