@@ -228,3 +228,29 @@ def test_batch_names_equal_row_by_row():
     for i, r in enumerate(rows):
         want = normalise_name(*r).__dict__
         assert df.iloc[i].to_dict() == want, (r, df.iloc[i].to_dict(), want)
+
+
+def test_ukrainian_romanisation_detected_per_list():
+    from uncounted.records.names import normalise_names_frame
+    from uncounted.records.translit import detect_ukrainian_style
+
+    ua = ["Bohdanov", "Serhii", "Oleh", "Hromov", "Vinohradov", "Kovalenko", "Mykola"]
+    assert detect_ukrainian_style(ua)
+    assert not detect_ukrainian_style(["Mikhail", "Shcherbakov", "Yuriy", "Zhukov"])  # BGN
+    assert not detect_ukrainian_style(["Hmelʹnickij", "Mihail", "Ščerbakov"])  # ISO 9: h = х
+    df = normalise_names_frame(["Bohdanov", "Hromov", "Kovalenko"], ["Serhii", "Oleh", "Heorhii"],
+                               ["", "", ""])
+    assert df["surname_key"].tolist() == ["bogdanov", "gromov", "kovalenko"]
+    assert df["given_name_canon"].tolist() == ["sergei", "oleg", "georgi"]
+    assert normalise_name("Mihail", None, None).surname_key == "mikhail"  # ISO 9 stays х
+
+
+@pytest.mark.parametrize("text,iso", [("Respublika Altay", "RU-AL"), ("Altay kray", "RU-ALT"),
+                                      ("Алтай респ.", "RU-AL"), ("Rayonov", None)])
+def test_region_namesakes_told_apart_by_kind(text, iso):
+    assert getattr(resolve_region(text), "iso_code", None) == iso
+
+
+def test_yo_after_a_vowel_is_y_plus_o():
+    assert latin_key("Rayonov") == latin_key("Районов") == "raionov"
+    assert latin_key("Solovyov") == latin_key("Соловьёв")

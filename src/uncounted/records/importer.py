@@ -34,6 +34,7 @@ from .transform import RECORD_COLUMNS, normalise_chunk
 __all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
 
 MAX_ERRORS_KEPT = 100_000
+IMPORT_MEMORY = "512MB"  # DuckDB's working memory while importing; it spills to disk beyond this
 
 
 class ImportFailed(RecordError):
@@ -139,6 +140,8 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
                                   file=src.path.name) if total_errors else RecordError(
                     "the list has no records.", file=src.path.name)
             # 2. one transaction: replace the list's records, log the import
+            store.execute("SET memory_limit = ?", [IMPORT_MEMORY])
+            store.execute("SET preserve_insertion_order = false")
             with store.transaction() as con:
                 result.import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
                 if live is not None:
@@ -176,7 +179,7 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
     rejects: list[tuple[int, dict | None, list[str]]] = []
     mapping = extras = None
     offset = part = 0
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": IMPORT_MEMORY, "preserve_insertion_order": False})
     try:
         for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes, "read"))
                                 if progress else None):
@@ -226,10 +229,17 @@ def _count_good(tmp: Path, part: int, dup_rows: set[int]) -> int:
 
 def _duplicates(con, tmp: Path, file: str, id_column: str) -> list[RowError]:
     """Repeated record ids: each repeat after the first is an error and is removed from its part."""
-    rows = con.execute(
-        "SELECT record_id, row_number FROM (SELECT record_id, row_number, row_number() OVER "
-        "(PARTITION BY record_id ORDER BY row_number) AS k FROM read_parquet(?)) WHERE k > 1 "
-        "ORDER BY row_number", [_parts_glob(tmp)]).fetchall()
+    # a hash aggregate finds the repeated ids (usually none); only their rows are then sorted
+    found = con.execute(
+        "SELECT record_id, row_number FROM read_parquet(?) WHERE record_id IN (SELECT record_id "
+        "FROM read_parquet(?) GROUP BY record_id HAVING count(*) > 1) ORDER BY row_number",
+        [_parts_glob(tmp), _parts_glob(tmp)]).fetchall()
+    seen: set[str] = set()
+    rows = []
+    for rid, r in found:
+        if rid in seen:
+            rows.append((rid, r))
+        seen.add(rid)
     if rows:
         # rewrite the parts without the repeats (rare; the parts are small)
         glob = _parts_glob(tmp).replace("'", "''")

@@ -28,7 +28,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from .translit import has_cyrillic, latin_key, strip_stress, to_cyrillic
+from .translit import (
+    detect_ukrainian_style,
+    has_cyrillic,
+    latin_key,
+    strip_stress,
+    to_cyrillic,
+)
 
 __all__ = ["NameKeys", "clean_name_part", "given_name_canonical", "name_gender", "normalise_name",
            "split_full_name", "to_nominative"]
@@ -204,23 +210,24 @@ def to_nominative(surname: str | None, given: str | None,
 
 # ----------------------------------------------------------------- parts
 @lru_cache(maxsize=500_000)
-def _part(text: str | None, kind: str) -> tuple[str | None, str | None]:
+def _part(text: str | None, kind: str, ukrainian: bool = False) -> tuple[str | None, str | None]:
     """(Cyrillic form, key) of one cleaned name part."""
     clean = clean_name_part(text)
     if clean is None:
         return None, None
-    key = latin_key(clean) or None
+    key = latin_key(clean, ukrainian) or None
     if has_cyrillic(clean):
         return _title(clean), key
     if kind == "given" and key:
         spelled = _given_table()[1].get(given_name_canonical(key) or "")
         if spelled and latin_key(spelled) == key:
             return spelled, key
-    return _title(to_cyrillic(clean)), key
+    return _title(to_cyrillic(clean, ukrainian)), key
 
 
 def normalise_name(surname: str | None = None, given: str | None = None,
-                   patronymic: str | None = None, *, reduce_case: bool = True) -> NameKeys:
+                   patronymic: str | None = None, *, reduce_case: bool = True,
+                   ukrainian: bool = False) -> NameKeys:
     """Cyrillic forms, Latin keys and the canonical given name of one person's name.
 
     Parameters
@@ -229,6 +236,9 @@ def normalise_name(surname: str | None = None, given: str | None = None,
         The parts as written, in Cyrillic or any romanisation; ``None`` or ``""`` when missing.
     reduce_case
         Reduce a name written in an oblique case to the nominative (pymorphy3).
+    ukrainian
+        Latin parts are in the Ukrainian national romanisation (``h`` = г: ``Serhii``, ``Oleh``);
+        :func:`normalise_names_frame` detects this per list.
 
     Examples
     --------
@@ -240,9 +250,9 @@ def normalise_name(surname: str | None = None, given: str | None = None,
     case = "nomn"
     if reduce_case and (needs_case_check(g) or needs_case_check(p)):
         s, g, p, case = to_nominative(s, g, p)
-    s_cyr, s_key = _part(s, "surname")
-    g_cyr, g_key = _part(g, "given")
-    p_cyr, p_key = _part(p, "patronymic")
+    s_cyr, s_key = _part(s, "surname", ukrainian)
+    g_cyr, g_key = _part(g, "given", ukrainian)
+    p_cyr, p_key = _part(p, "patronymic", ukrainian)
     gender = name_gender(p_cyr, g_key)
     return NameKeys(s_cyr, g_cyr, p_cyr, s_key, g_key, p_key,
                     given_name_canonical(g_key, gender), gender, case)
@@ -306,11 +316,13 @@ def _join_turkic(words: list[str]) -> list[str]:
     return out
 
 
-def normalise_names_frame(surnames, givens, patronymics):
+def normalise_names_frame(surnames, givens, patronymics, ukrainian: bool | None = None):
     """:func:`normalise_name` over columns (array-like of str, ``""`` or ``None`` when missing).
 
     Each distinct value is normalised once; rows whose given name or patronymic shows an oblique
-    case go through :func:`normalise_name` row by row. Returns a DataFrame with the columns of
+    case go through :func:`normalise_name` row by row. ``ukrainian=None`` detects the Ukrainian
+    romanisation (``h`` = г) from the Latin values themselves
+    (:func:`~uncounted.records.translit.detect_ukrainian_style`). Returns a DataFrame with the columns of
     :class:`NameKeys`, one row per input row, same order.
     """
     import numpy as np
@@ -318,11 +330,15 @@ def normalise_names_frame(surnames, givens, patronymics):
 
     cols = {}
     parts = {}
+    columns = [pd.Series(v, dtype=object).fillna("") for v in (surnames, givens, patronymics)]
+    if ukrainian is None:
+        ukrainian = detect_ukrainian_style(pd.unique(pd.concat(columns, ignore_index=True)))
+    surnames, givens, patronymics = columns
     for name, values, kind in (("surname", surnames, "surname"), ("given_name", givens, "given"),
                                ("patronymic", patronymics, "patronymic")):
         codes, uniques = pd.factorize(pd.Series(values, dtype=object).fillna(""), sort=False)
         cleaned = [clean_name_part(u) for u in uniques]
-        done = [_part(c, kind) for c in cleaned]
+        done = [_part(c, kind, ukrainian) for c in cleaned]
         cyr = np.array([d[0] for d in done] + [None], dtype=object)[codes]
         key = np.array([d[1] for d in done] + [None], dtype=object)[codes]
         cols[f"{name}_cyr"], cols[f"{name}_key"] = cyr, key
@@ -347,7 +363,8 @@ def normalise_names_frame(surnames, givens, patronymics):
     flag_p = np.array([needs_case_check(c) for c in p_clean] + [False])[p_codes]
     s_codes, s_clean = parts["surname"]
     for i in np.flatnonzero(flag_g | flag_p):
-        k = normalise_name(s_clean[s_codes[i]], g_clean[g_codes[i]], p_clean[p_codes[i]])
+        k = normalise_name(s_clean[s_codes[i]], g_clean[g_codes[i]], p_clean[p_codes[i]],
+                           ukrainian=ukrainian)
         out.iloc[i, :] = pd.Series(k.__dict__)[out.columns].to_numpy(dtype=object)
     return out[["surname_cyr", "given_name_cyr", "patronymic_cyr", "surname_key",
                 "given_name_key", "patronymic_key", "given_name_canon", "gender", "case"]]

@@ -138,7 +138,24 @@ def _match(iso: str, how: str) -> RegionMatch:
                        r["federal_district_ru"], r["parent_iso_code"] or None, how)
 
 
-def _only(found: set[str] | None) -> str | None:
+# words that say the kind of region, used to choose between namesakes (Altai Republic / Altai Krai)
+_KIND_WORDS = {"republic": {"республика", "респ", "рес", "р-ка", "republic", "respublika", "resp",
+                            "rep"},
+               "krai": {"край", "кр", "krai", "kray", "kraj"},
+               "oblast": {"область", "обл", "обл-ть", "oblast", "obl"},
+               "autonomous okrug": {"округ", "ао", "okrug", "ao"},
+               "federal city": {"г", "город", "гор", "city", "gorod"}}
+
+
+def _kind_of(norm: str) -> set[str]:
+    words = set(norm.split())
+    return {kind for kind, ws in _KIND_WORDS.items() if words & ws}
+
+
+def _only(found: set[str] | None, norm: str = "") -> str | None:
+    if found and len(found) > 1 and norm:
+        kinds = _kind_of(norm)
+        found = {i for i in found if _rows()[i]["type_en"] in kinds} if kinds else found
     return next(iter(found)) if found and len(found) == 1 else None
 
 
@@ -149,9 +166,9 @@ def _resolve_one(norm: str) -> tuple[str, str] | None:
     bare = _strip_types(norm)
     if not bare:
         return None
-    if iso := _only(stripped.get(bare)):
+    if iso := _only(stripped.get(bare), norm):
         return iso, "stripped"
-    if iso := _only(keyed.get(latin_key(bare))):
+    if iso := _only(keyed.get(latin_key(bare)), norm):
         return iso, "key"
     if len(bare) >= 5:
         found = {i for name, isos in stripped.items() if name.startswith(bare) for i in isos}

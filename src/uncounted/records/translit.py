@@ -47,7 +47,7 @@ _OVERRIDES = {
     "y": "ы", "i": "и", "e": "е", "j": "й", "ye": "е", "yo": "ё", "jo": "ё", "ja": "я", "ju": "ю",
     "je": "е", "ia": "я", "iu": "ю", "ya": "я", "yu": "ю", "'": "ь", "’": "ь", "ʹ": "ь", "`": "",
     "ʺ": "ъ", "”": "ъ", '"': "ъ", "ie": "ие", "yi": "ьи", "ts": "ц", "kh": "х", "zh": "ж", "ch": "ч",
-    "sh": "ш", "shch": "щ", "g": "г", "u": "у", "ou": "у", "ë": "ё", "yë": "ё", "è": "э",
+    "sh": "ш", "shch": "щ", "g": "г", "u": "у", "ë": "ё", "yë": "ё", "è": "э",
     "é": "е", "ĭ": "й", "ǐ": "й", "í": "ы", "ý": "ы", "ŷ": "ы",
 }
 
@@ -115,6 +115,8 @@ def _contextual(piece: str, cyr: str, word: str, i: int, size: int, out: list[st
     prev = out[-1][-1] if out and out[-1] else ""
     at_end = i + size == len(word)
     after_vowel = prev in _VOWELS_CYR
+    if piece in ("yo", "jo") and after_vowel:
+        return "йо"  # Районов -> Rayonov; after a consonant yo is ё (Solovyov)
     if piece in ("y", "i", "j") and after_vowel:
         return "й" if (piece != "i" or at_end) else "и"
     if piece in ("y", "iy", "ij", "ii", "yy") and at_end and prev and not after_vowel:
@@ -126,8 +128,11 @@ def _contextual(piece: str, cyr: str, word: str, i: int, size: int, out: list[st
     return cyr
 
 
+_UA_H_RE = re.compile(r"(?<![kzcs])h")
+
+
 @lru_cache(maxsize=200_000)
-def to_cyrillic(text: str) -> str:
+def to_cyrillic(text: str, ukrainian: bool = False) -> str:
     """Best-guess Cyrillic spelling of ``text`` (lower case); Cyrillic input is returned folded.
 
     Examples
@@ -138,6 +143,9 @@ def to_cyrillic(text: str) -> str:
     'юрий'
     """
     folded = unicodedata.normalize("NFC", _fold(text).replace("\u0361", ""))
+    if ukrainian:  # Ukrainian national romanisation: h = г (kh = х)
+        folded = _TOKEN_RE.sub(lambda m: _UA_H_RE.sub("g", m.group(0))
+                               if _LATIN_RE.search(m.group(0)) else m.group(0), folded)
     return _TOKEN_RE.sub(_token_to_cyrillic, folded).replace("ё", "е")
 
 
@@ -157,18 +165,20 @@ def _token_to_cyrillic(match: re.Match) -> str:
 
 
 @lru_cache(maxsize=500_000)
-def latin_key(text: str) -> str:
+def latin_key(text: str, ukrainian: bool = False) -> str:
     """Canonical, lossy Latin key of a word or phrase in Cyrillic or any romanisation.
 
     Letters are mapped as in ``_KEY``; anything that is not a letter becomes one space (collapsed,
     stripped), so ``"Petrov-Vodkin"`` -> ``"petrov vodkin"``. Returns ``""`` for no letters.
+    ``ukrainian=True`` reads romanised text in the Ukrainian national system, where ``h`` is г
+    (``Bohdanov`` -> ``bogdanov``); see :func:`detect_ukrainian_style`.
 
     Examples
     --------
     >>> latin_key("Алексеевич") == latin_key("Alekseyevich") == latin_key("Alekseevič")
     True
     """
-    cyr = to_cyrillic(text)
+    cyr = to_cyrillic(text, ukrainian)
     pieces = []
     for ch in cyr:
         if ch in _KEY:
@@ -184,3 +194,26 @@ def latin_key(text: str) -> str:
     key = re.sub(r"i{2,}", "i", key)
     key = key.replace("ie", "e")
     return " ".join(key.split())
+
+
+_WORD_RE = re.compile(r"[a-z']+")
+
+
+def detect_ukrainian_style(values) -> bool:
+    """Whether romanised names follow the Ukrainian national system (h = г, kh = х).
+
+    True when at least 2 and 3% of the Latin words have an ``h`` that is not part of kh/zh/ch/sh,
+    and none has diacritics or a ``c`` outside ``ch`` (ISO 9, scientific and Telegram spellings,
+    where a lone ``h`` is х, have those).
+    """
+    words = n_h = 0
+    for v in values:
+        if not v or not isinstance(v, str) or has_cyrillic(v):
+            continue
+        low = v.lower()
+        if not low.isascii() or re.search(r"c(?!h)", low):
+            return False
+        for w in _WORD_RE.findall(low):
+            words += 1
+            n_h += bool(_UA_H_RE.search(w))
+    return n_h >= 2 and n_h >= 0.03 * words
