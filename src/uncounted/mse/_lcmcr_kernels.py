@@ -8,10 +8,11 @@ the number of distinct patterns, not on the number of people.
 One move is added to the paper's Gibbs sweep: a partially collapsed update of the unobserved class
 sizes with the class weights and the capture probabilities integrated out
 (:func:`_collapsed_missing_step`). It leaves the same posterior invariant (argument in its
-docstring; checked against exact enumeration in tests/mse/test_lcmcr.py) and gives 3-4 times the
-effective sample size of N per CPU second on Kosovo: given the weights, the unobserved size of a
-class can only move by about the square root of the class size per sweep, while its posterior
-spread is far larger.
+docstring; checked against exact enumeration in tests/mse/test_lcmcr.py). Given the weights,
+the unobserved size of a class can only move by about the square root of the class size per
+sweep; with the weights integrated out it moves by its posterior spread. On Kosovo (4 chains x 1M
+iterations) it needs ~630 iterations per effective draw of N against ~950 for the plain sweep,
+about 1.2 times the ESS per CPU second (the slow part left is the allocation of the observed).
 
 The stick-breaking fractions are kept as ``log v`` and ``log(1 - v)``: with the Gamma(0.25, 0.25)
 prior the concentration is often tiny and ``1 - v`` underflows, and clamping it biased N (by half
