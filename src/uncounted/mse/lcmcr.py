@@ -121,8 +121,8 @@ class LatentClass(Estimator):
         Metropolis steps per class of the extra, partially collapsed move of the unobserved class
         sizes with the class weights and capture probabilities integrated out (see
         :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep. Both target
-        the same posterior; the move gives about 1.2 times the plain sweep's ESS of N per CPU
-        second on Kosovo (``benchmarks/bayes_speed.py``).
+        the same posterior; with the move N needs fewer iterations per effective draw (~630
+        against 850-950 on Kosovo) at ~20% more cost per iteration (``benchmarks/bayes_speed.py``).
     target_ess
         When the bulk or tail ESS of N after ``samples`` draws is below this, every chain is
         extended by another ``samples`` draws (same ``thin``, no new burn-in), until the target
@@ -136,7 +136,7 @@ class LatentClass(Estimator):
     The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads, extended to
     at most 8,000 draws per chain until the bulk and tail ESS of N reach 400) take 4-15 s on
     Kosovo on a shared 2-core machine. N's chain still mixes slowly (~630 iterations per effective
-    draw with the collapsed move, ~950 with the paper's plain sweep as in R LCMCR), which is why
+    draw with the collapsed move, 850-950 with the paper's plain sweep as in R LCMCR), which is why
     HRDAG runs millions of iterations. See ``benchmarks/bayes_speed.py``.
     A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or the bulk or tail ESS < 400
     after the extensions.
