@@ -46,7 +46,8 @@ def register(app: typer.Typer) -> None:
     @app.command()
     def estimate(
         table: Path = typer.Argument(..., help="Capture-table CSV (one 0/1 column per list, optional "
-                                               "'count' and stratum columns)."),
+                                               "'count' and stratum columns), or a project folder "
+                                               "(histories of its latest link run)."),
         method: list[str] = typer.Option(["loglinear"], "--method", "-m",
                                          help="lincoln-petersen, chao, loglinear, lcmcr, dga or all; "
                                               "repeat or comma-separate for several."),
@@ -63,6 +64,9 @@ def register(app: typer.Typer) -> None:
         burn_in: int = typer.Option(None, "--burn-in", help="Iterations discarded per chain (lcmcr)."),
         thin: int = typer.Option(None, help="Iterations per kept draw (lcmcr)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
+        linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
+                                          "pool estimates over this many clusterings sampled from "
+                                          "the match probabilities."),
     ) -> None:
         """Estimate the population size from a capture table."""
         from ..cli import console, escape
@@ -73,10 +77,17 @@ def register(app: typer.Typer) -> None:
             raise InputError("--selection must be aic, bic, stepwise, average-aic or average-bic",
                              column="--selection", value=selection)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
-        tab = read_capture_table(table, strata=strata_cols)
-        rows = run(tab, method, selection=selection, max_order=max_order, level=level,
-                   seed=1 if seed is None else seed, chains=chains, samples=samples,
-                   burn_in=burn_in, thin=thin)
+        options = dict(selection=selection, max_order=max_order, level=level,
+                       seed=1 if seed is None else seed, chains=chains, samples=samples,
+                       burn_in=burn_in, thin=thin)
+        if table.is_dir():
+            from ..linkage.uncertainty import estimate_project
+
+            tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
+                                         **options)
+        else:
+            tab = read_capture_table(table, strata=strata_cols)
+            rows = run(tab, method, **options)
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return

@@ -1,0 +1,32 @@
+"""``uncounted histories``: the capture table of persons x lists, for ``uncounted estimate``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def histories(
+        directory: Path = typer.Argument(..., help="Project folder."),
+        out: Path = typer.Option(..., "--out", "-o", help="Capture-table CSV to write."),
+        strata: str = typer.Option(None, "--strata", help="Comma-separated: region, "
+                                   "federal_district, region_status, birth_year, death_year, "
+                                   "unit, rank."),
+        run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
+    ) -> None:
+        """Write the capture histories of the persons of a link run."""
+        from ..cli import console, escape
+        from ..histories import capture_table
+        from ..project import Project
+
+        cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
+        project = Project.open(directory)
+        with project.store(read_only=True) as store:
+            table = capture_table(store.con, run_id=run, strata=cols)
+        table.to_csv(out)
+        totals = ", ".join(f"{k} {v:,}" for k, v in table.list_totals().items())
+        console.print(f"{escape(str(out))}: {table.observed:,} persons on {table.k} lists "
+                      f"({escape(totals)})", highlight=False)

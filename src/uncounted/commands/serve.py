@@ -1,0 +1,60 @@
+"""``uncounted serve``: the review UI on a local port, and ``uncounted user add``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command()
+    def serve(
+        directory: Path = typer.Argument(..., help="Project folder."),
+        host: str = typer.Option("127.0.0.1", help="Address to listen on (loopback by default; "
+                                                   "put a TLS proxy in front before exposing it)."),
+        port: int = typer.Option(8000, min=1, max=65535, help="Port."),
+        secure_cookies: bool = typer.Option(False, "--secure-cookies",
+                                            help="Mark cookies Secure (behind an https proxy)."),
+        live_method: str = typer.Option("auto", "--live-method",
+                                        help="Fast estimator for the live estimate panel (auto: "
+                                             "loglinear up to 4 lists, else chao)."),
+    ) -> None:
+        """Serve the review UI: candidate pairs side by side, decisions, persons, estimates."""
+        import uvicorn
+
+        from ..cli import console, escape
+        from ..web import create_app
+
+        web = create_app(directory, secure_cookies=secure_cookies, live_method=live_method)
+        console.print(f"Review UI for {escape(str(directory))} on http://{escape(host)}:{port}/ "
+                      "(Ctrl-C to stop)")
+        uvicorn.run(web, host=host, port=port, log_level="warning", proxy_headers=secure_cookies)
+
+    user_app = typer.Typer(help="Reviewer accounts for the review UI.", no_args_is_help=True)
+    app.add_typer(user_app, name="user")
+
+    @user_app.command("add")
+    def user_add(
+        directory: Path = typer.Argument(..., help="Project folder."),
+        name: str = typer.Argument(..., help="User name (letters, digits, _ . @ -)."),
+        password_stdin: bool = typer.Option(False, "--password-stdin",
+                                            help="Read the password from standard input."),
+        role: str = typer.Option("reviewer", help="reviewer or admin."),
+    ) -> None:
+        """Add a reviewer account (the password is stored as an argon2 hash)."""
+        from ..cli import console, escape
+        from ..exceptions import InputError
+        from ..project import Project
+        from ..web.auth import add_user
+
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        if not password:
+            raise InputError("no password given", column="password")
+        with Project.open(directory).store() as store:
+            add_user(store, name, password, role=role)
+        console.print(f"Added user [bold]{escape(name)}[/] ({escape(role)})")

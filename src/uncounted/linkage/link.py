@@ -1,0 +1,413 @@
+"""Train, predict and cluster: from the records of a project to persons.
+
+:func:`link_project` runs one linkage of every record in the store and saves it as a new link run
+(``link_runs`` with the trained model as JSON, ``pairs`` scored above a floor probability, and
+``persons``), all in one transaction. Training is unsupervised (Fellegi-Sunter parameters by EM):
+
+1. the prior match probability from a near-deterministic rule;
+2. u values (agreement rates among non-matches) from random pairs;
+3. m values (agreement rates among matches) by EM, in two sessions blocked on different fields so
+   that every comparison is estimated in a session that does not block on it;
+4. when review decisions exist, the m values are refined with the decided pairs
+   (:func:`refine_m_with_decisions`).
+
+The DuckDB backend runs Splink on a cursor of the store's own connection (one database instance
+in this process, so the single-writer rule of a DuckDB file is kept); Splink's intermediate tables
+live in the ``splink_work`` schema, which is dropped at the end. The Spark backend reads the same
+input into a Spark DataFrame, runs the same settings and writes the scored pairs back.
+
+References
+----------
+Fellegi, I. P. and Sunter, A. B. (1969). A theory for record linkage. *JASA* 64(328), 1183-1210.
+https://doi.org/10.1080/01621459.1969.10501049
+
+Winkler, W. E. (1988). Using the EM algorithm for weight computation in the Fellegi-Sunter model
+of record linkage. *Proceedings of the Section on Survey Research Methods*, ASA, 667-671.
+
+Linacre, R. et al. (2022). Splink: free software for probabilistic record linkage at scale.
+*IJPDS* 7(3). https://doi.org/10.23889/ijpds.v7i3.1794
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..exceptions import ConfigError, DependencyError, EstimationWarning, ProjectError
+from ..store import Store, now
+from . import prepare, settings
+from .cluster import cluster_pairs, latest_decisions
+
+#: Pairs below this probability are not stored (they are neither joined nor sampled in draws).
+PAIR_FLOOR = 0.01
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What one link run did."""
+
+    run_id: int
+    backend: str
+    threshold: float
+    n_records: int
+    n_pairs: int
+    n_persons: int
+    n_decisions: int
+    seconds: float
+    steps: dict = field(default_factory=dict)
+
+
+def _steps_progress(show: bool):
+    """A Rich progress with one task per step; a no-op object when ``show`` is False."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from ..cli import err_console
+
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                    console=err_console, disable=not show, transient=False)
+
+
+def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.9, seed: int = 1,
+                 u_max_pairs: float = 2e6, em_max_pairs: float | None = 2e6, progress: bool = True,
+                 spark=None) -> LinkResult:
+    """Link every record in ``store`` into persons and save the run.
+
+    Parameters
+    ----------
+    store
+        An open, writable project store.
+    backend
+        ``"duckdb"`` (default) or ``"spark"`` (local mode unless ``spark`` is a session).
+    threshold
+        Match probability at or above which two records are joined into one person.
+    seed
+        Seed of the random sampling used to estimate u values.
+    u_max_pairs, em_max_pairs
+        Random pairs for u estimation; blocked pairs per EM session (``None``: all).
+    progress
+        Show the steps with Rich on stderr.
+    spark
+        A SparkSession for ``backend="spark"``; default: a local one.
+    """
+    if backend not in {"duckdb", "spark"}:
+        raise ConfigError("backend must be 'duckdb' or 'spark'", value=backend)
+    if not 0.0 < threshold < 1.0:
+        raise ConfigError("threshold is a match probability strictly between 0 and 1",
+                          value=threshold)
+    t0 = time.perf_counter()
+    logging.getLogger("splink").setLevel(logging.ERROR)
+    steps: dict[str, float] = {}
+    with _steps_progress(progress) as bar:
+        def step(name: str):
+            return _Step(bar, name, steps)
+
+        with step("prepare input"):
+            n = prepare.build_input_table(store.con)
+        if n < 2:
+            prepare.drop_work_schema(store.con)
+            raise ProjectError(f"{store.path}: {n} record(s) in the store; import at least two "
+                               "records with 'uncounted import' before linking")
+        engine = None
+        try:
+            if backend == "duckdb":
+                engine = _DuckDBEngine(store)
+            else:
+                engine = _SparkEngine(store, spark)
+            decisions = latest_decisions(store.con)
+            with step("train: prior, u by random sampling, m by EM"):
+                engine.train(seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+            n_refined = 0
+            if len(decisions):
+                with step(f"refine with {len(decisions)} review decision(s)"):
+                    n_refined = engine.refine(decisions)
+            with step("predict pairs"):
+                pairs_table = engine.predict()
+            with step("cluster and save"):
+                result = _save_run(store, engine, pairs_table, backend, threshold, decisions,
+                                   n_refined, n)
+        finally:
+            if engine is not None:
+                engine.close()
+            prepare.drop_work_schema(store.con)
+    return LinkResult(**result, seconds=time.perf_counter() - t0, steps=steps)
+
+
+class _Step:
+    def __init__(self, bar, name: str, steps: dict):
+        self.bar, self.name, self.steps = bar, name, steps
+
+    def __enter__(self):
+        self.t = time.perf_counter()
+        self.task = self.bar.add_task(self.name, total=1)
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.update(self.task, completed=1)
+        self.steps[self.name] = round(time.perf_counter() - self.t, 2)
+
+
+class _DuckDBEngine:
+    """Splink on a cursor of the store's connection; scratch tables in ``splink_work``."""
+
+    def __init__(self, store: Store):
+        from splink import DuckDBAPI, Linker
+
+        self.store = store
+        self.cursor = store.con.cursor()
+        self.cursor.execute(f"SET schema '{prepare.WORK_SCHEMA}'")
+        self.db_api = DuckDBAPI(self.cursor)
+        df = self.db_api.register(prepare.INPUT_NAME, dataset_display_name="records")
+        self.linker = Linker(df, settings.settings_creator(), log_level=logging.ERROR)
+
+    def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
+        train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+
+    def refine(self, decisions) -> int:
+        return refine_linker(self.linker, self.store.con, decisions)
+
+    def predict(self) -> str:
+        """Score blocked pairs; returns the name of a DuckDB table with them."""
+        pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
+        return f"{prepare.WORK_SCHEMA}.{pred.physical_name}"
+
+    def model(self) -> dict:
+        return self.linker.misc.save_model_to_json()
+
+    def close(self) -> None:
+        """Release what the engine made outside the store (nothing for DuckDB)."""
+
+
+class _SparkEngine(_DuckDBEngine):
+    """The same settings on Spark (local mode by default); pairs come back through Arrow."""
+
+    def __init__(self, store: Store, spark=None):
+        from splink import Linker, SparkAPI
+
+        self.store = store
+        self.spark = spark or local_spark()
+        self.scratch = None
+        if self.spark.sparkContext.getCheckpointDir() is None:      # Splink breaks lineage
+            import tempfile
+
+            self.scratch = tempfile.mkdtemp(prefix="uncounted-spark-")
+            self.spark.sparkContext.setCheckpointDir(self.scratch)
+        self.db_api = SparkAPI(spark_session=self.spark)
+        frame = prepare.input_frame(store.con)
+        sdf = self.spark.createDataFrame(frame.astype(object).where(frame.notna(), None),
+                                         schema=_spark_schema())
+        df = self.db_api.register(sdf, dataset_display_name="records")
+        self.linker = Linker(df, settings.settings_creator(), log_level=logging.ERROR)
+
+    def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
+        # one chunk for u: on Spark every chunk is a job with a fixed cost of seconds
+        train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
+                     u_chunks=1)
+
+    def predict(self) -> str:
+        pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
+        frame = pred.as_spark_dataframe().toPandas()
+        self.store.con.register("__uncounted_spark_pairs", frame)
+        self.store.con.execute(f"CREATE TABLE {prepare.WORK_SCHEMA}.spark_pairs AS "
+                               "SELECT * FROM __uncounted_spark_pairs")
+        self.store.con.unregister("__uncounted_spark_pairs")
+        return f"{prepare.WORK_SCHEMA}.spark_pairs"
+
+    def close(self) -> None:
+        if self.scratch:       # checkpoints of this run; the session's own dirs are Spark's
+            import shutil
+
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+def _spark_schema():
+    from pyspark.sql.types import LongType, StringType, StructField, StructType
+
+    ints = {"birth_year", "birth_month", "birth_day", "death_year", "death_month", "death_day",
+            "death_dnum", "death_mnum"}
+    return StructType([StructField(c, LongType() if c in ints else StringType(), True)
+                       for c in settings.INPUT_COLUMNS])
+
+
+def local_spark(cores: int = 2):
+    """A local SparkSession (``local[cores]``) configured for Splink."""
+    try:
+        from pyspark.sql import SparkSession
+        from splink.backends.spark import similarity_jar_location
+    except ImportError as err:
+        raise DependencyError("the Spark backend needs pyspark: pip install 'uncounted[spark]' "
+                              "(and Java 17)") from err
+    import tempfile
+
+    scratch = tempfile.mkdtemp(prefix="uncounted-spark-")
+    return (SparkSession.builder.master(f"local[{cores}]").appName("uncounted-linkage")
+            .config("spark.sql.warehouse.dir", f"{scratch}/warehouse")  # not in the cwd
+            .config("spark.jars", similarity_jar_location())       # Splink's jaro_winkler UDFs
+            .config("spark.driver.memory", "2g")
+            .config("spark.sql.shuffle.partitions", str(4 * cores))
+            .config("spark.default.parallelism", str(4 * cores))
+            .config("spark.ui.enabled", "false")
+            .getOrCreate())
+
+
+def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
+                 em_max_pairs: float | None = 2e6, u_chunks: int = 10) -> None:
+    """Unsupervised training of a Splink linker made with :func:`settings.settings_creator`.
+
+    A step that finds no pairs (a tiny project) warns and leaves Splink's starting values.
+    """
+    from splink.internals.exceptions import SplinkException
+
+    def attempt(what: str, fn, *args, **kw):
+        try:
+            fn(*args, **kw)
+        except (SplinkException, ZeroDivisionError, ValueError) as err:
+            warnings.warn(f"linkage training: {what} was skipped ({str(err).splitlines()[0]}); "
+                          "the model keeps starting values there. Fine for a handful of records, "
+                          "a sign of trouble for thousands.", EstimationWarning, stacklevel=3)
+
+    attempt("the prior match probability", linker.training.estimate_probability_two_random_records_match,
+            settings.deterministic_rules(), recall=0.7)
+    if not linker._settings_obj._probability_two_random_records_match > 0:
+        # no exact duplicates at all (a tiny project): a small prior instead of zero
+        linker._settings_obj._probability_two_random_records_match = 1e-4
+    attempt("u estimation", linker.training.estimate_u_using_random_sampling,
+            max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks)
+    for rule in settings.training_rules():
+        attempt(f"the EM session blocked on {rule.get_blocking_rule('duckdb').blocking_rule_sql}",
+                linker.training.estimate_parameters_using_expectation_maximisation,
+                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+
+
+def refine_linker(linker, con, decisions) -> int:
+    """Refine m values with reviewed pairs; returns how many decided pairs were used.
+
+    Each decided pair's comparison levels are looked up in the most recent run that scored it
+    (``pairs.detail``); see :func:`refine_m_with_decisions`.
+    """
+    gammas, labels = decided_gammas(con, decisions)
+    if not labels:
+        return 0
+    model = linker.misc.save_model_to_json()
+    model = refine_m_with_decisions(model, gammas, labels)
+    _load_m_values(linker, model)
+    return len(labels)
+
+
+def decided_gammas(con, decisions) -> tuple[list[dict], list[bool]]:
+    """Comparison levels of decided (match / non-match) pairs from their latest scored run."""
+    gammas, labels = [], []
+    for uid_l, uid_r, decision in decisions[["uid_l", "uid_r", "decision"]].itertuples(index=False):
+        if decision not in ("match", "non-match"):
+            continue
+        row = con.execute("SELECT detail FROM pairs WHERE uid_l = ? AND uid_r = ? "
+                          "ORDER BY run_id DESC LIMIT 1", [uid_l, uid_r]).fetchone()
+        if row is None or row[0] is None:
+            continue
+        gammas.append(json.loads(row[0]).get("gamma", {}))
+        labels.append(decision == "match")
+    return gammas, labels
+
+
+def refine_m_with_decisions(model: dict, gammas: list[dict], labels: list[bool],
+                            prior_strength: float = 50.0) -> dict:
+    """Update m values with reviewed matches: a Dirichlet posterior centred on the EM estimate.
+
+    For each comparison, the EM m values act as a Dirichlet prior with ``prior_strength``
+    pseudo-pairs; each pair reviewed as a match adds one count to the level it fell in. Reviewed
+    non-matches do not change u (u comes from random pairs, of which reviewed pairs are not a fair
+    sample); they act at clustering, where they split. Because reviewed pairs are chosen from the
+    uncertain band, they are not a random sample of matches either: the prior keeps a few dozen
+    decisions from dragging m far from what EM found on all pairs.
+
+    References
+    ----------
+    Larsen, M. D. and Rubin, D. B. (2001). Iterative automated record linkage using mixture models.
+    *JASA* 96(453), 32-41. https://doi.org/10.1198/016214501750332956
+    """
+    import copy
+
+    model = copy.deepcopy(model)
+    for comp in model["comparisons"]:
+        name = comp["output_column_name"]
+        levels = [lv for lv in comp["comparison_levels"] if not lv.get("is_null_level")]
+        n_levels = len(levels)
+        counts = np.zeros(n_levels)
+        for g, is_match in zip(gammas, labels, strict=True):
+            gv = g.get(name)
+            if is_match and gv is not None and 0 <= gv < n_levels:
+                counts[n_levels - 1 - gv] += 1      # gamma n-1 is the first non-null level
+        if counts.sum() == 0:
+            continue
+        prior = np.array([lv.get("m_probability") or 1.0 / n_levels for lv in levels], float)
+        post = (prior_strength * prior / prior.sum() + counts) / (prior_strength + counts.sum())
+        for lv, m in zip(levels, post, strict=True):
+            lv["m_probability"] = float(max(m, 1e-6))
+    return model
+
+
+def _load_m_values(linker, model: dict) -> None:
+    """Copy m values from a model dict into the linker's settings."""
+    by_name = {c["output_column_name"]: c for c in model["comparisons"]}
+    for comp in linker._settings_obj.comparisons:
+        levels = [lv for lv in comp.comparison_levels if not lv.is_null_level]
+        new = [lv for lv in by_name[comp.output_column_name]["comparison_levels"]
+               if not lv.get("is_null_level")]
+        for lv, d in zip(levels, new, strict=True):
+            if d.get("m_probability") is not None:
+                lv.m_probability = d["m_probability"]
+
+
+def _gamma_json_sql(table_cols: set[str]) -> str:
+    """``{"gamma": {comparison: level}, "weights": {comparison: match weight}}`` as SQL."""
+    names = [c for c in settings.comparison_names() if f"gamma_{c}" in table_cols]
+    if not names:
+        return "NULL"
+    gamma = ", ".join(f"'{c}', gamma_{c}" for c in names)
+    weights = ", ".join(f"'{c}', round(mw_{c}, 3)" for c in names if f"mw_{c}" in table_cols)
+    return f"json_object('gamma', json_object({gamma}), 'weights', json_object({weights}))"
+
+
+def _save_run(store: Store, engine, pairs_table: str, backend: str, threshold: float,
+              decisions, n_refined: int, n_records: int) -> dict:
+    cols = {r[0] for r in store.con.execute(f"DESCRIBE {pairs_table}").fetchall()}
+    model = engine.model()
+    with store.transaction():
+        run_id = store.execute("SELECT nextval('link_run_seq')").fetchone()[0]
+        store.execute(f"""
+            INSERT INTO pairs
+            SELECT ?, least(uid_l, uid_r), greatest(uid_l, uid_r), max(match_weight),
+                   max(match_probability), any_value({_gamma_json_sql(cols)})
+            FROM {pairs_table} GROUP BY least(uid_l, uid_r), greatest(uid_l, uid_r)""", [run_id])
+        n_pairs = store.execute("SELECT count(*) FROM pairs WHERE run_id = ?", [run_id]).fetchone()[0]
+        persons = cluster_run(store.con, run_id, threshold, decisions)
+        store.con.register("__uncounted_persons", persons)
+        store.execute("INSERT INTO persons SELECT ?, uid, list_name, record_id, person_id, "
+                      "match_probability FROM __uncounted_persons", [run_id])
+        store.con.unregister("__uncounted_persons")
+        n_persons = int(persons["person_id"].nunique())
+        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": len(decisions),
+                "n_decisions_used_in_training": n_refined,
+                "blocking_rules": [str(b) for b in model.get("blocking_rules_to_generate_predictions",
+                                                             [])]}
+        store.execute("INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      [run_id, now(), backend, threshold, json.dumps(model), json.dumps(meta),
+                       n_records, n_pairs, n_persons])
+        store.audit("link", target=f"run {run_id}",
+                    detail={"backend": backend, "threshold": threshold, "n_records": n_records,
+                            "n_pairs": n_pairs, "n_persons": n_persons})
+    return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
+            "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
+            "n_decisions": len(decisions)}
+
+
+def cluster_run(con, run_id: int, threshold: float, decisions):
+    """Cluster the pairs of ``run_id``; a DataFrame (uid, list_name, record_id, person_id, p)."""
+    recs = con.execute("SELECT uid, list_name, record_id FROM records ORDER BY uid").df()
+    edges = con.execute("SELECT uid_l, uid_r, match_probability FROM pairs "
+                        "WHERE run_id = ? AND match_probability >= ?", [run_id, threshold]).df()
+    return cluster_pairs(recs, edges, decisions)

@@ -1,0 +1,324 @@
+"""Gather everything the report shows into one JSON-ready dict.
+
+Two sources: a project folder (lists, imports, the latest link run, review decisions, persons) or a
+plain capture-table CSV (useful before any linkage exists). The dict is what ``--format json``
+prints and what the HTML template renders; charts are added beside it by :mod:`.render`.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import platform
+import warnings
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import InputError, UncountedError, UncountedWarning
+from ..mse.table import CaptureTable, pattern_label
+from . import projectdata as pdata
+
+VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
+             "jinja2", "matplotlib"]
+MAX_STRATA = 60
+
+
+def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
+            strata: Sequence[str] | None = None, level: float | None = None,
+            seed: int | None = None, connection=None) -> dict[str, Any]:
+    """Report data for a project folder or a capture-table CSV.
+
+    Parameters
+    ----------
+    source
+        A project folder (holding ``uncounted.toml``) or a capture-table CSV file.
+    methods
+        Estimators to run (default: the project's ``[estimate] methods`` plus every other available
+        one that applies, i.e. ``"all"``).
+    strata
+        Stratum columns of a CSV table (projects are stratified by region).
+    level, seed
+        Interval level and seed (default: the project's settings, else 0.95 and 1).
+    connection
+        For a project: a context manager that yields an open connection to its store (the review
+        server passes its own, held under its lock); default: open the store read-only.
+    """
+    path = Path(source)
+    if path.is_dir():
+        return _from_project(path, methods=methods, level=level, seed=seed, connection=connection)
+    if path.is_file():
+        return _from_table(path, methods=methods, strata=strata, level=level, seed=seed)
+    raise InputError("is neither a project folder nor a capture-table CSV. Give the folder made by "
+                     "'uncounted init' or a CSV file.", file=path)
+
+
+def _base(title: str, kind: str, path: Path) -> dict[str, Any]:
+    return {"title": title, "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "source": {"kind": kind, "path": str(path)}, "lists": [], "capture": None,
+            "linkage": None, "estimates": [], "stored_estimates": [], "strata": None,
+            "regions": None, "ledger": load_ledger(), "notes": [],
+            "reproducibility": {"versions": versions(), "python": platform.python_version()}}
+
+
+def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
+    table = CaptureTable.from_csv(path, strata=strata)
+    level = 0.95 if level is None else level
+    seed = 1 if seed is None else seed
+    data = _base(path.name, "table", path)
+    data["ledger"] = None  # a bare capture table may be about anything: no war-dead ledger
+    data["lists"] = [{"name": k, "n_records": v} for k, v in table.list_totals().items()]
+    data["capture"] = capture_summary(table)
+    data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
+    if table.is_stratified:
+        data["strata"] = strata_summary(table, _strata_method(methods), level=level, seed=seed,
+                                        column=",".join(table.strata_columns))
+    data["reproducibility"].update({
+        "input_hash": table.input_hash(), "settings": {"level": level, "strata": list(strata or [])},
+        "seeds": {"estimate": seed}, "imports": [{"file_name": str(path), "list_name": None,
+                                                  "file_sha256": _sha256(path),
+                                                  "file_bytes": path.stat().st_size,
+                                                  "status": None, "imported_at": None}]})
+    data["notes"].append("Built from a capture table: there is no linkage, review or region data.")
+    return data
+
+
+def _from_project(root: Path, *, methods, level, seed, connection=None) -> dict[str, Any]:
+    import contextlib
+
+    from ..project import Project
+
+    project = Project.open(root)
+    if connection is None:
+        @contextlib.contextmanager
+        def connection():
+            with project.store(read_only=True) as store:
+                yield store.con
+
+        connection = connection()
+    level = float(project.setting("estimate", "level", 0.95) if level is None else level)
+    seed = int(project.setting("estimate", "seed", 1) if seed is None else seed)
+    band = tuple(project.setting("linkage", "review_band", [0.3, 0.9]))
+    data = _base(str(project.setting("project", "name", root.name)), "project", root)
+    with connection as con:
+        data["lists"] = pdata.rows_as_dicts(con, """
+            SELECT l.list_name AS name, l.description, l.n_records, i.file_name, i.file_sha256,
+                   i.imported_at FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id
+            ORDER BY l.list_name""")
+        run = pdata.latest_run(con)
+        imports = pdata.rows_as_dicts(con, """
+            SELECT import_id, list_name, file_name, file_sha256, file_bytes, format, encoding,
+                   n_rows, n_imported, n_rejected, status, imported_at, actor FROM imports
+            ORDER BY import_id""")
+        stored = [r["payload"] for r in pdata.rows_as_dicts(
+            con, "SELECT payload FROM estimates ORDER BY estimate_id")]
+        data["stored_estimates"] = [x for p in stored for x in (p if isinstance(p, list) else [p])]
+        if run is None:
+            data["notes"].append("No linkage run yet: records are not joined into persons, so there "
+                                 "is no capture table to estimate from. Run 'uncounted link'.")
+            n_rec = con.execute("SELECT count(*) FROM records").fetchone()[0]
+            data["reproducibility"].update(_repro_settings(project, imports, None, level, seed))
+            data["records"] = int(n_rec)
+            return data
+        clustering = pdata.cluster(con, default_threshold=project.setting("linkage", "threshold", 0.9))
+        data["linkage"] = {
+            "run": {k: run[k] for k in ("run_id", "created_at", "backend", "threshold", "n_records",
+                                        "n_pairs", "n_persons")},
+            "histogram": pdata.probability_histogram(con),
+            "review": {"band": list(band), **pdata.review_progress(con, band)},
+            "persons_now": clustering.n_persons}
+        data["reproducibility"].update(_repro_settings(project, imports, run, level, seed))
+    if len(clustering.list_names) < 2 or clustering.n_persons == 0:
+        data["notes"].append("Fewer than two lists with records: nothing to estimate.")
+        return data
+    table = clustering.capture_table(by_region=True)
+    data["capture"] = capture_summary(table)
+    data["reproducibility"]["input_hash"] = table.collapse().input_hash()
+    data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
+    data["strata"] = strata_summary(table, _strata_method(methods, project), level=level, seed=seed,
+                                    column="region")
+    data["regions"] = region_summary(clustering)
+    rates, why = region_rates(clustering, level=level)
+    data["regions"]["rates"] = rates
+    if why:
+        data["regions"]["rates_note"] = why
+    return data
+
+
+def _repro_settings(project, imports, run, level, seed) -> dict[str, Any]:
+    out: dict[str, Any] = {"imports": imports, "settings": project.config,
+                           "seeds": {"estimate": seed}}
+    if run is not None:
+        out["link_run"] = {k: run.get(k) for k in ("run_id", "created_at", "backend", "threshold",
+                                                   "settings")}
+        settings = run.get("settings")
+        if isinstance(settings, str):
+            import json
+
+            try:
+                out["link_run"]["settings"] = json.loads(settings)
+            except ValueError:
+                pass
+    out["settings_level"] = level
+    return out
+
+
+def _strata_method(methods, project=None) -> str:
+    """One method for the per-stratum fits: the first requested/configured one, else chao."""
+    from ..mse.registry import available_methods
+
+    wanted: list[str] = []
+    if isinstance(methods, str):
+        wanted = [m for m in methods.split(",") if m != "all"]
+    elif methods:
+        wanted = [m for m in methods if m != "all"]
+    if not wanted and project is not None:
+        wanted = list(project.setting("estimate", "methods", []))
+    avail = available_methods()
+    for m in wanted:
+        if m in avail and m != "lincoln-petersen":
+            return m
+    return "chao"
+
+
+def capture_summary(table: CaptureTable) -> dict[str, Any]:
+    """Patterns (UpSet rows) and list totals of a table (collapsed over strata)."""
+    flat = table.collapse()
+    patterns = [{"mask": int(p), "label": pattern_label(p, flat.lists),
+                 "members": [flat.lists[j] for j in range(flat.k) if (p >> j) & 1],
+                 "count": int(flat.counts[p])}
+                for p in range(1, 2 ** flat.k) if flat.counts[p] > 0]
+    patterns.sort(key=lambda x: (-x["count"], x["mask"]))
+    return {"lists": list(flat.lists), "observed": int(flat.observed),
+            "list_totals": {k: int(v) for k, v in flat.list_totals().items()},
+            "patterns": patterns, "input_hash": flat.input_hash()}
+
+
+def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> list[dict]:
+    """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept)."""
+    from ..mse.api import estimate
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncountedWarning)
+        rows = estimate(table, methods, level=level, seed=seed)
+    return [r.to_dict() for r in rows]
+
+
+def strata_summary(table: CaptureTable, method: str, *, level: float, seed: int,
+                   column: str) -> dict[str, Any] | None:
+    """Per-stratum estimates with one method (strata beyond ``MAX_STRATA`` are left out)."""
+    from ..mse.registry import make_estimator
+
+    if not table.is_stratified:
+        return None
+    est = make_estimator(method, level=level, seed=seed)
+    subs = table.by_stratum()
+    shown = sorted(subs, key=lambda s: -subs[s].observed)[:MAX_STRATA]
+    rows = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UncountedWarning)
+        for label in shown:
+            try:
+                rows.append(est.fit(subs[label]).replace(stratum=label).to_dict())
+            except (UncountedError, ArithmeticError, ValueError) as err:
+                rows.append({"method": method, "stratum": label, "observed": subs[label].observed,
+                             "estimable": False, "reason": str(err), "estimate": None,
+                             "interval": [None, None], "level": level})
+    return {"column": column, "method": method, "rows": rows, "n_strata": len(subs),
+            "shown": len(shown)}
+
+
+def region_summary(clustering: pdata.Clustering) -> dict[str, Any]:
+    """Records and persons by ``region_iso`` (persons placed by :meth:`Clustering.person_regions`)."""
+    import collections
+
+    persons = collections.Counter(clustering.person_regions().tolist())
+    records = collections.Counter("unknown" if r is None else r for r in clustering.regions.tolist())
+    total = sum(persons.values()) or 1
+    rows = [{"region_iso": reg, "persons": persons[reg], "records": records.get(reg, 0),
+             "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]
+    return {"rows": rows, "rates": None}
+
+
+LEDGER_COLUMNS = ["date", "measure", "low", "central", "high", "source_org", "source_kind",
+                  "certainty", "url"]
+
+
+def load_ledger() -> dict[str, Any] | None:
+    """The published-estimates ledger (``uncounted.analysis.ledger``) for Russia's military dead.
+
+    Falls back to reading any CSV packaged under ``uncounted/data/ledger/`` as it is, and to None
+    when there is no ledger in this installation.
+    """
+    try:
+        from ..analysis.ledger import load_ledger as _load
+    except ImportError:
+        return _ledger_files()
+    df = _load(side="russia")
+    cols = [c for c in LEDGER_COLUMNS if c in df.columns]
+    keep = cols + [c for c in ("value", "value_kind") if c in df.columns]
+    rows = _records(df[keep])
+    return {"tables": [{"name": "Russia's military losses as published", "columns": cols,
+                        "rows": rows}], "series": rows}
+
+
+def _records(df) -> list[dict[str, Any]]:
+    """DataFrame rows as dicts with NaN turned into None (JSON-safe)."""
+    return df.astype(object).where(df.notna(), None).to_dict("records")
+
+
+def _ledger_files() -> dict[str, Any] | None:
+    import csv
+    import io
+    from importlib import resources
+
+    try:
+        folder = resources.files("uncounted") / "data" / "ledger"
+        files = sorted((f for f in folder.iterdir() if f.name.endswith(".csv")), key=lambda f: f.name)
+    except (FileNotFoundError, NotADirectoryError, ModuleNotFoundError):
+        return None
+    tables = []
+    for f in files:
+        rows = list(csv.DictReader(io.StringIO(f.read_text(encoding="utf-8-sig"))))
+        if rows:
+            tables.append({"name": f.name, "columns": list(rows[0]), "rows": rows})
+    return {"tables": tables, "series": None} if tables else None
+
+
+def region_rates(clustering: pdata.Clustering, *, level: float) -> tuple[dict | None, str | None]:
+    """Persons per 100,000 men by region (``uncounted.analysis.regions``), or why not."""
+    try:
+        from ..analysis.regions import regional_rates
+    except ImportError:
+        return None, None
+    import pandas as pd
+
+    regions = [r for r in clustering.person_regions().tolist() if r != "unknown"]
+    try:
+        df = regional_rates(pd.DataFrame({"iso_code": regions}), level=level)
+    except (UncountedError, ValueError, OSError) as err:
+        return None, f"Rates per 100,000 men were not computed: {err}"
+    df = df[df["deaths"] > 0].sort_values("per_100k", ascending=False, na_position="last")
+    cols = [c for c in ("iso_code", "name_en", "federal_district", "deaths", "men", "per_100k",
+                        "lower", "upper") if c in df.columns]
+    return {"columns": cols, "rows": _records(df[cols]), "level": level}, None
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in VERSIONED:
+        try:
+            out[name] = importlib.metadata.version(name)
+        except importlib.metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

@@ -1,0 +1,119 @@
+"""End-to-end linkage on 2,000 simulated people (4 lists, normalised records with known truth)."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from uncounted.cli import app
+from uncounted.histories import capture_table
+from uncounted.mse.api import estimate
+from uncounted.mse.table import CaptureTable
+from uncounted.project import Project
+
+from .conftest import true_pairs
+
+runner = CliRunner()
+
+
+def _persons(root, run_id=None):
+    with Project.open(root).store(read_only=True) as store:
+        run_id = run_id or store.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
+        return store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?", [run_id]).df()
+
+
+def test_pairwise_precision_and_recall(linked):
+    # This stand-in population is harsher than the simulator's default (typos in two fields at
+    # once, 10-25% missing birth dates); on it we ask precision >= 0.99 and recall >= 0.97
+    # (measured: 0.997 and 0.991 at threshold 0.7). The >= 0.98 claims on the simulator are in test_simulated.py.
+    root, truth, result = linked
+    persons = _persons(root)
+    found = true_pairs(dict(zip(persons["uid"], persons["person_id"], strict=True)))
+    real = true_pairs(truth)
+    tp = len(found & real)
+    assert tp / len(found) >= 0.99
+    assert tp / len(real) >= 0.97
+    assert result.n_records == len(truth) == len(persons)
+
+
+def test_run_is_saved_with_model_pairs_and_persons(linked):
+    root, _, result = linked
+    with Project.open(root).store(read_only=True) as store:
+        run = store.execute("SELECT backend, threshold, model_json, n_pairs, n_persons "
+                            "FROM link_runs WHERE run_id = ?", [result.run_id]).fetchone()
+        pairs = store.execute("SELECT uid_l, uid_r, match_probability, detail FROM pairs "
+                              "WHERE run_id = ?", [result.run_id]).df()
+        n_persons = store.execute("SELECT count(DISTINCT person_id) FROM persons WHERE run_id = ?",
+                                  [result.run_id]).fetchone()[0]
+        audit = store.execute("SELECT count(*) FROM audit_log WHERE action = 'link'").fetchone()[0]
+    backend, threshold, model_json, n_pairs, n_persons_run = run
+    model = json.loads(model_json)
+    assert backend == "duckdb" and threshold == 0.7 and audit >= 1
+    assert [c["output_column_name"] for c in model["comparisons"]][:2] == ["surname", "given_name"]
+    exact_surname = model["comparisons"][0]["comparison_levels"][1]
+    assert exact_surname["m_probability"] > 0.8 and exact_surname["u_probability"] < 0.1
+    assert n_pairs == len(pairs) and (pairs["uid_l"] < pairs["uid_r"]).all()
+    assert pairs["match_probability"].min() >= 0.01
+    assert set(json.loads(pairs["detail"].iloc[0])) == {"gamma", "weights"}
+    assert n_persons == n_persons_run == result.n_persons
+
+
+def test_histories_and_estimate_close_to_truth(linked, tmp_path):
+    root, truth, _ = linked
+    with Project.open(root).store(read_only=True) as store:
+        linked_table = capture_table(store.con)
+        lists = store.execute("SELECT uid, list_name FROM records").df()
+    lists["person"] = lists["uid"].map(truth)
+    true = (pd.crosstab(lists["person"], lists["list_name"]) > 0).astype(int)
+    true_table = CaptureTable.from_frame(true.reset_index(drop=True))
+    assert abs(linked_table.observed - true_table.observed) / true_table.observed < 0.02
+    (a,) = estimate(linked_table, "chao")
+    (b,) = estimate(true_table, "chao")
+    # the issue asks 3%; Chao reacts to every missed link (f1 up, f2 down): measured 2.2% here
+    assert abs(a.estimate - b.estimate) / b.estimate < 0.03
+    out = tmp_path / "t.csv"
+    r = runner.invoke(app, ["histories", str(root), "--out", str(out), "--strata", "region"])
+    assert r.exit_code == 0, r.output
+    frame = pd.read_csv(out)
+    assert list(frame.columns) == ["region", "list1", "list2", "list3", "list4", "count"]
+    assert frame["count"].sum() == linked_table.observed
+
+
+def test_persons_csv_contract(linked, tmp_path):
+    root, truth, result = linked
+    out = tmp_path / "persons.csv"
+    r = runner.invoke(app, ["persons", str(root), "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    frame = pd.read_csv(out, dtype={"record_id": str})
+    assert list(frame.columns) == ["list", "record_id", "person_id", "match_probability"]
+    assert len(frame) == len(truth) and frame["person_id"].nunique() == result.n_persons
+    singles = frame.groupby("person_id")["record_id"].transform("size") == 1
+    assert frame.loc[singles, "match_probability"].isna().all()
+    assert frame.loc[~singles, "match_probability"].between(0.7, 1.0).all()
+
+
+def test_estimate_on_project_dir_with_linkage_draws(linked):
+    root, _, _ = linked
+    r = runner.invoke(app, ["estimate", str(root), "-m", "chao", "--json"])
+    assert r.exit_code == 0, r.output
+    (plain,) = json.loads(r.stdout)
+    r = runner.invoke(app, ["estimate", str(root), "-m", "chao", "--linkage-draws", "8", "--json"])
+    assert r.exit_code == 0, r.output
+    (pooled,) = json.loads(r.stdout)
+    d = pooled["diagnostics"]
+    assert d["linkage_draws"] == 8 and len(d["draw_estimates"]) == 8
+    assert 0.0 <= d["linkage_share"] < 1.0
+    assert len(set(d["draw_estimates"])) > 1          # the draws differ: linkage is uncertain
+    # the pooled interval is at least as wide as the plain one less Monte Carlo noise, and near it
+    assert abs(pooled["estimate"] - plain["estimate"]) / plain["estimate"] < 0.03
+    r2 = runner.invoke(app, ["estimate", str(root), "-m", "chao", "--linkage-draws", "8", "--json"])
+    assert json.loads(r2.stdout)[0]["estimate"] == pooled["estimate"]      # seeded
+
+
+def test_linkage_draws_with_strata_is_a_clean_error(linked):
+    root, _, _ = linked
+    r = runner.invoke(app, ["estimate", str(root), "-m", "chao", "--linkage-draws", "2",
+                            "--strata", "region"])
+    assert r.exit_code == 2 and "--strata" in r.output

@@ -1,0 +1,166 @@
+"""The offline report: contents, HTML validity, JSON, PNG charts, the CLI, and a plain CSV input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from uncounted.cli import app
+from uncounted.mse import CaptureTable, ChaoLowerBound
+from uncounted.report import build_report, collect
+
+from ..conftest import DATA
+from ..project_fixture import OBSERVED_BEFORE, XSS, make_project
+
+runner = CliRunner()
+
+
+def parse_strict(html: str):
+    """Parse with html5lib in strict mode: any HTML syntax error raises."""
+    import html5lib
+
+    return html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parse(html)
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report") / "proj"
+    make_project(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def project_html(project):
+    return build_report(project, methods=["chao", "lincoln-petersen"])
+
+
+def test_project_data(project):
+    d = collect(project, methods="chao")
+    assert [x["name"] for x in d["lists"]] == ["A", "B", "C"]
+    assert d["capture"]["observed"] == OBSERVED_BEFORE
+    # before review: A-only 13, B-only 11, AB 2 (fixture docstring)
+    counts = {p["label"]: p["count"] for p in d["capture"]["patterns"]}
+    assert counts == {"A": 13, "B": 11, "C": 6, "A+B": 2, "A+C": 4, "B+C": 3, "A+B+C": 2}
+    table = CaptureTable.from_counts({"100": 13, "010": 11, "001": 6, "110": 2, "101": 4,
+                                      "011": 3, "111": 2}, ["A", "B", "C"])
+    chao = ChaoLowerBound().fit(table)
+    assert d["estimates"][0]["estimate"] == pytest.approx(chao.estimate)
+    rv = d["linkage"]["review"]
+    assert (rv["in_band"], rv["pending"], rv["decided"]) == (5, 5, 0)
+    assert sum(d["linkage"]["histogram"]["counts"]) == d["linkage"]["run"]["n_pairs"]
+    assert sum(r["persons"] for r in d["regions"]["rows"]) == OBSERVED_BEFORE
+    assert {r["stratum"] for r in d["strata"]["rows"]} == {f"region=RU-{x}" for x in
+                                                            ("MOS", "SPE", "BU", "TY")}
+    rp = d["reproducibility"]
+    assert [i["file_name"] for i in rp["imports"]] == ["a.csv", "b.csv", "c.csv"]
+    assert rp["input_hash"] == table.input_hash()
+    assert rp["seeds"] == {"estimate": 1} and rp["versions"]["duckdb"]
+
+
+def test_html_is_valid_self_contained_and_escaped(project_html):
+    doc = parse_strict(project_html)
+    charts = doc.findall(".//figure")
+    names = {f.get("data-chart") for f in charts}
+    core = {"upset", "match_probability", "review_progress", "estimates", "strata", "regions",
+            "ledger"}
+    assert core <= names and names - core <= {"rates"}  # rates need the unbundled indicators
+    assert all(f.find("{http://www.w3.org/2000/svg}svg") is not None for f in charts)
+    # nothing to fetch: no external URLs in src/href, no scripts
+    assert doc.findall(".//script") == []
+    for el in doc.iter():
+        for attr in ("src", "href"):
+            value = el.get(attr) or ""
+            assert not value.startswith(("http:", "https:", "//")), value
+    assert "default-src 'none'" in project_html
+    assert "lincoln-petersen needs exactly two lists" in project_html  # 3 lists: row with reason
+    assert XSS not in project_html  # the surname is only shown escaped, if at all
+
+
+def test_script_in_list_name_is_escaped(tmp_path):
+    p = tmp_path / "t.csv"
+    p.write_text('"<script>alert(1)</script>",B,count\n1,0,30\n0,1,20\n1,1,10\n')
+    html = build_report(p, methods="lincoln-petersen")
+    parse_strict(html)
+    assert "<script>alert(1)</script>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+def test_csv_table_report_json_and_png(tmp_path):
+    src = DATA / "mse" / "conting_spina.csv"
+    out = json.loads(build_report(src, fmt="json", strata=["eth"], methods="chao",
+                                  png_dir=tmp_path / "png"))
+    assert out["capture"]["observed"] == 621  # as in tests/test_cli.py (conting spina bifida)
+    assert out["strata"]["column"] == "eth" and len(out["strata"]["rows"]) == 3
+    assert out["linkage"] is None
+    pngs = sorted(p.name for p in (tmp_path / "png").iterdir())
+    assert pngs == out["charts_png"] == ["estimates.png", "strata.png", "upset.png"]
+    assert all((tmp_path / "png" / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for n in pngs)
+
+
+def test_cli_report(tmp_path, project):
+    out = tmp_path / "r.html"
+    r = runner.invoke(app, ["report", str(project), "--out", str(out), "-m", "chao"])
+    assert r.exit_code == 0, r.output
+    parse_strict(out.read_text(encoding="utf-8"))
+    bad = runner.invoke(app, ["report", str(tmp_path / "missing")])
+    assert bad.exit_code == 2 and "neither a project folder" in bad.output
+    fmt = runner.invoke(app, ["report", str(project), "--format", "pdf", "--out", str(out)])
+    assert fmt.exit_code == 2 and "--format" in fmt.output
+
+
+def test_project_without_linkage(tmp_path):
+    root = tmp_path / "p"
+    make_project(root, with_link_run=False)
+    d = collect(root)
+    assert d["capture"] is None and d["estimates"] == [] and d["linkage"] is None
+    assert any("uncounted link" in n for n in d["notes"])
+    parse_strict(build_report(root))
+
+
+def test_ledger_and_rates_charts_from_their_data():
+    from uncounted.report.charts import render_all
+
+    data = {"ledger": {"series": [
+        {"date": "2023-01-01", "measure": "killed", "value": 20000.0},
+        {"date": "2024-01-01", "measure": "named_confirmed", "value": 40000.0},
+        {"date": "2024-06-01", "measure": "killed_or_wounded", "value": float("nan")}]},
+        "estimates": [{"estimable": True, "estimate": 50000.0, "interval": [45000.0, 60000.0]}],
+        "regions": {"rows": [], "rates": {"rows": [
+            {"iso_code": "RU-TY", "per_100k": 250.0, "lower": 230.0, "upper": 270.0},
+            {"iso_code": "RU-MOW", "per_100k": None, "lower": None, "upper": None}]}}}
+    charts = render_all(data)
+    assert set(charts) == {"ledger", "rates", "estimates"}
+    assert "RU-TY" in charts["rates"] and "RU-MOW" not in charts["rates"]
+    assert "killed" in charts["ledger"] and "this report" in charts["ledger"]
+
+
+def test_ledger_section_from_the_analysis_stage(project):
+    from uncounted.analysis.ledger import load_ledger
+
+    d = collect(project, methods="chao")
+    published = load_ledger(side="russia")
+    assert len(d["ledger"]["series"]) == len(published) > 0
+    assert {r["measure"] for r in d["ledger"]["series"]} <= {"killed", "killed_or_wounded",
+                                                              "named_confirmed"}
+    json.dumps(d["ledger"])  # NaN turned into None: JSON-safe
+
+
+def test_rates_when_the_indicators_are_available(project):
+    from uncounted.analysis.reference import load_indicators
+    from uncounted.exceptions import InputError
+
+    try:
+        ind = load_indicators()
+    except InputError:
+        pytest.skip("needs region_indicators_bessudnov.csv (shared reference data, not bundled)")
+    d = collect(project, methods="chao")
+    persons = {r["region_iso"]: r["persons"] for r in d["regions"]["rows"]}
+    men = ind.set_index("iso_code")["men_16_61_census2021"]
+    rows = {r["iso_code"]: r for r in d["regions"]["rates"]["rows"]}
+    assert set(rows) == {"RU-MOS", "RU-SPE", "RU-BU", "RU-TY"}
+    for iso, r in rows.items():
+        assert r["deaths"] == persons[iso]
+        assert r["per_100k"] == pytest.approx(persons[iso] / men[iso] * 1e5)
+        assert r["lower"] < r["per_100k"] < r["upper"]

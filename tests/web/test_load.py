@@ -1,0 +1,46 @@
+"""Concurrent reviewers against a real server on loopback: no decision lost or duplicated.
+
+The driver is ``benchmarks/load_review.py`` (run by hand for the 60-second figures). Here: 20
+reviewers for 5 s in the default suite, and the full 20 x 60 s as a slow test. No timing is
+asserted (2-core shared CI machine); the p95 latency is printed.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from ..conftest import ROOT
+
+
+def _driver():
+    spec = importlib.util.spec_from_file_location("load_review", ROOT / "benchmarks" / "load_review.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def _check(res, capsys):
+    with capsys.disabled():  # the p95 latency is reported in the test output
+        print("\nload test:", {k: (round(v, 1) if isinstance(v, float) else v) for k, v in res.items()
+                               if k in ("reviewers", "seconds", "acknowledged", "conflicts",
+                                        "post_p50_ms", "post_p95_ms", "get_p95_ms",
+                                        "decisions_per_s")})
+    assert res["finished"] == res["reviewers"]
+    assert res["errors"] == []
+    assert res["acknowledged"] > res["reviewers"]  # every reviewer got decisions through
+    assert res["acknowledged"] == res["stored"]
+    assert res["lost"] == 0 and res["unacknowledged_stored"] == 0
+    assert res["duplicated_ids"] == 0 and res["duplicated_notes"] == 0
+    assert res["notes_match"] and res["audit_matches"]
+    assert res["conflicts"] > 0  # 20 reviewers on 5 pairs: concurrent decisions did happen
+
+
+def test_twenty_reviewers_short(tmp_path, capsys):
+    _check(_driver().run(reviewers=20, seconds=5, workdir=tmp_path), capsys)
+
+
+@pytest.mark.slow
+def test_twenty_reviewers_sixty_seconds(tmp_path, capsys):
+    _check(_driver().run(reviewers=20, seconds=60, workdir=tmp_path), capsys)
