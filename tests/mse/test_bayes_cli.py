@@ -29,7 +29,9 @@ def test_cli_passes_chains_samples_seed_and_sums_strata():
     dg = [x for x in rows if x["method"] == "dga"]
     assert lc[-1]["stratum"] == "total" and dg[-1]["stratum"] == "total"
     first = lc[0]["diagnostics"]
-    assert (first["chains"], first["samples_per_chain"], first["burn_in"], first["thin"]) == (2, 150, 300, 2)
+    assert (first["chains"], first["burn_in"], first["thin"]) == (2, 300, 2)
+    # --samples is the first round; chains are extended by 150 draws until ESS 400 (at most 8,000)
+    assert first["samples_per_chain"] == 150 * (1 + first["extensions"])
     assert lc[0]["seed"] == 9 and dg[0]["seed"] == 9
     def stable(rs):  # everything but the timings
         for x in rs:

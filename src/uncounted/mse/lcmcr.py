@@ -55,26 +55,40 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=3):
+                  workers=1, collapsed_steps=1, states=None):
     """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
     seeds its own thread's generator, so the draws are the same whatever ``workers`` is.
+    ``states`` (one float array per chain, see :func:`~uncounted.mse._lcmcr_kernels.state_size`)
+    continues chains from where an earlier call left them and is updated in place; ``None``
+    starts fresh chains.
     """
-    from ._lcmcr_kernels import run_chain
+    from ._lcmcr_kernels import run_chain, state_size
 
-    def one(s):
+    if states is None:
+        states = [np.zeros(state_size(int(max_classes), bits.shape[1])) for _ in seeds]
+
+    def one(args):
+        s, state = args
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
-                         float(a_alpha), float(b_alpha), s, int(collapsed_steps))
+                         float(a_alpha), float(b_alpha), s, int(collapsed_steps), state)
 
+    jobs = list(zip(seeds, states, strict=True))
     if workers > 1 and len(seeds) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(max_workers=min(workers, len(seeds))) as pool:
-            out = list(pool.map(one, seeds))
+            out = list(pool.map(one, jobs))
     else:
-        out = [one(s) for s in seeds]
+        out = [one(j) for j in jobs]
     return tuple(np.vstack([o[i] for o in out]) for i in range(3))
+
+
+def _short_of(diag: dict, target: float) -> bool:
+    """True when the bulk or tail ESS of N is below ``target`` (NaN counts as enough: N is fixed)."""
+    values = [diag.get("ess_bulk"), diag.get("ess_tail")]
+    return any(v is not None and not math.isnan(v) and v < target for v in values)
 
 
 class LatentClass(Estimator):
@@ -105,16 +119,27 @@ class LatentClass(Estimator):
         draws do not depend on it.
     collapsed_steps
         Metropolis steps per class of the extra, partially collapsed move of the unobserved class
-        sizes (see :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep.
+        sizes with the class weights and capture probabilities integrated out (see
+        :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep. Both target
+        the same posterior; with the move N needs fewer iterations per effective draw (~630
+        against 850-950 on Kosovo) at ~20% more cost per iteration (``benchmarks/bayes_speed.py``).
+    target_ess
+        When the bulk or tail ESS of N after ``samples`` draws is below this, every chain is
+        extended by another ``samples`` draws (same ``thin``, no new burn-in), until the target
+        or ``max_samples`` draws per chain is reached. The extensions are seeded from ``seed``,
+        so the result is still reproducible. 0 turns this off.
+    max_samples
+        Largest number of kept draws per chain when extending (at least ``samples``).
 
     Notes
     -----
-    The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads) take about
-    4 s on Kosovo on a shared 2-core machine and give a bulk ESS for N of 200-900 depending on
-    the seed: the chain for N mixes slowly (as R LCMCR's does, which is why HRDAG runs millions of
-    iterations). Check the diagnostics and raise ``thin`` when warned; see
-    ``benchmarks/bayes_speed.py``. A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or
-    the bulk or tail ESS < 400.
+    The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads, extended to
+    at most 8,000 draws per chain until the bulk and tail ESS of N reach 400) take 4-15 s on
+    Kosovo on a shared 2-core machine. N's chain still mixes slowly (~630 iterations per effective
+    draw with the collapsed move, 850-950 with the paper's plain sweep as in R LCMCR), which is why
+    HRDAG runs millions of iterations. See ``benchmarks/bayes_speed.py``.
+    A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or the bulk or tail ESS < 400
+    after the extensions.
 
     References
     ----------
@@ -133,7 +158,8 @@ class LatentClass(Estimator):
     def __init__(self, max_classes: int = 10, burn_in: int = 10_000, samples: int = 2_000,
                  thin: int = 50, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
-                 collapsed_steps: int = 3):
+                 collapsed_steps: int = 1, target_ess: float = 400,
+                 max_samples: int = 8_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
         self.samples = samples
@@ -145,6 +171,8 @@ class LatentClass(Estimator):
         self.b_alpha = b_alpha
         self.workers = workers
         self.collapsed_steps = collapsed_steps
+        self.target_ess = target_ess
+        self.max_samples = max_samples
 
     def _check_lists(self, table: CaptureTable) -> None:
         if table.k < 3:
@@ -155,7 +183,8 @@ class LatentClass(Estimator):
     def _validate(self) -> None:
         checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
                   ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
-                  ("collapsed_steps", self.collapsed_steps, 0)]
+                  ("collapsed_steps", self.collapsed_steps, 0),
+                  ("max_samples", self.max_samples, 1)]
         for name, value, low in checks:
             if int(value) != value or value < low:
                 raise InputError(f"{name} must be an integer >= {low}", column=name, value=value)
@@ -169,16 +198,32 @@ class LatentClass(Estimator):
         return max(1, min(int(self.chains), os.cpu_count() or 1))
 
     def _fit(self, table: CaptureTable) -> Estimate:
+        from ._lcmcr_kernels import state_size
+
         self._validate()
         bits, counts = observed_patterns(table)
-        seeds = chain_seeds(self.seed, int(self.chains), table)
+        chains = int(self.chains)
+        stream = seed_sequence(self.seed, table)
+        seeds = [int(x) for x in stream.generate_state(chains, dtype=np.uint32)]
+        states = [np.zeros(state_size(int(self.max_classes), table.k)) for _ in seeds]
         t0 = time.perf_counter()
-        n, alpha, occ = sample_chains(bits, counts, max_classes=self.max_classes,
-                                      burn_in=self.burn_in, samples=self.samples, thin=self.thin,
-                                      a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=seeds,
-                                      workers=self._workers(),
-                                      collapsed_steps=self.collapsed_steps)
+        cap = max(int(self.max_samples), int(self.samples))
+        parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
+            cap // int(self.samples))
+        while True:
+            parts.append(sample_chains(
+                bits, counts, max_classes=self.max_classes, burn_in=burn_in, samples=self.samples,
+                thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
+                workers=self._workers(), collapsed_steps=self.collapsed_steps, states=states))
+            n = np.hstack([p[0] for p in parts])
+            if (not self.target_ess or n.shape[1] + int(self.samples) > cap
+                    or not _short_of(summarise_chains(n), float(self.target_ess))):
+                break
+            burn_in = 0
+            round_seeds = [int(x) for x in
+                           extra[len(parts) - 1].generate_state(chains, dtype=np.uint32)]
         seconds = time.perf_counter() - t0
+        alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         return self._summarise(table, n, alpha, occ, seconds, seeds)
 
     def _summarise(self, table, n, alpha, occ, seconds, seeds) -> Estimate:
@@ -187,10 +232,12 @@ class LatentClass(Estimator):
         a = (1 - self.level) / 2
         med, lo, hi = np.quantile(flat, [0.5, a, 1 - a])
         values, freq = np.unique(flat, return_counts=True)
-        iters = int(self.chains) * (int(self.burn_in) + int(self.samples) * int(self.thin))
+        per_chain = n.shape[1]
+        iters = int(self.chains) * (int(self.burn_in) + per_chain * int(self.thin))
         diag.update({
             "posterior_mean": float(flat.mean()), "posterior_mode": float(values[np.argmax(freq)]),
-            "chains": int(self.chains), "samples_per_chain": int(self.samples),
+            "chains": int(self.chains), "samples_per_chain": int(per_chain),
+            "extensions": per_chain // int(self.samples) - 1,
             "burn_in": int(self.burn_in), "thin": int(self.thin), "max_classes": int(self.max_classes),
             "chain_seeds": seeds,
             "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),

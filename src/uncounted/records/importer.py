@@ -173,6 +173,7 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
     the parts into the store. Repeated record ids are found across all parts at the end.
     """
     import duckdb
+    import pyarrow.parquet as pq
 
     errors: list[RowError] = []
     total_errors = 0
@@ -195,13 +196,9 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
             if skip_invalid and bad:
                 rejects.extend(_rejected_rows(chunk, bad, offset))
             offset += len(chunk)
-            if len(good):
+            if good.num_rows:
                 part += 1
-                target = str(tmp / f"part-{part:05d}.parquet").replace("'", "''")
-                con.register("_uncounted_chunk", good)
-                con.execute(f"COPY (SELECT {', '.join(RECORD_COLUMNS)} FROM _uncounted_chunk) "
-                            f"TO '{target}' (FORMAT parquet)")
-                con.unregister("_uncounted_chunk")
+                pq.write_table(good.select(RECORD_COLUMNS), tmp / f"part-{part:05d}.parquet")
         result.n_rows = offset
         dups = _duplicates(con, tmp, src.path.name, mapping.get("record_id", "record_id")) \
             if part else []

@@ -1,8 +1,10 @@
 """One chunk of a source list -> rows of the ``records`` table, plus located errors.
 
 Vectorised: every column is factorised and each distinct value is parsed once (names, dates and
-regions are also cached across chunks by the pure modules), so the cost is per distinct value, not
-per row.
+regions are also cached across chunks by the pure modules), so the Python cost is per distinct
+value, not per row. Per-row work is done by numpy (``uniques[codes]``) and by DuckDB: the chunk
+goes to DuckDB as an Arrow table (repeated values as dictionary arrays, so no Python string is
+made per row), and DuckDB builds ``uid`` and the ``raw``/``extras`` JSON columns.
 """
 
 from __future__ import annotations
@@ -32,15 +34,66 @@ RECORD_COLUMNS = [
     "unit", "rank", "source_url", "notes", "extras",
 ]
 _DATE_FIELDS = ("birth_date", "death_date", "reported_date")
+_INT_COLUMNS = {f"{d}_{k}" for d in ("birth", "death", "reported") for k in ("year", "month", "day")}
+
+
+class _Column:
+    """One column of a chunk, factorised: per-row codes into the stripped distinct values.
+
+    ``uniq`` holds the distinct stripped values with a trailing ``""`` (code -1, missing, indexes
+    it); stripping first and then re-factorising would merge ``" a"`` and ``"a"``, which changes
+    nothing downstream, so codes stay those of the raw values.
+    """
+
+    def __init__(self, codes: np.ndarray, uniq: np.ndarray):
+        self.codes = np.where(codes < 0, len(uniq) - 1, codes)
+        self.uniq = uniq
+
+    @classmethod
+    def empty(cls, n: int) -> _Column:
+        return cls(np.zeros(n, dtype=np.intp), np.array([""], dtype=object))
+
+    def values(self) -> np.ndarray:
+        return self.uniq[self.codes]
+
+    def map(self, values, dtype=object) -> np.ndarray:
+        """Per-row array of ``values[i]`` computed for each distinct value ``uniq[i]``."""
+        return np.asarray(values, dtype=dtype)[self.codes]
+
+    def coded(self, values) -> _Coded:
+        """Like :meth:`map` for strings, but kept as codes (an Arrow dictionary array later)."""
+        return _Coded(self.codes, np.asarray(values, dtype=object))
+
+
+class _Coded:
+    """A per-row string column held as codes into distinct values (``None`` = missing)."""
+
+    def __init__(self, codes: np.ndarray, uniq: np.ndarray):
+        self.codes, self.uniq = codes, uniq
+
+    def __getitem__(self, i):
+        return self.uniq[self.codes[i]]
+
+    def values(self) -> np.ndarray:
+        return self.uniq[self.codes]
+
+    def arrow(self, keep):
+        import pyarrow as pa
+
+        codes = self.codes if keep is None else self.codes[keep]
+        missing = np.array([u is None for u in self.uniq], dtype=bool)
+        indices = pa.array(codes.astype(np.int32), mask=missing[codes])
+        return pa.DictionaryArray.from_arrays(indices, pa.array(self.uniq, type=pa.string(),
+                                                                from_pandas=True))
 
 
 class _Columns:
-    """The chunk's columns factorised once: per-row stripped strings and per-value checks."""
+    """The chunk's columns factorised once: raw distinct values and stripped ones."""
 
     def __init__(self, chunk: pd.DataFrame):
         self.chunk = chunk
         self._fact: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._stripped: dict[str, pd.Series] = {}
+        self._stripped: dict[str, _Column] = {}
 
     def factorised(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in self._fact:
@@ -49,18 +102,18 @@ class _Columns:
             self._fact[name] = (codes, uniq)  # code -1 (missing) indexes the trailing ""
         return self._fact[name]
 
-    def stripped(self, name: str) -> pd.Series:
+    def stripped(self, name: str) -> _Column:
         if name not in self._stripped:
             codes, uniq = self.factorised(name)
-            values = np.array([u.strip() for u in uniq], dtype=object)[codes]
-            self._stripped[name] = pd.Series(values, dtype=object)
-        return self._stripped[name].copy()
+            self._stripped[name] = _Column(codes, np.array([u.strip() for u in uniq],
+                                                           dtype=object))
+        return self._stripped[name]
 
 
-def _col(cols: _Columns, mapping: dict[str, str], field: str) -> pd.Series:
+def _col(cols: _Columns, mapping: dict[str, str], field: str) -> _Column:
     if field in mapping:
         return cols.stripped(mapping[field])
-    return pd.Series([""] * len(cols.chunk), dtype=object)
+    return _Column.empty(len(cols.chunk))
 
 
 def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray]:
@@ -85,36 +138,57 @@ def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray
     return errors, bad
 
 
-def _dates(values: pd.Series, field: str, column: str | None, file: str, rows):
-    codes, uniques = pd.factorize(values, sort=False)
-    parsed, failed = [], {}
-    for j, u in enumerate(uniques):
+def _dates(col: _Column, field: str, column: str | None, file: str, rows):
+    """Parts of each distinct date as per-row (int32 values, valid mask), precision, errors."""
+    parsed, failed = [], np.zeros(len(col.uniq), dtype=bool)
+    messages = {}
+    for j, u in enumerate(col.uniq):
         try:
             parsed.append(parse_partial_date(u))
         except DateError as err:
             parsed.append(None)
-            failed[j] = err.message
+            failed[j] = True
+            messages[j] = err.message
     out = {}
-    for k, attr in (("year", "year"), ("month", "month"), ("day", "day")):
-        arr = np.array([getattr(p, attr, None) if p else None for p in parsed] + [None],
-                       dtype=object)
-        out[f"{field}_{k}"] = pd.array(arr[codes], dtype="Int32")
-    prec = np.array([p.precision if p else None for p in parsed] + [None], dtype=object)
-    out[f"{field}_precision"] = prec[codes]
-    errors = [RowError(file, int(rows[i]), column, values.iat[i], failed[c])
-              for i, c in enumerate(codes) if c in failed]
+    for k in ("year", "month", "day"):
+        got = [getattr(p, k, None) if p else None for p in parsed]
+        valid = np.array([g is not None for g in got])
+        vals = np.array([g or 0 for g in got], dtype=np.int32)
+        out[f"{field}_{k}"] = (vals[col.codes], valid[col.codes])
+    out[f"{field}_precision"] = col.coded([p.precision if p else None for p in parsed])
+    errors = [RowError(file, int(rows[i]), column, col.uniq[col.codes[i]],
+                       messages[col.codes[i]]) for i in np.flatnonzero(failed[col.codes])]
     return out, errors
 
 
-def _regions(values: pd.Series):
-    codes, uniques = pd.factorize(values, sort=False)
-    hits = [resolve_region(u) if u else None for u in uniques]
+def _regions(col: _Column):
+    hits = [resolve_region(u) if u else None for u in col.uniq]
 
     def pick(attr):
-        return np.array([getattr(h, attr) if h else None for h in hits] + [None],
-                        dtype=object)[codes]
+        return col.coded([getattr(h, attr) if h else None for h in hits])
     return {"region_iso": pick("iso_code"), "region_status": pick("status"),
             "federal_district": pick("federal_district")}
+
+
+def _names(cols, mapping):
+    surname, given, patr = (_col(cols, mapping, f).values().copy()
+                            for f in ("surname", "given_name", "patronymic"))
+    if "full_name" in mapping:
+        full = _col(cols, mapping, "full_name")
+        need = (full.values() != "") & (surname == "") & (given == "")
+        if need.any():
+            codes, uniques = pd.factorize(full.values()[need], sort=False)
+            split = [split_full_name(u) for u in uniques]
+            for k, target in enumerate((surname, given, patr)):
+                parts = np.array([s[k] or "" for s in split], dtype=object)[codes]
+                fill = target[need] == ""
+                idx = np.flatnonzero(need)[fill]
+                target[idx] = parts[fill]
+    return surname, given, patr
+
+
+def _none_if_empty(col: _Column) -> _Coded:
+    return col.coded([u if u != "" else None for u in col.uniq])
 
 
 @lru_cache(maxsize=1)
@@ -124,109 +198,141 @@ def _duck():
     return duckdb.connect()
 
 
-def _json_rows(frame: pd.DataFrame) -> np.ndarray:
-    """One JSON object per row (original header -> string), built by DuckDB's json_object.
+def _to_arrow(out: dict, keep: np.ndarray | None):
+    """The per-row arrays as an Arrow table (only the rows in ``keep``, when given)."""
+    import pyarrow as pa
 
-    Headers go in as parameters, never into the SQL text.
+    arrays = {}
+    for name, v in out.items():
+        if isinstance(v, _Coded):
+            arrays[name] = v.arrow(keep)
+        elif isinstance(v, tuple):  # (int32 values, valid mask)
+            vals, valid = v if keep is None else (v[0][keep], v[1][keep])
+            arrays[name] = pa.array(vals, type=pa.int32(), mask=~valid)
+        else:
+            v = v if keep is None else v[keep]
+            arrays[name] = pa.array(v, type=pa.string() if v.dtype == object else None,
+                                    from_pandas=True)
+    return pa.table(arrays)
+
+
+def _records(out: dict, cols: _Columns, extras: list[str], keep, list_name: str,
+             import_id: int):
+    """RECORD_COLUMNS as an Arrow table; DuckDB builds ``uid``, ``raw`` and ``extras``.
+
+    The original headers go in through a one-row table, never into the SQL text.
     """
-    if frame.shape[1] == 0 or len(frame) == 0:
-        return np.array([None] * len(frame), dtype=object)
-    data = pd.DataFrame({f"c{i}": frame.iloc[:, i].to_numpy(dtype=object)
-                         for i in range(frame.shape[1])})
-    con = _duck()
-    con.register("_uncounted_json", data)
+    import pyarrow as pa
+
+    chunk = cols.chunk
+    n_raw = chunk.shape[1]
+    for i, name in enumerate(chunk.columns):
+        codes, uniq = cols.factorised(name)
+        out[f"_c{i}"] = _Coded(np.where(codes < 0, len(uniq) - 1, codes), uniq)
+    data = _to_arrow(out, keep)
+    heads = pa.table({f"_k{i}": [str(c)] for i, c in enumerate(chunk.columns)})
+    pos = {str(c): i for i, c in enumerate(chunk.columns)}
+
+    def obj(idx):
+        if not idx:
+            return "NULL::VARCHAR"
+        return "json_object(" + ", ".join(f"_h._k{i}, _t._c{i}" for i in idx) + ")::VARCHAR"
+
+    select = []
+    for c in RECORD_COLUMNS:
+        if c == "uid":
+            select.append("(?::VARCHAR || '/' || _t.record_id) AS uid")
+        elif c == "list_name":
+            select.append("?::VARCHAR AS list_name")
+        elif c == "import_id":
+            select.append("?::BIGINT AS import_id")
+        elif c == "raw":
+            select.append(f"{obj(list(range(n_raw)) if len(data) else [])} AS raw")
+        elif c == "extras":
+            select.append(f"{obj([pos[str(e)] for e in extras]) if extras else 'NULL::VARCHAR'}"
+                          " AS extras")
+        else:
+            select.append(f"_t.{c}")
+    con = _duck().cursor()  # its own connection: registered names do not clash across threads
     try:
-        pairs = ", ".join(f"?, c{i}" for i in range(frame.shape[1]))
-        got = con.execute(f"SELECT json_object({pairs})::VARCHAR AS j FROM _uncounted_json",
-                          [str(c) for c in frame.columns]).fetchnumpy()["j"]
+        con.register("_uncounted_t", data)
+        con.register("_uncounted_h", heads)
+        rel = con.sql(f"SELECT {', '.join(select)} FROM _uncounted_t AS _t, _uncounted_h AS _h",
+                      params=[list_name, list_name, import_id])
+        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb < 1.4: .arrow()
+        return fetch()
     finally:
-        con.unregister("_uncounted_json")
-    return np.asarray(got, dtype=object)
-
-
-def _names(cols, mapping):
-    surname, given, patr = (_col(cols, mapping, f) for f in ("surname", "given_name", "patronymic"))
-    full = _col(cols, mapping, "full_name")
-    if "full_name" in mapping:
-        need = (full != "") & (surname == "") & (given == "")
-        if need.any():
-            codes, uniques = pd.factorize(full[need], sort=False)
-            split = [split_full_name(u) for u in uniques]
-            for k, target in enumerate((surname, given, patr)):
-                parts = np.array([s[k] or "" for s in split], dtype=object)[codes]
-                target.loc[need & (target == "")] = parts[(target[need] == "").to_numpy()]
-    return surname, given, patr, full
+        con.close()
 
 
 def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[str], file: str,
                     offset: int, list_name: str, import_id: int):
-    """Normalise one chunk; returns (good rows as a DataFrame, row errors, unresolved regions).
+    """Normalise one chunk; returns (good rows as an Arrow table, row errors, unresolved regions).
 
-    ``offset`` is the number of data rows before this chunk (row numbers are 1-based).
+    ``offset`` is the number of data rows before this chunk (row numbers are 1-based). The table
+    has the columns :data:`RECORD_COLUMNS`, in that order, with the types of the ``records`` table.
     """
-    chunk = chunk.reset_index(drop=True)
-    rows = np.arange(offset + 1, offset + len(chunk) + 1)
+    n = len(chunk)
+    rows = np.arange(offset + 1, offset + n + 1)
     cols = _Columns(chunk)
     errors, bad = _cell_errors(cols, file, rows)
-    out = pd.DataFrame({"row_number": rows})
-    rid = _col(cols, mapping, "record_id")
+    out: dict = {"row_number": rows}
     if "record_id" in mapping:
-        for i in np.flatnonzero((rid == "").to_numpy()):
+        rid = cols.stripped(mapping["record_id"])
+        for i in np.flatnonzero(rid.map([u == "" for u in rid.uniq], dtype=bool)):
             errors.append(RowError(file, int(rows[i]), mapping["record_id"], "",
                                    "the record id is empty.", "Give every row an id."))
-        out["record_id"] = rid.to_numpy(dtype=object)
+        out["record_id"] = rid.values()
     else:
         out["record_id"] = rows.astype(str).astype(object)
-    out["list_name"] = list_name
-    out["uid"] = list_name + "/" + out["record_id"]
-    out["import_id"] = import_id
-    out["raw"] = _json_rows(chunk)
-    out["extras"] = _json_rows(chunk[extras]) if extras else None
-    surname, given, patr, _full = _names(cols, mapping)
+    surname, given, patr = _names(cols, mapping)
     for f in ("surname", "given_name", "patronymic", "full_name"):
-        out[f"{f}_raw"] = _col(cols, mapping, f).replace("", None).to_numpy(dtype=object)
-    keys = normalise_names_frame(surname.to_numpy(dtype=object), given.to_numpy(dtype=object),
-                                 patr.to_numpy(dtype=object))
+        out[f"{f}_raw"] = _none_if_empty(_col(cols, mapping, f))
+    keys = normalise_names_frame(surname, given, patr)
     for c in ("surname_cyr", "given_name_cyr", "patronymic_cyr", "surname_key", "given_name_key",
               "patronymic_key", "given_name_canon"):
         out[c] = keys[c].to_numpy(dtype=object)
     for field in _DATE_FIELDS:
-        values = _col(cols, mapping, field)
-        parsed, errs = _dates(values, field.removesuffix("_date"), mapping.get(field), file, rows)
+        col = _col(cols, mapping, field)
+        parsed, errs = _dates(col, field.removesuffix("_date"), mapping.get(field), file, rows)
         errors += errs
-        out[f"{field}_raw"] = values.replace("", None).to_numpy(dtype=object)
-        for k, v in parsed.items():
-            out[k] = v
+        out[f"{field}_raw"] = _none_if_empty(col)
+        out.update(parsed)
     errors += _order_errors(out, mapping, file)
     region = _col(cols, mapping, "region")
-    out["region_raw"] = region.replace("", None).to_numpy(dtype=object)
-    reg = _regions(region)
-    for k, v in reg.items():
-        out[k] = v
+    out["region_raw"] = _none_if_empty(region)
+    out.update(_regions(region))
     for f in ("unit", "rank", "source_url", "notes"):
-        out[f] = _col(cols, mapping, f).replace("", None).to_numpy(dtype=object)
+        out[f] = _none_if_empty(_col(cols, mapping, f))
     if errors:
-        bad_rows = {e.row for e in errors}
-        bad |= np.isin(rows, list(bad_rows))
+        bad |= np.isin(rows, list({e.row for e in errors}))
         errors.sort(key=lambda e: e.row or 0)
-    good = out.loc[~bad, RECORD_COLUMNS].reset_index(drop=True)
-    missing = good["region_raw"].notna() & good["region_iso"].isna()
-    unresolved = {k: int(v) for k, v in good.loc[missing, "region_raw"].value_counts().items()}
+    keep = ~bad if bad.any() else None
+    unresolved = _unresolved(region, out["region_iso"], keep)
+    good = _records(out, cols, extras, keep, list_name, import_id)
     return good, errors, unresolved
 
 
-def _order_errors(out: pd.DataFrame, mapping: dict[str, str], file: str) -> list[RowError]:
+def _unresolved(region: _Column, iso: _Coded, keep) -> dict[str, int]:
+    """Counts of region texts (as written, stripped) that name no known subject, in good rows."""
+    missing = (region.values() != "") & pd.isna(iso.values())
+    if keep is not None:
+        missing &= keep
+    if not missing.any():
+        return {}
+    counts = pd.Series(region.values()[missing], dtype=object).value_counts()
+    return {k: int(v) for k, v in counts.items()}
+
+
+def _order_errors(out: dict, mapping: dict[str, str], file: str) -> list[RowError]:
     """Birth after death (compared at the coarser of the two precisions)."""
-    b, d = out["birth_year"], out["death_year"]
-    bm, dm = out["birth_month"].fillna(0), out["death_month"].fillna(0)
-    bd, dd = out["birth_day"].fillna(0), out["death_day"].fillna(0)
-    both_m = (out["birth_month"].notna() & out["death_month"].notna())
-    both_d = (out["birth_day"].notna() & out["death_day"].notna())
-    later = (b > d) | ((b == d) & both_m & (bm > dm)) | ((b == d) & both_m & (bm == dm) & both_d
-                                                         & (bd > dd))
-    later = later.fillna(False).to_numpy(dtype=bool)
+    (b, has_b), (d, has_d) = out["birth_year"], out["death_year"]
+    (bm, has_bm), (dm, has_dm) = out["birth_month"], out["death_month"]
+    (bd, has_bd), (dd, has_dd) = out["birth_day"], out["death_day"]
+    both_m, both_d = has_bm & has_dm, has_bd & has_dd
+    later = has_b & has_d & ((b > d) | ((b == d) & both_m & (bm > dm))
+                             | ((b == d) & both_m & (bm == dm) & both_d & (bd > dd)))
     col = mapping.get("birth_date")
-    return [RowError(file, int(out["row_number"].iat[i]), col,
-                     str(out["birth_date_raw"].iat[i]),
-                     f"the birth date is after the death date ({out['death_date_raw'].iat[i]}).",
+    return [RowError(file, int(out["row_number"][i]), col, str(out["birth_date_raw"][i]),
+                     f"the birth date is after the death date ({out['death_date_raw'][i]}).",
                      "Check whether the two dates are swapped.") for i in np.flatnonzero(later)]
