@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..mse.table import CaptureTable
+from ..mse.table import CaptureTable, pattern_matrix
 
 LATEST_DECISIONS = """
     SELECT uid_l, uid_r, decision, decision_id, reviewer, decided_at, based_on_decision
@@ -83,11 +83,11 @@ class Clustering:
 
     def patterns(self) -> np.ndarray:
         """Capture-pattern bit mask of each person."""
+        from ..histories import patterns_from_labels
+
         index = {name: j for j, name in enumerate(self.list_names)}
-        bits = np.array([1 << index[x] for x in self.lists], dtype=np.int64)
-        out = np.zeros(self.n_persons, dtype=np.int64)
-        np.bitwise_or.at(out, self.label, bits)
-        return out
+        # labels are contiguous 0..n_persons-1 and every person has a record, so no cluster is empty
+        return patterns_from_labels(self.label, np.array([index[x] for x in self.lists]))
 
     def person_regions(self) -> np.ndarray:
         """One region per person: the smallest known ``region_iso`` of its records, else 'unknown'."""
@@ -104,7 +104,7 @@ class Clustering:
 
         k = len(self.list_names)
         pats = self.patterns()
-        frame = pd.DataFrame(((pats[:, None] >> np.arange(k)) & 1), columns=list(self.list_names))
+        frame = pd.DataFrame(pattern_matrix(k)[pats], columns=list(self.list_names))
         cols = list(self.list_names)
         if by_region:
             frame["region"] = self.person_regions()
