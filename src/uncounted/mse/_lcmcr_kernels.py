@@ -163,6 +163,191 @@ def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k):
 
 
 @njit(cache=True)
+def _softplus(x):
+    """``log(1 + exp(x))`` without overflow."""
+    if x > 0:
+        return x + math.log1p(math.exp(-x))
+    return math.log1p(math.exp(x))
+
+
+@njit(cache=True)
+def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k, p1, p0, l0):
+    """Log posterior of the parameters with the classes and the unobserved count summed out, and
+    its gradient (written into ``g_eta``, ``g_xi``); ``-inf`` where it is not finite.
+
+    The parameters are unconstrained: ``eta[k, j] = logit lambda[k, j]`` and ``xi[k] = logit v[k]``
+    for the first ``K - 1`` stick-breaking fractions (``xi[K - 1]`` is unused). With the prior
+    ``p(N) ∝ 1/N``, summing over ``N`` leaves the conditional multinomial of the observed
+    patterns, ``prod_m (P_m / (1 - P_0))^{n_m}`` with ``P_m = sum_k pi_k prod_j lambda^b (1 -
+    lambda)^(1 - b)`` and ``P_0`` the chance of being on no list; the priors are ``lambda ~ U(0, 1)``
+    and ``v ~ Beta(1, alpha)`` with the Jacobians of the logit maps, ``alpha`` held fixed.
+    ``lam``, ``pi``, ``a_k``, ``p1``, ``p0`` and ``l0`` are scratch arrays. Checked against finite
+    differences and a direct NumPy evaluation in tests/mse/test_lcmcr.py.
+    """
+    k_max, n_lists = eta.shape
+    logp = 0.0
+    for k in range(k_max):
+        for j in range(n_lists):
+            e = eta[k, j]
+            if e >= 0.0:
+                t = math.exp(-e)
+                lo1 = -math.log1p(t)
+                lo0 = lo1 - e
+                p1[k, j] = 1.0 / (1.0 + t)
+                p0[k, j] = t / (1.0 + t)
+            else:
+                t = math.exp(e)
+                lo0 = -math.log1p(t)
+                lo1 = lo0 + e
+                p1[k, j] = t / (1.0 + t)
+                p0[k, j] = 1.0 / (1.0 + t)
+            l0[k, j] = lo0
+            lam[k, j] = p1[k, j]
+            logp += lo1 + lo0
+            g_eta[k, j] = 1.0 - 2.0 * p1[k, j]
+    left = 0.0
+    for k in range(k_max - 1):
+        e = xi[k]
+        if e >= 0.0:
+            t = math.exp(-e)
+            lv = -math.log1p(t)
+            lw = lv - e
+        else:
+            t = math.exp(e)
+            lw = -math.log1p(t)
+            lv = lw + e
+        pi[k] = math.exp(left + lv)
+        left += lw
+        logp += lv + alpha * lw
+    pi[k_max - 1] = math.exp(left)
+    for k in range(k_max):
+        a_k[k] = 0.0
+    for m in range(bits.shape[0]):
+        total = 0.0
+        for k in range(k_max):
+            a_tmp = pi[k]
+            for j in range(n_lists):
+                a_tmp *= p1[k, j] if bits[m, j] else p0[k, j]
+            g_xi[k] = a_tmp  # scratch until the gradient of xi is filled in below
+            total += a_tmp
+        if not total > 0.0:
+            return -np.inf
+        logp += counts[m] * math.log(total)
+        scale = counts[m] / total
+        for k in range(k_max):
+            w = scale * g_xi[k]
+            a_k[k] += w
+            for j in range(n_lists):
+                if bits[m, j]:
+                    g_eta[k, j] += w
+    seen = 0.0
+    for k in range(k_max):
+        s = 0.0
+        for j in range(n_lists):
+            s += l0[k, j]
+        g_xi[k] = s
+        seen += pi[k] * (-math.expm1(s))
+    if not seen > 0.0:
+        return -np.inf
+    logp -= n_obs * math.log(seen)
+    for k in range(k_max):
+        s = g_xi[k]
+        q = math.exp(s)
+        c = n_obs * pi[k] * q / seen
+        wk = a_k[k] + c
+        for j in range(n_lists):
+            g_eta[k, j] -= wk * lam[k, j]
+        a_k[k] -= n_obs * pi[k] * (-math.expm1(s)) / seen
+    after = a_k[k_max - 1]
+    for k in range(k_max - 2, -1, -1):
+        v = 1.0 / (1.0 + math.exp(-xi[k]))
+        g_xi[k] = a_k[k] * (1.0 - v) - v * after + (1.0 - v) - alpha * v
+        after += a_k[k]
+    g_xi[k_max - 1] = 0.0
+    return logp
+
+
+@njit(cache=True)
+def _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, steps, work):
+    """One Hamiltonian Monte Carlo transition of ``(eta, xi)`` on :func:`_marginal_logp` given
+    ``alpha``: unit mass, ``steps`` leapfrog steps of size ``eps`` and a Metropolis accept (Neal
+    2011). ``eta`` and ``xi`` are updated in place when accepted; returns the acceptance
+    probability (used to adapt ``eps`` during burn-in). ``work`` holds 12 scratch arrays.
+    """
+    (g_eta, g_xi, lam, pi, a_k, eta1, xi1, p_eta, p_xi, p1, p0, l0) = work
+    k_max, n_lists = eta.shape
+    eta1[:, :] = eta
+    xi1[:] = xi
+    logp0 = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k, p1,
+                           p0, l0)
+    if not math.isfinite(logp0):
+        return 0.0
+    kin0 = 0.0
+    for k in range(k_max):
+        for j in range(n_lists):
+            p_eta[k, j] = np.random.standard_normal()
+            kin0 += 0.5 * p_eta[k, j] * p_eta[k, j]
+    for k in range(k_max - 1):
+        p_xi[k] = np.random.standard_normal()
+        kin0 += 0.5 * p_xi[k] * p_xi[k]
+    logp = logp0
+    half = 0.5 * eps
+    for _ in range(steps):
+        for k in range(k_max):
+            for j in range(n_lists):
+                p_eta[k, j] += half * g_eta[k, j]
+                eta1[k, j] += eps * p_eta[k, j]
+        for k in range(k_max - 1):
+            p_xi[k] += half * g_xi[k]
+            xi1[k] += eps * p_xi[k]
+        logp = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k,
+                              p1, p0, l0)
+        if not math.isfinite(logp):
+            return 0.0
+        for k in range(k_max):
+            for j in range(n_lists):
+                p_eta[k, j] += half * g_eta[k, j]
+        for k in range(k_max - 1):
+            p_xi[k] += half * g_xi[k]
+    kin1 = 0.0
+    for k in range(k_max):
+        for j in range(n_lists):
+            kin1 += 0.5 * p_eta[k, j] * p_eta[k, j]
+    for k in range(k_max - 1):
+        kin1 += 0.5 * p_xi[k] * p_xi[k]
+    log_acc = logp - kin1 - logp0 + kin0
+    if not math.isfinite(log_acc):
+        return 0.0
+    acc = 1.0 if log_acc >= 0.0 else math.exp(log_acc)
+    if np.random.random() < acc:
+        eta[:, :] = eta1
+        xi[:] = xi1
+    return acc
+
+
+@njit(cache=True)
+def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, eta, xi, work):
+    """Map ``lambda`` and the stick-breaking fractions to logits, take one :func:`_hmc_step` with
+    a number of leapfrog steps drawn uniformly from ``1..steps`` (so that trajectory lengths do
+    not resonate with the posterior), and map back; return the acceptance probability."""
+    k_max, n_lists = lam.shape
+    for k in range(k_max):
+        for j in range(n_lists):
+            eta[k, j] = math.log(lam[k, j]) - math.log1p(-lam[k, j])
+    for k in range(k_max - 1):
+        xi[k] = log_v[k] - log_w[k]
+    acc = _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, 1 + np.random.randint(0, steps),
+                    work)
+    for k in range(k_max):
+        for j in range(n_lists):
+            lam[k, j] = min(max(1.0 / (1.0 + math.exp(-eta[k, j])), 1e-12), 1.0 - 1e-12)
+    for k in range(k_max - 1):
+        log_v[k] = -_softplus(-xi[k])
+        log_w[k] = -_softplus(xi[k])
+    return acc
+
+
+@njit(cache=True)
 def _suffix_sums(n_k, miss_k, suffix):
     """``suffix[l] = sum_{k >= l} (n_k + m_k)``, the people in classes ``l`` and beyond."""
     k_max = n_k.size
@@ -289,8 +474,9 @@ def _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha):
 def state_size(k_max, n_lists):
     """Length of the float array that carries a chain's state between calls of :func:`run_chain`:
     a started flag, ``alpha``, ``lambda`` (K x J), ``log v``, ``log(1 - v)`` and the unobserved
-    class sizes (K each)."""
-    return 2 + k_max * n_lists + 3 * k_max
+    class sizes (K each), then the HMC step size and the HMC moves' mean acceptance probability
+    in the kept part of the last call (the last two are read by :mod:`uncounted.mse.lcmcr`)."""
+    return 4 + k_max * n_lists + 3 * k_max
 
 
 @njit(cache=True)
@@ -345,7 +531,7 @@ def _start(lam, log_v, log_w):
 
 @njit(cache=True, nogil=True)
 def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps,
-              state):
+              hmc_steps, state):
     """Run one chain; return draws of N, of alpha and of the number of classes holding observed people.
 
     Parameters
@@ -356,7 +542,11 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     burn_in, samples, thin : iterations discarded, draws kept, iterations per kept draw.
     a_alpha, b_alpha : Gamma(shape, rate) prior of the concentration parameter.
     seed : seed of numba's random state for this call.
-    collapsed_steps : Metropolis steps per class of the collapsed move (0 = the paper's plain sweep).
+    collapsed_steps : Metropolis steps per class of the collapsed move (0 = none).
+    hmc_steps : largest number of leapfrog steps of the HMC move on the marginal posterior of the
+        parameters (0 = none; with both 0 this is the paper's plain Gibbs sweep). Its step size is
+        tuned during burn-in by dual averaging (Hoffman & Gelman 2014) to an acceptance rate of
+        0.8, then fixed; a continued chain keeps it.
     state : float array of :func:`state_size` ``(k_max, J)``; all zeros starts a new chain from a
         random point, otherwise the chain continues from it. Overwritten with the final state.
     """
@@ -385,6 +575,20 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             n0 += miss_k[k]
     else:
         n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
+    eta = np.empty((k_max, n_lists))
+    xi = np.zeros(k_max)
+    work = (np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
+            np.empty(k_max), np.empty(k_max), np.empty((k_max, n_lists)), np.empty(k_max),
+            np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
+            np.empty((k_max, n_lists)), np.empty((k_max, n_lists)))
+    # dual averaging of log eps (Hoffman & Gelman 2014, section 3.2: gamma 0.05, t0 10, kappa 0.75)
+    log_eps_bar = math.log(state[state.size - 2]) if started and state[state.size - 2] > 0 \
+        else math.log(0.02)
+    log_eps = log_eps_bar
+    mu = math.log(10.0 * math.exp(log_eps_bar))
+    h_bar = 0.0
+    accepted = 0.0
+    moves = 0
     out_n = np.empty(samples)
     out_alpha = np.empty(samples)
     out_occ = np.empty(samples)
@@ -406,6 +610,19 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
                 x = np.random.beta(1.0 + ones_k[k, j], 1.0 + n_k[k] - ones_k[k, j])
                 lam[k, j] = min(max(x, 1e-12), 1.0 - 1e-12)
         alpha = _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha)
+        if hmc_steps > 0:
+            eps = math.exp(log_eps if it < burn_in else log_eps_bar)
+            acc = _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, hmc_steps, eta, xi,
+                            work)
+            if it < burn_in:
+                t = it + 1.0
+                h_bar += (0.8 - acc - h_bar) / (t + 10.0)
+                log_eps = mu - math.sqrt(t) / 0.05 * h_bar
+                weight = t ** -0.75
+                log_eps_bar = weight * log_eps + (1.0 - weight) * log_eps_bar
+            else:
+                accepted += acc
+                moves += 1
         _stick_breaking(log_v, log_w, pi, log_pi)
         n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
         if it >= burn_in and (it - burn_in) % thin == thin - 1:
@@ -414,4 +631,6 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             out_occ[kept] = occ
             kept += 1
     _save_state(state, alpha, lam, log_v, log_w, miss_k)
+    state[state.size - 2] = math.exp(log_eps_bar)
+    state[state.size - 1] = accepted / moves if moves else np.nan
     return out_n, out_alpha, out_occ

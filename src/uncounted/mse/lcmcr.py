@@ -55,7 +55,7 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=1, states=None):
+                  workers=1, collapsed_steps=1, hmc_steps=40, states=None):
     """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -72,7 +72,8 @@ def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha,
     def one(args):
         s, state = args
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
-                         float(a_alpha), float(b_alpha), s, int(collapsed_steps), state)
+                         float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
+                         state)
 
     jobs = list(zip(seeds, states, strict=True))
     if workers > 1 and len(seeds) > 1:
@@ -155,11 +156,11 @@ class LatentClass(Estimator):
     min_lists = 3
     random = True
 
-    def __init__(self, max_classes: int = 10, burn_in: int = 10_000, samples: int = 2_000,
-                 thin: int = 50, chains: int = 4, seed: int = 1, level: float = 0.95,
+    def __init__(self, max_classes: int = 10, burn_in: int = 2_000, samples: int = 2_000,
+                 thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
-                 collapsed_steps: int = 1, target_ess: float = 400,
-                 max_samples: int = 8_000):
+                 collapsed_steps: int = 1, hmc_steps: int = 40, target_ess: float = 400,
+                 max_samples: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
         self.samples = samples
@@ -171,6 +172,7 @@ class LatentClass(Estimator):
         self.b_alpha = b_alpha
         self.workers = workers
         self.collapsed_steps = collapsed_steps
+        self.hmc_steps = hmc_steps
         self.target_ess = target_ess
         self.max_samples = max_samples
 
@@ -183,7 +185,7 @@ class LatentClass(Estimator):
     def _validate(self) -> None:
         checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
                   ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
-                  ("collapsed_steps", self.collapsed_steps, 0),
+                  ("collapsed_steps", self.collapsed_steps, 0), ("hmc_steps", self.hmc_steps, 0),
                   ("max_samples", self.max_samples, 1)]
         for name, value, low in checks:
             if int(value) != value or value < low:
@@ -214,7 +216,8 @@ class LatentClass(Estimator):
             parts.append(sample_chains(
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, samples=self.samples,
                 thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
-                workers=self._workers(), collapsed_steps=self.collapsed_steps, states=states))
+                workers=self._workers(), collapsed_steps=self.collapsed_steps,
+                hmc_steps=self.hmc_steps, states=states))
             n = np.hstack([p[0] for p in parts])
             if (not self.target_ess or n.shape[1] + int(self.samples) > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
@@ -224,9 +227,10 @@ class LatentClass(Estimator):
                            extra[len(parts) - 1].generate_state(chains, dtype=np.uint32)]
         seconds = time.perf_counter() - t0
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
-        return self._summarise(table, n, alpha, occ, seconds, seeds)
+        hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
+        return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
 
-    def _summarise(self, table, n, alpha, occ, seconds, seeds) -> Estimate:
+    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc=None) -> Estimate:
         diag = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
         flat = n.ravel()
         a = (1 - self.level) / 2
@@ -248,7 +252,11 @@ class LatentClass(Estimator):
                                                 * min(self._workers(), int(self.chains))
                                                 if seconds else None),
             "chain_medians": np.median(n, axis=1).tolist(),
+            "hmc_steps": int(self.hmc_steps),
         })
+        if self.hmc_steps and hmc is not None:
+            diag["hmc_step_size"] = hmc[:, 0].tolist()
+            diag["hmc_acceptance"] = hmc[:, 1].tolist()
         problems = []
         rh, eb, et = diag.get("rhat"), diag.get("ess_bulk"), diag.get("ess_tail")
         if rh is not None and not math.isnan(rh) and rh > 1.01:
