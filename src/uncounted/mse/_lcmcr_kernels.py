@@ -1,20 +1,28 @@
-"""Numba kernels of the latent-class Gibbs sampler (see :mod:`uncounted.mse.lcmcr`).
+"""Numba kernels of the latent-class sampler (see :mod:`uncounted.mse.lcmcr`).
 
 Individuals with the same capture pattern are exchangeable given the parameters, so the class
 labels of the ``n_c`` people in pattern ``c`` are drawn together as one multinomial. This is the
 same chain as the individual-level sampler of Manrique-Vallier (2016) at a cost that depends on
 the number of distinct patterns, not on the number of people.
 
-One move is added to the paper's Gibbs sweep: a partially collapsed update of the unobserved class
-sizes with the class weights and the capture probabilities integrated out
-(:func:`_collapsed_missing_step`). It leaves the same posterior invariant (argument in its
-docstring; checked against exact enumeration in tests/mse/test_lcmcr.py). Given the weights,
-the unobserved size of a class can only move by about the square root of the class size per
-sweep; with the weights integrated out it moves by its posterior spread. On Kosovo (single runs
-of 4 chains x 1M iterations) it needs ~630 iterations per effective draw of N against 850-950
-for the plain sweep, but costs ~20% more per iteration: ESS of N per CPU second is about the
-plain sweep's (93 against 77-88), 1.7 times that of the earlier move that kept the weights
-fixed. The slow part left is the allocation of the observed people given the parameters.
+Three moves are added to the paper's Gibbs sweep. Each leaves the same posterior invariant
+(arguments in their docstrings; each alone and all together are checked against exact
+enumeration in tests/mse/test_lcmcr.py):
+
+- a partially collapsed update of the unobserved class sizes with the class weights and the
+  capture probabilities integrated out (:func:`_collapsed_missing_step`), so those sizes move by
+  their posterior spread rather than by about the square root of the class size per sweep;
+- a Hamiltonian Monte Carlo move (:func:`_hmc_move`) on the logits of the capture probabilities
+  and stick-breaking fractions, with the classes of the observed people and the unobserved count
+  summed out (:func:`_marginal_logp`), followed by a fresh draw of the unobserved count. In the
+  sweep, the classes of the observed people and the capture probabilities move each other by
+  small steps; that was the slow part left (Kosovo: ~550 iterations per effective draw of N with
+  the collapsed move, 850-950 without). A trajectory crosses that ridge in one move: ~10
+  iterations per effective draw, and ~1 CPU second per 1,000 effective draws against ~9
+  (``benchmarks/bayes_speed.py``).
+- Metropolis exchanges of two classes' labels (:func:`_label_swaps`): the truncated
+  stick-breaking prior is not symmetric in the labels, and a chain can otherwise stay for about a
+  million iterations with its largest class on the second stick (UKdat_5).
 
 The stick-breaking fractions are kept as ``log v`` and ``log(1 - v)``: with the Gamma(0.25, 0.25)
 prior the concentration is often tiny and ``1 - v`` underflows, and clamping it biased N (by half
@@ -33,6 +41,12 @@ Ishwaran, H. & James, L. F. (2001). Gibbs sampling methods for stick-breaking pr
 96(453):161-173. doi:10.1198/016214501750332758
 van Dyk, D. A. & Park, T. (2008). Partially collapsed Gibbs samplers: theory and methods. JASA
 103(482):790-796. doi:10.1198/016214508000000409
+Neal, R. M. (2011). MCMC using Hamiltonian dynamics. In Handbook of Markov Chain Monte Carlo,
+ch. 5, 113-162. Chapman & Hall/CRC. arXiv:1206.1901
+Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods for
+Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
+Hoffman, M. D. & Gelman, A. (2014). The No-U-Turn sampler: adaptively setting path lengths in
+Hamiltonian Monte Carlo. JMLR 15:1593-1623 (section 3.2, dual averaging of the step size)
 Marsaglia, G. & Tsang, W. W. (2000). A simple method for generating gamma variables. ACM TOMS
 26(3):363-372. doi:10.1145/358407.358414
 """
@@ -329,7 +343,15 @@ def _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, steps, work):
 def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, eta, xi, work):
     """Map ``lambda`` and the stick-breaking fractions to logits, take one :func:`_hmc_step` with
     a number of leapfrog steps drawn uniformly from ``1..steps`` (so that trajectory lengths do
-    not resonate with the posterior), and map back; return the acceptance probability."""
+    not resonate with the posterior), and map back; return the acceptance probability.
+
+    Why the chain keeps its posterior: the HMC step leaves the marginal posterior of the
+    parameters given ``alpha`` invariant (the classes and ``N`` summed out). The caller then draws
+    the unobserved count and its classes from their conditional given the new parameters, and the
+    next sweep draws the observed people's classes from theirs, so the discarded latent variables
+    are always redrawn before anything conditions on them: a blocked update of (parameters,
+    latent variables) that leaves the joint posterior invariant.
+    """
     k_max, n_lists = lam.shape
     for k in range(k_max):
         for j in range(n_lists):
@@ -345,6 +367,85 @@ def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, eta, xi
         log_v[k] = -_softplus(-xi[k])
         log_w[k] = -_softplus(xi[k])
     return acc
+
+
+@njit(cache=True)
+def _swap_log_ratio(log_v, log_w, j, l, alpha, log_r_old, log_r_new):
+    """Log acceptance ratio of exchanging the weights (and capture probabilities) of classes
+    ``j < l``; fills ``log_r_old`` and ``log_r_new`` with the log stick lengths left before each
+    class, before and after the exchange.
+
+    With ``R_k = prod_{i<k} (1 - v_i)`` the stick left before class ``k``, the truncated
+    stick-breaking prior (``v_k ~ Beta(1, alpha)``, ``k < K - 1``) has the density
+    ``p(pi) ∝ pi_{K-1}^(alpha - 1) prod_{k=1}^{K-2} 1 / R_k`` on the weights (Jacobian of
+    ``v_k = pi_k / R_k``). Exchanging ``pi_j`` and ``pi_l`` changes ``R_k`` to
+    ``R_k + pi_j - pi_l`` for ``j < k <= l`` and, when ``l = K - 1``, the last weight; the map is
+    a permutation (unit Jacobian) and the likelihood, a function of the set of (weight, capture
+    probabilities) pairs, does not change. Returns ``-inf`` when rounding makes a stick empty.
+    """
+    k_max = log_v.size
+    log_r = 0.0
+    for k in range(k_max):
+        log_r_old[k] = log_r
+        log_r_new[k] = log_r
+        log_r += log_w[k]
+    pi_j = math.exp(log_r_old[j] + log_v[j])
+    pi_l = math.exp(log_r_old[l] + log_v[l])
+    out = 0.0
+    for k in range(j + 1, l + 1):
+        r_new = math.exp(log_r_old[k]) + pi_j - pi_l
+        if not r_new > 0.0:
+            return -np.inf
+        log_r_new[k] = math.log(r_new)
+        if k < k_max - 1:
+            out += log_r_old[k] - log_r_new[k]
+    if l == k_max - 1:
+        out += (alpha - 1.0) * (log_v[j] + log_r_old[j] - log_r_old[l])
+    return out
+
+
+@njit(cache=True)
+def _label_swaps(lam, log_v, log_w, alpha, tries, log_r_old, log_r_new):
+    """Metropolis exchanges of two classes' labels, ``tries`` random pairs; return the number
+    accepted.
+
+    The truncated stick-breaking prior is not symmetric in the labels, so a chain can stay for a
+    long time with its largest class on the second stick rather than the first (UKdat_5: two
+    such states with posterior medians of N 1,000 apart, left about once per million
+    iterations). Exchanging labels moves between them at once (Papaspiliopoulos & Roberts
+    2008). Like the HMC move, this targets the parameters' posterior given ``alpha`` with the
+    classes and N summed out, so the caller redraws those afterwards. Ratio in
+    :func:`_swap_log_ratio`.
+    """
+    k_max, n_lists = lam.shape
+    accepted = 0
+    for _ in range(tries):
+        a = np.random.randint(0, k_max)
+        b = np.random.randint(0, k_max - 1)
+        if b >= a:
+            b += 1
+        j = min(a, b)
+        l = max(a, b)
+        log_acc = _swap_log_ratio(log_v, log_w, j, l, alpha, log_r_old, log_r_new)
+        if not (log_acc >= 0.0 or np.log(np.random.random()) < log_acc):
+            continue
+        accepted += 1
+        for i in range(n_lists):
+            x = lam[j, i]
+            lam[j, i] = lam[l, i]
+            lam[l, i] = x
+        log_pi_j = log_r_old[j] + log_v[j]
+        log_pi_l = log_r_old[l] + log_v[l]
+        for k in range(j, min(l + 1, k_max - 1)):
+            if k == j:
+                log_pi = log_pi_l
+            elif k == l:
+                log_pi = log_pi_j
+            else:
+                log_pi = log_r_old[k] + log_v[k]
+            log_v[k] = log_pi - log_r_new[k]
+            log_w[k] = log_r_new[k + 1] - log_r_new[k]
+    return accepted
 
 
 @njit(cache=True)
@@ -531,7 +632,7 @@ def _start(lam, log_v, log_w):
 
 @njit(cache=True, nogil=True)
 def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps,
-              hmc_steps, state):
+              hmc_steps, label_swaps, state):
     """Run one chain; return draws of N, of alpha and of the number of classes holding observed people.
 
     Parameters
@@ -547,6 +648,7 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
         parameters (0 = none; with both 0 this is the paper's plain Gibbs sweep). Its step size is
         tuned during burn-in by dual averaging (Hoffman & Gelman 2014) to an acceptance rate of
         0.8, then fixed; a continued chain keeps it.
+    label_swaps : proposed exchanges of two classes' labels per iteration (0 = none).
     state : float array of :func:`state_size` ``(k_max, J)``; all zeros starts a new chain from a
         random point, otherwise the chain continues from it. Overwritten with the final state.
     """
@@ -581,6 +683,8 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             np.empty(k_max), np.empty(k_max), np.empty((k_max, n_lists)), np.empty(k_max),
             np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
             np.empty((k_max, n_lists)), np.empty((k_max, n_lists)))
+    log_r_old = np.empty(k_max)
+    log_r_new = np.empty(k_max)
     # dual averaging of log eps (Hoffman & Gelman 2014, section 3.2: gamma 0.05, t0 10, kappa 0.75)
     log_eps_bar = math.log(state[state.size - 2]) if started and state[state.size - 2] > 0 \
         else math.log(0.02)
@@ -623,6 +727,8 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             else:
                 accepted += acc
                 moves += 1
+        if label_swaps > 0:
+            _label_swaps(lam, log_v, log_w, alpha, label_swaps, log_r_old, log_r_new)
         _stick_breaking(log_v, log_w, pi, log_pi)
         n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
         if it >= burn_in and (it - burn_in) % thin == thin - 1:

@@ -6,8 +6,9 @@ truncated stick-breaking (Dirichlet-process) prior with concentration ``alpha ~ 
 the data decide how many classes are used. Heterogeneous catchability, the usual reason lists are
 dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
 
-The Gibbs sampler (data augmentation of the unobserved cell included) runs in numba
-(:mod:`uncounted.mse._lcmcr_kernels`); chains run in threads, each seeded from
+The Gibbs sampler (data augmentation of the unobserved cell included), with a partially collapsed
+move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters and
+exchanges of class labels, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in threads, each seeded from
 ``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces every draw.
 """
 
@@ -55,7 +56,7 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=1, hmc_steps=40, states=None):
+                  workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, states=None):
     """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -73,7 +74,7 @@ def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha,
         s, state = args
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
                          float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
-                         state)
+                         int(label_swaps), state)
 
     jobs = list(zip(seeds, states, strict=True))
     if workers > 1 and len(seeds) > 1:
@@ -93,7 +94,8 @@ def _short_of(diag: dict, target: float) -> bool:
 
 
 class LatentClass(Estimator):
-    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling.
+    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with two extra
+    moves that leave the posterior unchanged and make N mix far faster.
 
     Parameters
     ----------
@@ -104,8 +106,8 @@ class LatentClass(Estimator):
     samples
         Draws kept per chain.
     thin
-        Iterations per kept draw (the chain's autocorrelation in N is high; thinning keeps memory
-        small without losing much information).
+        Iterations per kept draw. With the default moves N needs ~10 iterations per effective
+        draw on Kosovo, so 5 loses little; with ``hmc_steps=0`` use ~50.
     chains
         Independent chains, started from different random points; R-hat compares them.
     seed
@@ -121,9 +123,21 @@ class LatentClass(Estimator):
     collapsed_steps
         Metropolis steps per class of the extra, partially collapsed move of the unobserved class
         sizes with the class weights and capture probabilities integrated out (see
-        :mod:`uncounted.mse._lcmcr_kernels`); 0 runs the paper's plain Gibbs sweep. Both target
-        the same posterior; with the move N needs fewer iterations per effective draw (~630
-        against 850-950 on Kosovo) at ~20% more cost per iteration (``benchmarks/bayes_speed.py``).
+        :mod:`uncounted.mse._lcmcr_kernels`); 0 turns it off.
+    hmc_steps
+        Largest number of leapfrog steps of the Hamiltonian Monte Carlo move of the capture
+        probabilities and class weights, with the classes and N summed out (the number is drawn
+        from 1 to this each iteration; the step size is tuned during burn-in to an acceptance
+        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0`` is the paper's plain
+        Gibbs sweep, as in R LCMCR. All settings target the same posterior; on Kosovo N needs
+        ~10 iterations per effective draw with the default moves, ~550 with the collapsed move
+        alone and 850-950 with the plain sweep, and an iteration with HMC costs ~5 plain ones.
+    label_swaps
+        Proposed Metropolis exchanges of two classes' labels per iteration (Papaspiliopoulos &
+        Roberts 2008). The truncated stick-breaking prior is not symmetric in the labels, and
+        without them a chain can stay for about a million iterations with its largest class on
+        the wrong stick (UKdat_5: chains then disagree by 5% and R-hat is 1.02-1.16). 0 turns
+        them off.
     target_ess
         When the bulk or tail ESS of N after ``samples`` draws is below this, every chain is
         extended by another ``samples`` draws (same ``thin``, no new burn-in), until the target
@@ -134,13 +148,12 @@ class LatentClass(Estimator):
 
     Notes
     -----
-    The defaults (4 chains x (10,000 burn-in + 2,000 x 50 iterations), two threads, extended to
-    at most 8,000 draws per chain until the bulk and tail ESS of N reach 400) take 4-15 s on
-    Kosovo on a shared 2-core machine. N's chain still mixes slowly (~630 iterations per effective
-    draw with the collapsed move, 850-950 with the paper's plain sweep as in R LCMCR), which is why
-    HRDAG runs millions of iterations. See ``benchmarks/bayes_speed.py``.
+    The defaults (4 chains x (2,000 burn-in + 2,000 x 5 iterations) on two threads, extended to
+    at most 16,000 draws per chain until the bulk and tail ESS of N reach ``target_ess``) take
+    about 2 s on Kosovo and give a bulk ESS of N near 3,000. See ``benchmarks/bayes_speed.py``.
     A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or the bulk or tail ESS < 400
-    after the extensions.
+    after the extensions. ``diagnostics`` holds the HMC step size and acceptance rate of each
+    chain.
 
     References
     ----------
@@ -148,6 +161,10 @@ class LatentClass(Estimator):
     mixtures. Biometrics 72(4):1246-1254. doi:10.1111/biom.12502
     Ishwaran, H. & James, L. F. (2001). Gibbs sampling methods for stick-breaking priors. JASA
     96(453):161-173. doi:10.1198/016214501750332758
+    Neal, R. M. (2011). MCMC using Hamiltonian dynamics. Handbook of Markov Chain Monte Carlo,
+    ch. 5. arXiv:1206.1901
+    Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods
+    for Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
     Vehtari, A. et al. (2021). Rank-normalization, folding, and localization: an improved R-hat.
     Bayesian Analysis 16(2):667-718. doi:10.1214/20-BA1221
     """
@@ -159,7 +176,8 @@ class LatentClass(Estimator):
     def __init__(self, max_classes: int = 10, burn_in: int = 2_000, samples: int = 2_000,
                  thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
-                 collapsed_steps: int = 1, hmc_steps: int = 40, target_ess: float = 400,
+                 collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
+                 target_ess: float = 400,
                  max_samples: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
@@ -173,6 +191,7 @@ class LatentClass(Estimator):
         self.workers = workers
         self.collapsed_steps = collapsed_steps
         self.hmc_steps = hmc_steps
+        self.label_swaps = label_swaps
         self.target_ess = target_ess
         self.max_samples = max_samples
 
@@ -186,6 +205,7 @@ class LatentClass(Estimator):
         checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
                   ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
                   ("collapsed_steps", self.collapsed_steps, 0), ("hmc_steps", self.hmc_steps, 0),
+                  ("label_swaps", self.label_swaps, 0),
                   ("max_samples", self.max_samples, 1)]
         for name, value, low in checks:
             if int(value) != value or value < low:
@@ -217,7 +237,7 @@ class LatentClass(Estimator):
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, samples=self.samples,
                 thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
                 workers=self._workers(), collapsed_steps=self.collapsed_steps,
-                hmc_steps=self.hmc_steps, states=states))
+                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps, states=states))
             n = np.hstack([p[0] for p in parts])
             if (not self.target_ess or n.shape[1] + int(self.samples) > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
@@ -252,7 +272,7 @@ class LatentClass(Estimator):
                                                 * min(self._workers(), int(self.chains))
                                                 if seconds else None),
             "chain_medians": np.median(n, axis=1).tolist(),
-            "hmc_steps": int(self.hmc_steps),
+            "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
         if self.hmc_steps and hmc is not None:
             diag["hmc_step_size"] = hmc[:, 0].tolist()
