@@ -41,11 +41,12 @@ R_DGA = {"sparsemse_ukdat_5": 2.1, "sparsemse_neworl_5": 0.2, "sparsemse_western
          "lcmcr_kosovo_aggregate": 0.1}
 
 
-SAMPLERS = (("plain sweep (R LCMCR's)", 0, 0, 50), ("+ collapsed move", 1, 0, 50),
-            ("default: + collapsed + HMC", 1, 40, 5))
+# (label, collapsed_steps, hmc_steps, label_swaps, thin)
+SAMPLERS = (("plain sweep (R LCMCR's)", 0, 0, 0, 50), ("+ collapsed move", 1, 0, 0, 50),
+            ("default: + HMC + label swaps", 1, 40, 10, 5))
 
 
-def iterations_per_second(table, collapsed_steps, hmc_steps, iterations, repeats=3):
+def iterations_per_second(table, collapsed_steps, hmc_steps, label_swaps, iterations, repeats=3):
     """Best of ``repeats`` single-thread runs: (iterations per wall second, per CPU second)."""
     from uncounted.mse._lcmcr_kernels import run_chain, state_size
 
@@ -53,7 +54,7 @@ def iterations_per_second(table, collapsed_steps, hmc_steps, iterations, repeats
 
     def run(burn, samples, seed):
         return run_chain(bits, counts, 10, burn, samples, 1, 0.25, 0.25, seed, collapsed_steps,
-                         hmc_steps, np.zeros(state_size(10, bits.shape[1])))
+                         hmc_steps, label_swaps, np.zeros(state_size(10, bits.shape[1])))
 
     run(10, 10, 1)  # compile
     best_wall = best_cpu = np.inf
@@ -65,22 +66,23 @@ def iterations_per_second(table, collapsed_steps, hmc_steps, iterations, repeats
     return iterations / best_wall, iterations / best_cpu
 
 
-def ess_per_iteration(table, collapsed_steps, hmc_steps, thin, iterations):
+def ess_per_iteration(table, collapsed_steps, hmc_steps, label_swaps, thin, iterations):
     """Bulk ESS of N per 1,000 iterations from 4 chains x ``iterations`` on 2 threads (seed 7)."""
     est = LatentClass(samples=iterations // thin, thin=thin, burn_in=2_000, chains=4, seed=7,
                       workers=2, collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
-                      target_ess=0)
+                      label_swaps=label_swaps, target_ess=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         d = est.fit(table).diagnostics
     return 1000 * min(d["ess_bulk"], d["ess_tail"]) / (4 * iterations)
 
 
-def time_to_ess(table, seed, collapsed_steps, hmc_steps, thin, target=1000):
+def time_to_ess(table, seed, collapsed_steps, hmc_steps, label_swaps, thin, target=1000):
     """Wall and CPU seconds until the bulk and tail ESS of N reach ``target``; and the fit."""
     rounds = {50: 500, 5: 250}[thin]
     est = LatentClass(samples=rounds, thin=thin, burn_in=2_000, chains=4, seed=seed, workers=2,
-                      collapsed_steps=collapsed_steps, hmc_steps=hmc_steps, target_ess=target,
+                      collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
+                      label_swaps=label_swaps, target_ess=target,
                       max_samples=rounds * 200)
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
@@ -99,10 +101,11 @@ def main() -> None:
     print("1. lcmcr iterations per second per chain, Kosovo, K = 10, one thread")
     print(f"{'sampler':<30}{'it/s wall':>11}{'it/s CPU':>11}{'CPU vs R':>10}"
           f"{'ESS of N per 1,000 it':>23}")
-    for label, collapsed, hmc, thin in SAMPLERS:
+    for label, collapsed, hmc, swaps, thin in SAMPLERS:
         n_it = 300_000 if hmc == 0 else 60_000
-        wall, cpu = iterations_per_second(kosovo, collapsed, hmc, n_it)
-        per_k = ess_per_iteration(kosovo, collapsed, hmc, thin, 1_000_000 if hmc == 0 else 100_000)
+        wall, cpu = iterations_per_second(kosovo, collapsed, hmc, swaps, n_it)
+        per_k = ess_per_iteration(kosovo, collapsed, hmc, swaps, thin,
+                                  1_000_000 if hmc == 0 else 100_000)
         print(f"{label:<30}{wall:>11,.0f}{cpu:>11,.0f}{cpu / R_LCMCR_PROD_ITS:>9.2f}x{per_k:>23.2f}")
     print(f"{'R LCMCR, 5M iterations, 100 s':<30}{R_LCMCR_PROD_ITS:>11,.0f}{'':>11}{1:>9.2f}x"
           f"{'(plain sweep)':>23}")
@@ -115,9 +118,9 @@ def main() -> None:
           "2 threads (burn-in 2,000 included)")
     print(f"{'sampler':<30}{'seed':>5}{'wall s':>8}{'CPU s':>7}{'draws/chain':>12}{'ESS bulk':>9}"
           f"{'ESS tail':>9}{'R-hat':>7}{'median':>8}{'95% interval':>16}{'load':>6}")
-    for label, collapsed, hmc, thin in SAMPLERS:
+    for label, collapsed, hmc, swaps, thin in SAMPLERS:
         for seed in (1, 2, 3, 4, 5) if hmc else (1, 2, 3):
-            wall, cpu, fit = time_to_ess(kosovo, seed, collapsed, hmc, thin)
+            wall, cpu, fit = time_to_ess(kosovo, seed, collapsed, hmc, swaps, thin)
             d = fit.diagnostics
             print(f"{label:<30}{seed:>5}{wall:>8.1f}{cpu:>7.1f}{d['samples_per_chain']:>12,}"
                   f"{d['ess_bulk']:>9.0f}{d['ess_tail']:>9.0f}{d['rhat']:>7.3f}"
