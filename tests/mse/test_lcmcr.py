@@ -339,7 +339,7 @@ def _simulate_latent_class(rng, n_true, k_lists=4):
 def test_interval_covers_true_n_in_simulations():
     # 20 seeded populations of N = 2,000 from a two-class latent process on 4 lists (about 80% of
     # the population is caught). A calibrated 95% interval misses ~1 in 20; the issue asks for at
-    # least 17 of 20 (a binomial(20, 0.95) falls below 17 with probability 1.6%). Seen: 19 of 20,
+    # least 17 of 20 (a binomial(20, 0.95) falls below 17 with probability 1.6%). Seen: 20 of 20,
     # with posterior medians ~3% low on average. With a barely visible class (capture
     # probabilities 0.05-0.12 for 40% of the population) lcmcr and dga both cover in only ~6 of
     # 20: no method sees people that almost no list catches.
