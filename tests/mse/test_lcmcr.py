@@ -145,7 +145,7 @@ def test_hmc_target_and_gradient_are_exact(mse_table):
 
     def logp(eta, xi):
         g_eta, g_xi = np.empty((k, j)), np.empty(k)
-        scratch = [np.empty((k, j)), np.empty(k), np.empty(k)] + [np.empty((k, j)) for _ in "abc"]
+        scratch = [np.empty(k), np.empty(k)] + [np.empty((k, j)) for _ in "abc"]
         return _marginal_logp(eta, xi, alpha, bits, counts, counts.sum(), g_eta, g_xi,
                               *scratch), g_eta, g_xi
 

@@ -185,7 +185,7 @@ def _softplus(x):
 
 
 @njit(cache=True)
-def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k, p1, p0, l0):
+def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1, p0, l0):
     """Log posterior of the parameters with the classes and the unobserved count summed out, and
     its gradient (written into ``g_eta``, ``g_xi``); ``-inf`` where it is not finite.
 
@@ -195,7 +195,8 @@ def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_
     patterns, ``prod_m (P_m / (1 - P_0))^{n_m}`` with ``P_m = sum_k pi_k prod_j lambda^b (1 -
     lambda)^(1 - b)`` and ``P_0`` the chance of being on no list; the priors are ``lambda ~ U(0, 1)``
     and ``v ~ Beta(1, alpha)`` with the Jacobians of the logit maps, ``alpha`` held fixed.
-    ``lam``, ``pi``, ``a_k``, ``p1``, ``p0`` and ``l0`` are scratch arrays. Checked against finite
+    ``pi``, ``a_k``, ``p1`` (lambda), ``p0`` (1 - lambda) and ``l0`` (log(1 - lambda)) are
+    scratch arrays. Checked against finite
     differences and a direct NumPy evaluation in tests/mse/test_lcmcr.py.
     """
     k_max, n_lists = eta.shape
@@ -216,7 +217,6 @@ def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_
                 p1[k, j] = t / (1.0 + t)
                 p0[k, j] = 1.0 / (1.0 + t)
             l0[k, j] = lo0
-            lam[k, j] = p1[k, j]
             logp += lo1 + lo0
             g_eta[k, j] = 1.0 - 2.0 * p1[k, j]
     left = 0.0
@@ -270,7 +270,7 @@ def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_
         c = n_obs * pi[k] * q / seen
         wk = a_k[k] + c
         for j in range(n_lists):
-            g_eta[k, j] -= wk * lam[k, j]
+            g_eta[k, j] -= wk * p1[k, j]
         a_k[k] -= n_obs * pi[k] * (-math.expm1(s)) / seen
     after = a_k[k_max - 1]
     for k in range(k_max - 2, -1, -1):
@@ -286,14 +286,14 @@ def _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, steps, work):
     """One Hamiltonian Monte Carlo transition of ``(eta, xi)`` on :func:`_marginal_logp` given
     ``alpha``: unit mass, ``steps`` leapfrog steps of size ``eps`` and a Metropolis accept (Neal
     2011). ``eta`` and ``xi`` are updated in place when accepted; returns the acceptance
-    probability (used to adapt ``eps`` during burn-in). ``work`` holds 12 scratch arrays.
+    probability (used to adapt ``eps`` during burn-in). ``work`` holds 11 scratch arrays.
     """
-    (g_eta, g_xi, lam, pi, a_k, eta1, xi1, p_eta, p_xi, p1, p0, l0) = work
+    (g_eta, g_xi, pi, a_k, eta1, xi1, p_eta, p_xi, p1, p0, l0) = work
     k_max, n_lists = eta.shape
     eta1[:, :] = eta
     xi1[:] = xi
-    logp0 = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k, p1,
-                           p0, l0)
+    logp0 = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1, p0,
+                           l0)
     if not math.isfinite(logp0):
         return 0.0
     kin0 = 0.0
@@ -314,8 +314,8 @@ def _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, steps, work):
         for k in range(k_max - 1):
             p_xi[k] += half * g_xi[k]
             xi1[k] += eps * p_xi[k]
-        logp = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, lam, pi, a_k,
-                              p1, p0, l0)
+        logp = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1,
+                              p0, l0)
         if not math.isfinite(logp):
             return 0.0
         for k in range(k_max):
@@ -679,17 +679,17 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
         n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
     eta = np.empty((k_max, n_lists))
     xi = np.zeros(k_max)
-    work = (np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
-            np.empty(k_max), np.empty(k_max), np.empty((k_max, n_lists)), np.empty(k_max),
+    work = (np.empty((k_max, n_lists)), np.empty(k_max), np.empty(k_max), np.empty(k_max),
             np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
-            np.empty((k_max, n_lists)), np.empty((k_max, n_lists)))
+            np.empty(k_max), np.empty((k_max, n_lists)), np.empty((k_max, n_lists)),
+            np.empty((k_max, n_lists)))
     log_r_old = np.empty(k_max)
     log_r_new = np.empty(k_max)
     # dual averaging of log eps (Hoffman & Gelman 2014, section 3.2: gamma 0.05, t0 10, kappa 0.75)
     log_eps_bar = math.log(state[state.size - 2]) if started and state[state.size - 2] > 0 \
         else math.log(0.02)
     log_eps = log_eps_bar
-    mu = math.log(10.0 * math.exp(log_eps_bar))
+    mu = math.log(10.0) + log_eps_bar
     h_bar = 0.0
     accepted = 0.0
     moves = 0
