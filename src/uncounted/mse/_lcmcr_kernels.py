@@ -282,65 +282,58 @@ def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1
 
 
 @njit(cache=True)
-def _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, steps, work):
-    """One Hamiltonian Monte Carlo transition of ``(eta, xi)`` on :func:`_marginal_logp` given
-    ``alpha``: unit mass, ``steps`` leapfrog steps of size ``eps`` and a Metropolis accept (Neal
-    2011). ``eta`` and ``xi`` are updated in place when accepted; returns the acceptance
-    probability (used to adapt ``eps`` during burn-in). ``work`` holds 11 scratch arrays.
+def _hmc_step(x, k_max, alpha, bits, counts, n_obs, eps, steps, scratch_k, scratch_kj, flat):
+    """One Hamiltonian Monte Carlo transition on :func:`_marginal_logp` given ``alpha``: unit
+    mass, ``steps`` leapfrog steps of size ``eps`` and a Metropolis accept (Neal 2011).
+
+    ``x`` holds ``eta`` (K x J, row by row) then ``xi`` (K; the last is unused and stays put) and
+    is updated in place when the move is accepted; returns the acceptance probability (used to
+    adapt ``eps`` during burn-in). ``scratch_k`` (3, K), ``scratch_kj`` (3, K, J) and ``flat``
+    (3, len(x)) are work space. The target is evaluated at one call site, which keeps numba's
+    compile time down.
     """
-    (g_eta, g_xi, pi, a_k, eta1, xi1, p_eta, p_xi, p1, p0, l0) = work
-    k_max, n_lists = eta.shape
-    eta1[:, :] = eta
-    xi1[:] = xi
-    logp0 = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1, p0,
-                           l0)
-    if not math.isfinite(logp0):
-        return 0.0
+    n_lists = bits.shape[1]
+    n_eta = k_max * n_lists
+    n = x.size
+    g, x1, p = flat[0], flat[1], flat[2]
     kin0 = 0.0
-    for k in range(k_max):
-        for j in range(n_lists):
-            p_eta[k, j] = np.random.standard_normal()
-            kin0 += 0.5 * p_eta[k, j] * p_eta[k, j]
-    for k in range(k_max - 1):
-        p_xi[k] = np.random.standard_normal()
-        kin0 += 0.5 * p_xi[k] * p_xi[k]
-    logp = logp0
+    for i in range(n):
+        x1[i] = x[i]
+        p[i] = np.random.standard_normal() if i < n - 1 else 0.0
+        kin0 += 0.5 * p[i] * p[i]
     half = 0.5 * eps
-    for _ in range(steps):
-        for k in range(k_max):
-            for j in range(n_lists):
-                p_eta[k, j] += half * g_eta[k, j]
-                eta1[k, j] += eps * p_eta[k, j]
-        for k in range(k_max - 1):
-            p_xi[k] += half * g_xi[k]
-            xi1[k] += eps * p_xi[k]
-        logp = _marginal_logp(eta1, xi1, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1,
-                              p0, l0)
+    logp0 = logp = 0.0
+    for step in range(steps + 1):
+        if step > 0:
+            for i in range(n):
+                p[i] += half * g[i]
+                x1[i] += eps * p[i]
+        logp = _marginal_logp(x1[:n_eta].reshape((k_max, n_lists)), x1[n_eta:], alpha, bits,
+                              counts, n_obs, g[:n_eta].reshape((k_max, n_lists)), g[n_eta:],
+                              scratch_k[0], scratch_k[1], scratch_kj[0], scratch_kj[1],
+                              scratch_kj[2])
         if not math.isfinite(logp):
             return 0.0
-        for k in range(k_max):
-            for j in range(n_lists):
-                p_eta[k, j] += half * g_eta[k, j]
-        for k in range(k_max - 1):
-            p_xi[k] += half * g_xi[k]
+        if step == 0:
+            logp0 = logp
+        else:
+            for i in range(n):
+                p[i] += half * g[i]
     kin1 = 0.0
-    for k in range(k_max):
-        for j in range(n_lists):
-            kin1 += 0.5 * p_eta[k, j] * p_eta[k, j]
-    for k in range(k_max - 1):
-        kin1 += 0.5 * p_xi[k] * p_xi[k]
+    for i in range(n):
+        kin1 += 0.5 * p[i] * p[i]
     log_acc = logp - kin1 - logp0 + kin0
     if not math.isfinite(log_acc):
         return 0.0
     acc = 1.0 if log_acc >= 0.0 else math.exp(log_acc)
     if np.random.random() < acc:
-        eta[:, :] = eta1
-        xi[:] = xi1
+        x[:] = x1
     return acc
 
 
 @njit(cache=True)
-def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, eta, xi, work):
+def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, x, scratch_k,
+              scratch_kj, flat):
     """Map ``lambda`` and the stick-breaking fractions to logits, take one :func:`_hmc_step` with
     a number of leapfrog steps drawn uniformly from ``1..steps`` (so that trajectory lengths do
     not resonate with the posterior), and map back; return the acceptance probability.
@@ -353,19 +346,20 @@ def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, eta, xi
     latent variables) that leaves the joint posterior invariant.
     """
     k_max, n_lists = lam.shape
+    n_eta = k_max * n_lists
     for k in range(k_max):
         for j in range(n_lists):
-            eta[k, j] = math.log(lam[k, j]) - math.log1p(-lam[k, j])
-    for k in range(k_max - 1):
-        xi[k] = log_v[k] - log_w[k]
-    acc = _hmc_step(eta, xi, alpha, bits, counts, n_obs, eps, 1 + np.random.randint(0, steps),
-                    work)
+            x[k * n_lists + j] = math.log(lam[k, j]) - math.log1p(-lam[k, j])
+        x[n_eta + k] = log_v[k] - log_w[k] if k < k_max - 1 else 0.0
+    acc = _hmc_step(x, k_max, alpha, bits, counts, n_obs, eps, 1 + np.random.randint(0, steps),
+                    scratch_k, scratch_kj, flat)
     for k in range(k_max):
         for j in range(n_lists):
-            lam[k, j] = min(max(1.0 / (1.0 + math.exp(-eta[k, j])), 1e-12), 1.0 - 1e-12)
+            e = x[k * n_lists + j]
+            lam[k, j] = min(max(1.0 / (1.0 + math.exp(-e)), 1e-12), 1.0 - 1e-12)
     for k in range(k_max - 1):
-        log_v[k] = -_softplus(-xi[k])
-        log_w[k] = -_softplus(xi[k])
+        log_v[k] = -_softplus(-x[n_eta + k])
+        log_w[k] = -_softplus(x[n_eta + k])
     return acc
 
 
@@ -677,12 +671,10 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
             n0 += miss_k[k]
     else:
         n0 = _missing_step(n_obs, pi, lam, miss_k, prob_k)
-    eta = np.empty((k_max, n_lists))
-    xi = np.zeros(k_max)
-    work = (np.empty((k_max, n_lists)), np.empty(k_max), np.empty(k_max), np.empty(k_max),
-            np.empty((k_max, n_lists)), np.empty(k_max), np.empty((k_max, n_lists)),
-            np.empty(k_max), np.empty((k_max, n_lists)), np.empty((k_max, n_lists)),
-            np.empty((k_max, n_lists)))
+    hmc_x = np.zeros(k_max * n_lists + k_max)
+    hmc_flat = np.empty((3, hmc_x.size))
+    scratch_k = np.empty((2, k_max))
+    scratch_kj = np.empty((3, k_max, n_lists))
     log_r_old = np.empty(k_max)
     log_r_new = np.empty(k_max)
     # dual averaging of log eps (Hoffman & Gelman 2014, section 3.2: gamma 0.05, t0 10, kappa 0.75)
@@ -716,8 +708,8 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
         alpha = _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha)
         if hmc_steps > 0:
             eps = math.exp(log_eps if it < burn_in else log_eps_bar)
-            acc = _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, hmc_steps, eta, xi,
-                            work)
+            acc = _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, hmc_steps, hmc_x,
+                            scratch_k, scratch_kj, hmc_flat)
             if it < burn_in:
                 t = it + 1.0
                 h_bar += (0.8 - acc - h_bar) / (t + 10.0)
