@@ -16,12 +16,13 @@ def _fmt(x: float) -> str:
 
 
 def print_estimates(rows, console, title: str) -> None:
-    """Show estimates as a Rich table."""
+    """Show ``title`` as a line (wrapped at the terminal's width, not squeezed into the table's),
+    then the estimates as a Rich table."""
     from rich.table import Table
 
     from ..cli import escape
 
-    t = Table(title=title, title_justify="left")
+    t = Table()
     for col, just in [("method", "left"), ("model", "left"), ("stratum", "left"), ("observed", "right"),
                       ("estimate", "right"), ("interval", "right"), ("note", "left")]:
         t.add_column(col, justify=just)
@@ -39,6 +40,7 @@ def print_estimates(rows, console, title: str) -> None:
         if not strat:
             cells.pop(2)
         t.add_row(*cells, style=None if r.estimable else "dim")
+    console.print(title, style="italic")
     console.print(t)
 
 
