@@ -639,9 +639,10 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     seed : seed of numba's random state for this call.
     collapsed_steps : Metropolis steps per class of the collapsed move (0 = none).
     hmc_steps : largest number of leapfrog steps of the HMC move on the marginal posterior of the
-        parameters (0 = none; with both 0 this is the paper's plain Gibbs sweep). Its step size is
-        tuned during burn-in by dual averaging (Hoffman & Gelman 2014) to an acceptance rate of
-        0.8, then fixed; a continued chain keeps it.
+        parameters (0 = none; with it, ``collapsed_steps`` and ``label_swaps`` all 0 this is the
+        paper's plain Gibbs sweep). Its step size is tuned during burn-in by dual averaging
+        (Hoffman & Gelman 2014) to an acceptance rate of 0.8, then fixed; a continued chain
+        keeps it.
     label_swaps : proposed exchanges of two classes' labels per iteration (0 = none).
     state : float array of :func:`state_size` ``(k_max, J)``; all zeros starts a new chain from a
         random point, otherwise the chain continues from it. Overwritten with the final state.

@@ -8,8 +8,9 @@ dependent, is captured by the mixture. The prior on the population size is ``p(N
 
 The Gibbs sampler (data augmentation of the unobserved cell included), with a partially collapsed
 move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters and
-exchanges of class labels, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in threads, each seeded from
-``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces every draw.
+exchanges of class labels, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
+threads, each seeded from ``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces
+every draw.
 """
 
 from __future__ import annotations
@@ -94,8 +95,8 @@ def _short_of(diag: dict, target: float) -> bool:
 
 
 class LatentClass(Estimator):
-    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with two extra
-    moves that leave the posterior unchanged and make N mix far faster.
+    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with three
+    extra moves that leave the posterior unchanged and make N mix far faster.
 
     Parameters
     ----------
@@ -128,8 +129,8 @@ class LatentClass(Estimator):
         Largest number of leapfrog steps of the Hamiltonian Monte Carlo move of the capture
         probabilities and class weights, with the classes and N summed out (the number is drawn
         from 1 to this each iteration; the step size is tuned during burn-in to an acceptance
-        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0`` is the paper's plain
-        Gibbs sweep, as in R LCMCR. All settings target the same posterior; on Kosovo N needs
+        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0, label_swaps=0`` is the
+        paper's plain Gibbs sweep, as in R LCMCR. All settings target the same posterior; on Kosovo N needs
         ~10 iterations per effective draw with the default moves, ~550 with the collapsed move
         alone and 850-950 with the plain sweep, and an iteration with HMC costs ~5 plain ones.
     label_swaps
@@ -150,7 +151,7 @@ class LatentClass(Estimator):
     -----
     The defaults (4 chains x (2,000 burn-in + 2,000 x 5 iterations) on two threads, extended to
     at most 16,000 draws per chain until the bulk and tail ESS of N reach ``target_ess``) take
-    about 2 s on Kosovo and give a bulk ESS of N near 3,000. See ``benchmarks/bayes_speed.py``.
+    about 2 s on Kosovo and give a bulk ESS of N near 4,000. See ``benchmarks/bayes_speed.py``.
     A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or the bulk or tail ESS < 400
     after the extensions. ``diagnostics`` holds the HMC step size and acceptance rate of each
     chain.
@@ -250,7 +251,7 @@ class LatentClass(Estimator):
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
         return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
 
-    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc=None) -> Estimate:
+    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc) -> Estimate:
         diag = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
         flat = n.ravel()
         a = (1 - self.level) / 2
@@ -274,7 +275,7 @@ class LatentClass(Estimator):
             "chain_medians": np.median(n, axis=1).tolist(),
             "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
-        if self.hmc_steps and hmc is not None:
+        if self.hmc_steps:
             diag["hmc_step_size"] = hmc[:, 0].tolist()
             diag["hmc_acceptance"] = hmc[:, 1].tolist()
         problems = []
