@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .exceptions import ProjectError
+from .exceptions import ProjectError, require
 
 SCHEMA_VERSION = 1
 STORE_FILE = "uncounted.duckdb"
@@ -153,7 +153,7 @@ class Store:
     """
 
     def __init__(self, path: str | Path, *, read_only: bool = False, _create: bool = False):
-        import duckdb
+        duckdb = require("duckdb", "lists")
 
         self.path = Path(path)
         if not _create and not self.path.exists():

@@ -21,6 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import InputError, ProjectError, RecordError
+from ..project import Project
+from ..records.readers import open_source
+from ..records.regions import resolve_region
+from ..records.schema import HEADER_SYNONYMS, header_token
 from .reference import load_subjects
 
 # headers are compared as uncounted.records.schema.header_token reduces them (lower case, letters
@@ -74,19 +78,16 @@ def _fallback_index() -> dict[str, str]:
 def region_resolver():
     """Return ``resolve(text) -> iso_code | None``.
 
-    Uses ``uncounted.records.regions.resolve_region`` when present (it knows every spelling, Cyrillic
-    or Latin); falls back to ISO codes and the packaged English names.
+    ISO codes, the packaged English names and aliases first, then
+    :func:`uncounted.records.regions.resolve_region` (it knows every spelling, Cyrillic or Latin).
     """
     index = _fallback_index()
-    try:
-        from ..records.regions import resolve_region as external
-    except ImportError:
-        external = None
+    external = resolve_region
 
     def resolve(text: str) -> str | None:
         key = text.strip()
         hit = index.get(key.upper()) or index.get(key.casefold())
-        if hit or external is None:
+        if hit:
             return hit
         try:
             found = external(key)
@@ -101,15 +102,12 @@ def region_resolver():
 
 
 def _synonyms(wanted, field: str | None):
-    from ..records.schema import HEADER_SYNONYMS
-
     return list(wanted) + list(HEADER_SYNONYMS.get(field, ())) if field else list(wanted)
 
 
 def _pick(columns, wanted, field: str | None = None) -> str | None:
     """The first column whose header matches ``wanted`` (then the contract's synonyms of
     ``field``), compared as :func:`uncounted.records.schema.header_token` reduces them."""
-    from ..records.schema import header_token
 
     tokens = {}
     for c in columns:
@@ -155,8 +153,6 @@ def _read_table(path: Path):
     """Every row of a CSV/XLSX/JSONL file as strings, through the records stage's readers
     (encoding and delimiter detection: UTF-8/16, cp1251, KOI8-R)."""
     import pandas as pd
-
-    from ..records.readers import open_source
 
     src = open_source(path)
     parts = list(src.chunks())
@@ -227,8 +223,6 @@ def _persons_with_regions(persons, records, source: str) -> Deaths:
 
 
 def _project_records(root: Path):
-    from ..project import Project
-
     project = Project.open(root)
     with project.store(read_only=True) as store:
         records = store.execute(

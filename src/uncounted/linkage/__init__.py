@@ -7,6 +7,10 @@ that use it.
 
 from __future__ import annotations
 
+from .._extras import require_extra
+
+require_extra("lists", "uncounted.linkage")
+
 __all__ = [
     "ReviewQueue",
     "cluster_pairs",

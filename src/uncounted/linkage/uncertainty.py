@@ -34,9 +34,11 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import ConfigError
-from ..histories import counts_from_labels, latest_run_id
+from ..histories import capture_table, counts_from_labels, latest_run_id
+from ..mse.api import estimate as run
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
+from ..project import Project
 from .cluster import assign, latest_decisions
 
 
@@ -127,7 +129,6 @@ def estimate_with_linkage_draws(con, methods: Sequence[str] | str = "loglinear",
                                 seed: int = 1, level: float = 0.95, run_id: int | None = None,
                                 progress=None, **options) -> list[Estimate]:
     """One pooled :class:`Estimate` per method over ``draws`` sampled clusterings."""
-    from ..mse.api import estimate as run
 
     tables = draw_tables(con, draws=draws, seed=seed, run_id=run_id)
     per_method: dict[str, list[Estimate]] = {}
@@ -145,9 +146,6 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
     Without draws: the estimates on the latest link run's histories. With ``draws``: one pooled
     estimate per method over that many sampled clusterings (unstratified only).
     """
-    from ..histories import capture_table
-    from ..mse.api import estimate as run
-    from ..project import Project
 
     if draws and strata:
         raise ConfigError("--linkage-draws works on the whole population; leave out --strata",

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._extras import require_extra
 from ..exceptions import DataWarning, RecordError
 from ..project import Project
 from ..store import default_actor, now
@@ -32,6 +33,8 @@ from .schema import RowError, map_headers
 from .transform import RECORD_COLUMNS, normalise_chunk
 
 __all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
+
+require_extra("lists", "uncounted.records.importer")
 
 MAX_ERRORS_KEPT = 100_000
 IMPORT_MEMORY = "512MB"  # DuckDB's working memory while importing; it spills to disk beyond this

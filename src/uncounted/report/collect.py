@@ -15,8 +15,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from ..analysis import ledger as analysis_ledger
+from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
+from ..mse.api import estimate
+from ..mse.registry import available_methods, make_estimator
 from ..mse.table import CaptureTable, pattern_label, pattern_matrix
+from ..project import Project
+from ..records.regions import federal_subjects
 from . import projectdata as pdata
 
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
@@ -87,8 +93,6 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
 
 def _from_project(root: Path, *, methods, level, seed, connection=None) -> dict[str, Any]:
     import contextlib
-
-    from ..project import Project
 
     project = Project.open(root)
     if connection is None:
@@ -167,7 +171,6 @@ def _repro_settings(project, imports, run, level, seed) -> dict[str, Any]:
 
 def _strata_method(methods, project=None) -> str:
     """One method for the per-stratum fits: the first requested/configured one, else chao."""
-    from ..mse.registry import available_methods
 
     wanted: list[str] = []
     if isinstance(methods, str):
@@ -198,7 +201,6 @@ def capture_summary(table: CaptureTable) -> dict[str, Any]:
 
 def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> list[dict]:
     """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept)."""
-    from ..mse.api import estimate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncountedWarning)
@@ -209,7 +211,6 @@ def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> l
 def strata_summary(table: CaptureTable, method: str, *, level: float, seed: int,
                    column: str) -> dict[str, Any] | None:
     """Per-stratum estimates with one method (strata beyond ``MAX_STRATA`` are left out)."""
-    from ..mse.registry import make_estimator
 
     if not table.is_stratified:
         return None
@@ -251,7 +252,6 @@ def table_regions(table: CaptureTable) -> dict[str, Any] | None:
     """
     if len(table.strata_columns) != 1:
         return None
-    from ..records.regions import federal_subjects
 
     codes = {r["iso_code"] for r in federal_subjects()}
     if not any(str(key[0]) in codes for key in table.strata):
@@ -270,16 +270,8 @@ LEDGER_COLUMNS = ["date", "measure", "low", "central", "high", "source_org", "so
 
 
 def load_ledger() -> dict[str, Any] | None:
-    """The published-estimates ledger (``uncounted.analysis.ledger``) for Russia's military dead.
-
-    Falls back to reading any CSV packaged under ``uncounted/data/ledger/`` as it is, and to None
-    when there is no ledger in this installation.
-    """
-    try:
-        from ..analysis.ledger import load_ledger as _load
-    except ImportError:
-        return _ledger_files()
-    df = _load(side="russia")
+    """The published-estimates ledger (``uncounted.analysis.ledger``) for Russia's military dead."""
+    df = analysis_ledger.load_ledger(side="russia")
     cols = [c for c in LEDGER_COLUMNS if c in df.columns]
     keep = cols + [c for c in ("value", "value_kind") if c in df.columns]
     rows = _records(df[keep])
@@ -292,30 +284,8 @@ def _records(df) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def _ledger_files() -> dict[str, Any] | None:
-    import csv
-    import io
-    from importlib import resources
-
-    try:
-        folder = resources.files("uncounted") / "data" / "ledger"
-        files = sorted((f for f in folder.iterdir() if f.name.endswith(".csv")), key=lambda f: f.name)
-    except (FileNotFoundError, NotADirectoryError, ModuleNotFoundError):
-        return None
-    tables = []
-    for f in files:
-        rows = list(csv.DictReader(io.StringIO(f.read_text(encoding="utf-8-sig"))))
-        if rows:
-            tables.append({"name": f.name, "columns": list(rows[0]), "rows": rows})
-    return {"tables": tables, "series": None} if tables else None
-
-
 def region_rates(clustering: pdata.Clustering, *, level: float) -> tuple[dict | None, str | None]:
     """Persons per 100,000 men by region (``uncounted.analysis.regions``), or why not."""
-    try:
-        from ..analysis.regions import regional_rates
-    except ImportError:
-        return None, None
     import pandas as pd
 
     regions = [r for r in clustering.person_regions().tolist() if r != "unknown"]

@@ -16,6 +16,8 @@ from typing import Any
 
 import numpy as np
 
+from ..histories import patterns_from_labels
+from ..linkage.cluster import assign
 from ..mse.table import CaptureTable, pattern_matrix
 
 LATEST_DECISIONS = """
@@ -83,8 +85,6 @@ class Clustering:
 
     def patterns(self) -> np.ndarray:
         """Capture-pattern bit mask of each person."""
-        from ..histories import patterns_from_labels
-
         index = {name: j for j, name in enumerate(self.list_names)}
         # labels are contiguous 0..n_persons-1 and every person has a record, so no cluster is empty
         return patterns_from_labels(self.label, np.array([index[x] for x in self.lists]))
@@ -153,34 +153,12 @@ def cluster(con, *, default_threshold: float = 0.9) -> Clustering:
 
 
 def _assign(con, recs, left, right, prob) -> np.ndarray:
-    """Component label per record: the linkage stage's clustering if installed, else ours."""
+    """Component label per record, by the linkage stage's clustering (decisions applied)."""
     import pandas as pd
 
-    try:
-        from ..linkage.cluster import assign
-    except ImportError:
-        assign = None
     decisions = con.execute(f"SELECT uid_l, uid_r, decision FROM ({LATEST_DECISIONS})").df()
     uids = pd.Index(recs["uid"])
-    if assign is not None:
-        return np.asarray(assign(uids, left, right, prob, decisions))
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    pos = pd.Series(np.arange(len(uids)), index=uids)
-    d = decisions[decisions["uid_l"].isin(uids) & decisions["uid_r"].isin(uids)
-                  & decisions["decision"].isin(["match", "non-match"])]
-    decided = {(pos[a], pos[b]) for a, b in zip(d["uid_l"], d["uid_r"], strict=True)}
-    keep = np.array([(a, b) not in decided and (b, a) not in decided
-                     for a, b in zip(left.tolist(), right.tolist(), strict=True)], dtype=bool)
-    must = d[d["decision"] == "match"]
-    a = np.concatenate([left[keep] if left.size else left, pos[must["uid_l"]].to_numpy()])
-    b = np.concatenate([right[keep] if right.size else right, pos[must["uid_r"]].to_numpy()])
-    n = len(uids)
-    if n == 0:
-        return np.zeros(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(a)), (a.astype(np.int64), b.astype(np.int64))), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    return np.asarray(assign(uids, left, right, prob, decisions))
 
 
 def _relabel(label: np.ndarray) -> np.ndarray:

@@ -7,7 +7,6 @@ lists, 20,000 people), ``independent`` (four independent lists, homogeneous catc
 ``heterogeneous`` (a hard-to-reach latent class that every list misses more often).
 
 TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``capture``)::
-
     name = "my-scenario"
     [population]
     size = 20000
@@ -52,6 +51,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from .corrupt import transliterator
+from .regions import region_table
 
 #: unit types and default shares: the categories of the BBC Russian/Mediazona list of April 2023,
 #: rounded (professional army, prison recruits, volunteers, mobilised, private military companies,
@@ -218,8 +219,6 @@ def validate(scn: Scenario) -> None:
     if isinstance(pop.regions, str):
         _choice(src, "population.regions", pop.regions, ("bbc-mediazona-2023", "uniform"))
     else:
-        from .regions import region_table
-
         _positive_map(src, "population.regions", pop.regions, set(region_table()["iso_code"]))
         if sum(pop.regions.values()) <= 0:
             _fail(src, "population.regions", "needs at least one positive weight", dict(pop.regions))
@@ -292,8 +291,6 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
 
 
 def _check_cp1251(src: str, where: str, schema: str) -> None:
-    from .corrupt import transliterator
-
     sample = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя Щербаков Юрий Соловьёв Хабаровский край"
     try:
         transliterator(schema)(sample + " " + sample.title()).encode("cp1251")

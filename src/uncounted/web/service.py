@@ -17,9 +17,12 @@ import threading
 from typing import Any
 
 from ..exceptions import InputError, ProjectError
+from ..mse.registry import available_methods, make_estimator
 from ..project import Project
+from ..report import build_report
 from ..report import projectdata as pdata
 from ..store import Store, now
+from .auth import secret_key
 
 DECISIONS = ("match", "non-match", "unsure")
 FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
@@ -180,7 +183,6 @@ class Review:
         try:
             if k < 2:
                 raise InputError("fewer than two lists have records")
-            from ..mse.registry import make_estimator
 
             est = make_estimator(method, level=self.level, seed=1).fit(cl.capture_table())
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
@@ -194,7 +196,6 @@ class Review:
     def _method_for(self, k: int) -> str:
         if self.live_method != "auto":
             return self.live_method
-        from ..mse.registry import available_methods
 
         if "loglinear" in available_methods() and k <= self.AUTO_LOGLINEAR_MAX_LISTS:
             return "loglinear"
@@ -248,8 +249,6 @@ class Review:
         """The offline report of this project, read through the server's own connection."""
         import contextlib
 
-        from ..report import build_report
-
         @contextlib.contextmanager
         def connection():
             with self.lock:
@@ -265,8 +264,6 @@ class Review:
         return None if row is None else row[0]
 
     def secret(self, env_value: str | None) -> str:
-        from .auth import secret_key
-
         with self.lock:
             return secret_key(self.store, env_value)
 
