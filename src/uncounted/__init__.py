@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from ._version import __version__
 from .exceptions import (
     CaptureTableError,
     InputError,
@@ -20,8 +21,6 @@ from .exceptions import (
     UncountedError,
     UncountedWarning,
 )
-
-__version__ = "0.1.0"
 
 #: Public name -> the module it comes from (imported on first access).
 _LAZY = {

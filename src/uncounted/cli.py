@@ -20,9 +20,10 @@ import warnings
 import typer
 from typer.core import TyperGroup
 
-from . import __version__, commands
+from . import commands
 from ._console import console, err_console, escape
 from ._extras import missing_extra_error
+from ._version import __version__
 from .exceptions import DependencyError, UncountedError, UncountedWarning
 
 __all__ = ["app", "console", "err_console", "escape", "main"]
@@ -60,7 +61,7 @@ def _with_command(err: DependencyError, ctx) -> DependencyError:
     """The same error, its message naming the command when it names an extra."""
     if err.extra is None:
         return err
-    return DependencyError.for_extra(err.extra, err.module, command=_command_name(ctx))
+    return DependencyError.for_extra(err.extra, err.module, what=_command_name(ctx))
 
 
 app = typer.Typer(

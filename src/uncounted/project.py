@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from ._version import __version__
 from .exceptions import ConfigError, ProjectError
 from .store import STORE_FILE, Store
 

@@ -42,6 +42,7 @@ TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``c
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import tomllib
 from collections.abc import Mapping
@@ -69,8 +70,15 @@ DATE_FORMATS = ("dmy", "iso", "text")
 NAMED = ("default", "independent", "heterogeneous")
 
 
-def transliteration_names() -> tuple[str, ...]:
-    """Accepted ``transliteration`` values: iuliia's schema names (lower case) and ``ukrainian``."""
+def transliteration_names() -> tuple[str, ...] | None:
+    """Accepted ``transliteration`` values: iuliia's schema names (lower case) and ``ukrainian``.
+
+    ``None`` without the ``lists`` extra: a capture table (the core's use of a scenario) never
+    writes a name, and :func:`~uncounted.simulate.simulate_lists`, which does, requires the extra
+    before it reads the scenario, so the names are always checked where they are used.
+    """
+    if importlib.util.find_spec("iuliia") is None:
+        return None
     import iuliia
 
     return tuple(sorted(n.lower() for n in dir(iuliia) if n.isupper() and n != "UZ")) + ("ukrainian",)
@@ -254,7 +262,7 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
     if len(scn.lists) < 2:
         _fail(src, "lists", "needs at least two [[lists]]", len(scn.lists))
     seen: list[str] = []
-    translits = transliteration_names()
+    translits = transliteration_names()      # None: not checked, see transliteration_names
     for i, s in enumerate(scn.lists):
         where = f"lists[{i}]"
         if not isinstance(s.name, str) or not s.name.strip() or "/" in s.name or s.name in seen:
@@ -278,7 +286,8 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
             _fail(src, f"{where}.encoding", "applies to csv files only (xlsx is always UTF-8)", s.encoding)
         _choice(src, f"{where}.headers", s.headers, HEADERS)
         _choice(src, f"{where}.script", s.script, SCRIPTS)
-        _choice(src, f"{where}.transliteration", s.transliteration, translits)
+        if translits is not None:
+            _choice(src, f"{where}.transliteration", s.transliteration, translits)
         if s.script == "latin" and s.encoding == "cp1251":
             _check_cp1251(src, where, s.transliteration)
         _choice(src, f"{where}.name_layout", s.name_layout, LAYOUTS)
