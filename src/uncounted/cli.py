@@ -75,12 +75,17 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                      is_eager=True)) -> None:
-    if version:
+def _print_version(value: bool) -> None:
+    # an option callback: it runs while the options are parsed, before Click asks for a command
+    if value:
         console.print(f"uncounted {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                      is_eager=True, callback=_print_version)) -> None:
+    """Count the dead from incomplete, overlapping lists, and estimate the ones no list counted."""
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
