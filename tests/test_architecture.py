@@ -59,19 +59,50 @@ def test_no_function_local_imports_of_own_modules_below_the_cli():
     assert not found, f"import these at top level (or fix the cycle they hide): {found}"
 
 
+#: ``try: importlib.import_module(...) except ImportError`` left in place, and why.
+DYNAMIC_IMPORT_FALLBACKS = {
+    # turns a broken estimator module into "method not available"; the estimator registry is
+    # being rewritten with the strict estimator API (issue 13 item 3).
+    # test_every_registered_method_imports below keeps a broken method from passing CI meanwhile.
+    "mse/registry.py",
+    # require(name, extra): imports an optional third-party module and re-raises DependencyError
+    "exceptions.py",
+}
+
+
+def _catches_import_error(node: ast.Try) -> bool:
+    names = set()
+    for h in node.handlers:
+        if h.type is not None:
+            names |= {ast.unparse(t) for t in getattr(h.type, "elts", [h.type])}
+    return bool(names & {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"})
+
+
 def test_no_except_importerror_around_own_modules():
     found = []
     for path, rel in _modules():
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if not isinstance(node, ast.Try):
+            if not isinstance(node, ast.Try) or not _catches_import_error(node):
                 continue
-            catches = {ast.unparse(h.type) for h in node.handlers if h.type is not None}
-            if not catches & {"ImportError", "ModuleNotFoundError"}:
-                continue
-            own = [n for stmt in node.body for n in ast.walk(stmt)
-                   if isinstance(n, ast.Import | ast.ImportFrom) and _own(n)]
-            found += [f"{rel}:{n.lineno}" for n in own]
+            body = [n for stmt in node.body for n in ast.walk(stmt)]
+            found += [f"{rel}:{n.lineno}" for n in body
+                      if isinstance(n, ast.Import | ast.ImportFrom) and _own(n)]
+            dynamic = [n for n in body if isinstance(n, ast.Call)
+                       and ast.unparse(n.func).endswith("import_module")]
+            if dynamic and str(rel) not in DYNAMIC_IMPORT_FALLBACKS:
+                found += [f"{rel}:{n.lineno} (import_module)" for n in dynamic]
     assert not found, f"a broken module of ours must fail loudly: {found}"
+
+
+def test_every_registered_method_imports():
+    """Every estimator's dependencies are in the core, so each must import, not be skipped."""
+    import importlib
+
+    from uncounted.mse.registry import METHODS
+
+    for name, target in METHODS.items():
+        module, _, attr = target.partition(":")
+        assert getattr(importlib.import_module(module), attr), name
 
 
 def _loaded(code: str, *args: str) -> set[str]:
