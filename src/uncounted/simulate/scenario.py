@@ -7,6 +7,7 @@ lists, 20,000 people), ``independent`` (four independent lists, homogeneous catc
 ``heterogeneous`` (a hard-to-reach latent class that every list misses more often).
 
 TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``capture``)::
+
     name = "my-scenario"
     [population]
     size = 20000
