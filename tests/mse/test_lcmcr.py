@@ -19,7 +19,7 @@ from uncounted.exceptions import ConvergenceWarning, InputError, NotEstimableErr
 from uncounted.mse import CaptureTable
 from uncounted.mse.lcmcr import LatentClass, chain_seeds, plot_trace
 
-QUICK = {"burn_in": 500, "samples": 200, "thin": 2, "chains": 2, "target_ess": 0}
+QUICK = {"burn_in": 500, "n_draws": 200, "thin": 2, "chains": 2, "target_ess": 0}
 
 
 def _quiet_fit(est, tab):
@@ -39,7 +39,7 @@ def test_kosovo_matches_r_lcmcr_long_run(mse_table):
     assert est.upper == pytest.approx(13528, rel=0.05)
     d = est.diagnostics
     assert d["rhat"] < 1.01 and d["ess_bulk"] >= 1000 and d["ess_tail"] >= 1000
-    assert est.draws.shape == (4 * d["samples_per_chain"],)
+    assert est.draws.shape == (4, d["samples_per_chain"]) and est.draws_kind == "posterior"
     assert d["samples_per_chain"] == 2000 * (1 + d["extensions"])
     # the step size is tuned in burn-in to an acceptance rate of 0.8 (dual averaging)
     assert all(0.7 < a < 0.9 for a in d["hmc_acceptance"])
@@ -123,7 +123,7 @@ def test_every_sampler_matches_the_exact_posterior_of_a_tiny_table(collapsed, hm
     counts = np.array([2, 1, 1, 1, 1, 1, 1], dtype=np.int64)
     exact = _exact_n0_posterior(bits, counts)
     assert exact[0] == pytest.approx(0.5055, abs=1e-4)  # pins the enumeration itself
-    n, _, _ = sample_chains(bits, counts, max_classes=2, burn_in=1000, samples=50_000, thin=2,
+    n, _, _ = sample_chains(bits, counts, max_classes=2, burn_in=1000, n_draws=50_000, thin=2,
                             a_alpha=0.25, b_alpha=0.25, seeds=[31, 32, 33, 34], workers=2,
                             collapsed_steps=collapsed, hmc_steps=hmc, label_swaps=swaps)
     n0 = (n - counts.sum()).astype(int).ravel()
@@ -206,9 +206,9 @@ def test_collapsed_move_leaves_the_posterior_unchanged(mse_table):
     # sweep. Korea, 4 x 3,000 draws each (bulk ESS > 3,000): posterior medians agree to 2 people
     # and means to 3% (Monte Carlo error of the mean ~0.5 on a right-skewed posterior, sd ~20).
     tab = mse_table("mse_korea")
-    plain = LatentClass(collapsed_steps=0, hmc_steps=0, label_swaps=0, samples=3000, thin=50,
+    plain = LatentClass(collapsed_steps=0, hmc_steps=0, label_swaps=0, n_draws=3000, thin=50,
                         burn_in=10_000, seed=21).fit(tab)
-    moved = LatentClass(collapsed_steps=3, samples=3000, thin=10, seed=22).fit(tab)
+    moved = LatentClass(collapsed_steps=3, n_draws=3000, thin=10, seed=22).fit(tab)
     assert abs(plain.estimate - moved.estimate) <= 2
     assert moved.draws.mean() == pytest.approx(plain.draws.mean(), rel=0.03)
     assert moved.upper == pytest.approx(plain.upper, rel=0.06)
@@ -224,9 +224,9 @@ def test_collapsed_and_plain_sweeps_agree_on_kosovo_long_runs(mse_table):
     # tolerances 1% for the median and 3% for the ends between the samplers, and the issue's
     # 3%/5% against R.
     tab = mse_table("lcmcr_kosovo_aggregate")
-    plain = LatentClass(collapsed_steps=0, hmc_steps=0, label_swaps=0, seed=102, samples=10_000,
+    plain = LatentClass(collapsed_steps=0, hmc_steps=0, label_swaps=0, seed=102, n_draws=10_000,
                         thin=100, burn_in=20_000, target_ess=0).fit(tab)
-    moved = LatentClass(seed=101, samples=10_000, thin=10, target_ess=0).fit(tab)
+    moved = LatentClass(seed=101, n_draws=10_000, thin=10, target_ess=0).fit(tab)
     assert moved.estimate == pytest.approx(plain.estimate, rel=0.01)
     assert moved.lower == pytest.approx(plain.lower, rel=0.03)
     assert moved.upper == pytest.approx(plain.upper, rel=0.03)
@@ -245,15 +245,16 @@ def test_seed_reproduces_exactly_whatever_the_threads(mse_table):
     np.testing.assert_array_equal(a.draws, b.draws)
     assert a.estimate == b.estimate
     assert not np.array_equal(a.draws, c.draws)
-    assert a.diagnostics["chain_seeds"] == chain_seeds(11, 2, tab)
+    assert list(a.diagnostics["chain_seeds"]) == chain_seeds(11, 2, tab)
+    assert a == b  # the whole Estimate, diagnostics included (timings are kept apart)
     assert len(set(chain_seeds(11, 4, tab))) == 4
     assert chain_seeds(11, 2, tab) != chain_seeds(11, 2)  # the table enters the stream
 
 
 def test_chains_are_extended_until_the_ess_target_reproducibly(mse_table):
     tab = mse_table("mse_korea")
-    settings = {"burn_in": 500, "samples": 100, "thin": 2, "chains": 2, "target_ess": 300,
-                "max_samples": 1000}
+    settings = {"burn_in": 500, "n_draws": 100, "thin": 2, "chains": 2, "target_ess": 300,
+                "max_draws": 1000}
     a = _quiet_fit(LatentClass(seed=11, workers=1, **settings), tab)
     b = _quiet_fit(LatentClass(seed=11, workers=2, **settings), tab)
     np.testing.assert_array_equal(a.draws, b.draws)
@@ -262,13 +263,14 @@ def test_chains_are_extended_until_the_ess_target_reproducibly(mse_table):
     assert d["ess_bulk"] >= 300 or d["samples_per_chain"] == 1000
     # the first round is the plain fit: extending continues the chains, it does not restart them
     first = _quiet_fit(LatentClass(seed=11, **{**settings, "target_ess": 0}), tab)
-    np.testing.assert_array_equal(a.draws.reshape(2, -1)[:, :100], first.draws.reshape(2, -1))
+    assert a.draws.shape == (2, d["samples_per_chain"]) and first.draws.shape == (2, 100)
+    np.testing.assert_array_equal(a.draws[:, :100], first.draws)
 
 
 @pytest.mark.filterwarnings("ignore:lcmcr. all 10 latent classes")
 def test_short_run_warns_about_convergence(mse_table):
     with pytest.warns(ConvergenceWarning, match="ESS"):
-        est = LatentClass(burn_in=0, samples=60, thin=1, chains=2, seed=3, target_ess=0).fit(
+        est = LatentClass(burn_in=0, n_draws=60, thin=1, chains=2, seed=3, target_ess=0).fit(
             mse_table("lcmcr_kosovo_aggregate"))
     assert any("ESS" in w for w in est.warnings)
 
@@ -281,8 +283,8 @@ def test_posterior_is_above_observed_and_draws_are_whole_numbers(mse_table):
     assert est.lower <= est.estimate <= est.upper
 
 
-def test_strata_are_summed_draw_by_draw(mse_table):
-    tab = mse_table("conting_spina", strata="eth")
+def test_strata_are_summed_draw_by_draw(spina_strata):
+    tab = spina_strata
     rows = _quiet_fit_strata(LatentClass(seed=5, **QUICK), tab)
     strata, total = rows[:-1], rows[-1]
     assert total.stratum == "total"
@@ -304,8 +306,8 @@ def test_bad_settings_and_too_few_lists():
         LatentClass().fit(two)
     three = CaptureTable.from_frame(pd.DataFrame({"A": [1, 0, 0, 1], "B": [0, 1, 0, 1],
                                                   "C": [0, 0, 1, 1], "count": [5, 6, 7, 2]}))
-    with pytest.raises(InputError, match="samples"):
-        LatentClass(samples=0).fit(three)
+    with pytest.raises(InputError, match="n_draws"):
+        LatentClass(n_draws=0).fit(three)
     with pytest.raises(InputError, match="a_alpha"):
         LatentClass(a_alpha=-1).fit(three)
 

@@ -27,10 +27,8 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln
-from scipy.stats import chi2, norm
 
+from ._stats import z_value
 from .glm import fit_poisson
 
 #: Rcapture searches the upper end up to this multiple of the estimate (``fmaxSupCL``); we go on
@@ -62,7 +60,7 @@ def _cormack(n0: float, N: float) -> float:
             return -N + 0.5 * math.log(2 * math.pi * N)
         return n0 - N - 0.5 * math.log(n0 / N)
     a = n0 * math.log(n0) if n0 > 0 else 0.0
-    return a + gammaln(N + 1) - N * math.log(N) - gammaln(n0 + 1)
+    return a + math.lgamma(N + 1) - N * math.log(N) - math.lgamma(n0 + 1)
 
 
 def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float = 0.95
@@ -75,6 +73,8 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
 
     Returns ``(lower, upper, N_max)`` where ``N_max`` maximises the multinomial profile likelihood.
     """
+    from scipy.optimize import brentq, minimize_scalar
+
     y = np.asarray(y, dtype=float)
     n = float(y.sum())
     if not np.isfinite(estimate):
@@ -83,7 +83,7 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
     res = minimize_scalar(lambda N: -profile_loglik(N, X, y), bounds=(n, hi), method="bounded",
                           options={"xatol": 1e-4})
     nmax, lmax = float(res.x), -float(res.fun)
-    target = lmax - chi2.ppf(level, 1) / 2.0
+    target = lmax - z_value(level) ** 2 / 2.0  # the chi-squared(1) quantile is z squared
 
     def g(N):
         return profile_loglik(N, X, y) - target
@@ -106,7 +106,7 @@ def safe_exp(x: float) -> float:
 def wald_interval(n: float, intercept: float, var_intercept: float, level: float = 0.95
                   ) -> tuple[float, float]:
     """``n + exp(b0 -+ z sqrt(var))``: Wald on the log of the unobserved count (SparseMSE)."""
-    z = norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     s = math.sqrt(max(var_intercept, 0.0))
     return n + safe_exp(intercept - z * s), n + safe_exp(intercept + z * s)
 
@@ -119,13 +119,16 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
     where the weight-averaged tail areas equal ``(1 - level) / 2``. Models of weight below 1e-10
     are left out.
     """
+    from scipy.optimize import brentq
+    from scipy.special import ndtr
+
     w = np.asarray(weights, dtype=float)
     keep = (w > 1e-10) & np.isfinite(intercepts) & np.isfinite(variances)
     b, s, w = intercepts[keep], np.sqrt(np.maximum(variances[keep], 1e-300)), w[keep] / w[keep].sum()
     alpha = (1 - level) / 2
 
     def tail(u, q):
-        return float(np.sum(w * norm.cdf((u - b) / s))) - q
+        return float(np.sum(w * ndtr((u - b) / s))) - q
 
     lo_u, hi_u = float(np.min(b - 12 * s)), float(np.max(b + 12 * s))
     lo = brentq(tail, lo_u, hi_u, args=(alpha,), xtol=1e-10)
