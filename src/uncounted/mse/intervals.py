@@ -137,16 +137,22 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
 
 
 def parametric_bootstrap(X: np.ndarray, mu: np.ndarray, replicates: int, seed: int | None,
-                         level: float = 0.95) -> tuple[float, float, np.ndarray]:
+                         level: float = 0.95, *, observed: float | None = None
+                         ) -> tuple[float, float, np.ndarray]:
     """Percentile interval from Poisson tables simulated from the fitted means ``mu``.
 
-    Each replicate table is refitted with the same model (all replicates in one batch);
-    ``N* = n* + exp(b0*)``. Returns ``(lower, upper, draws)``.
+    Each replicate table is refitted with the same model (all replicates in one batch), giving a
+    draw ``exp(b0*)`` of the number unobserved; the draws of N are ``n + exp(b0*)`` with ``n`` the
+    number actually observed (known, not resampled), so the interval never falls below ``n``.
+    Returns ``(lower, upper, draws)``.
     """
     rng = np.random.default_rng(seed)
-    ystar = rng.poisson(np.asarray(mu, dtype=float), size=(replicates, len(mu))).astype(float)
+    mu = np.asarray(mu, dtype=float)
+    ystar = rng.poisson(mu, size=(replicates, len(mu))).astype(float)
     fits = fit_poisson(X, ystar, np.ones((replicates, X.shape[1]), dtype=bool))
-    draws = ystar.sum(axis=1) + np.exp(fits.coef[:, 0])
+    # the fitted means of a Poisson model with an intercept add up to the number observed
+    n = float(np.round(mu.sum())) if observed is None else float(observed)
+    draws = n + np.exp(np.minimum(fits.coef[:, 0], 700.0))
     alpha = (1 - level) / 2
     lo, hi = np.quantile(draws, [alpha, 1 - alpha])
     return float(lo), float(hi), draws

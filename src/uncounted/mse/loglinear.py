@@ -364,7 +364,7 @@ class LogLinear(Estimator):
         else:
             seed = self.seed
             lo, hi, draws = intervals.parametric_bootstrap(f.X, f.mu, int(self.n_draws), seed,
-                                                           self.level)
+                                                           self.level, observed=n)
             diag["bootstrap_replicates"] = int(self.n_draws)
         _boundary_notes(point, lo, hi, n)
         df = int(len(f.y) - f.npar)
