@@ -142,8 +142,14 @@ def from_patterns(cls, patterns, counts, lists, *, source: str = "<patterns>"):
         raise CaptureTableError(f"{k} lists given; a capture table needs 2 to {MAX_LISTS}",
                                 file=source)
     p = np.asarray(patterns)
+    if p.dtype.kind == "O":  # Python ints beyond int64 (list 64 in the pattern)
+        try:
+            p = np.array([int(x) for x in p.ravel()], dtype=np.uint64)
+        except (OverflowError, TypeError, ValueError):
+            p = np.array([-1])
     if p.size and (p.dtype.kind not in "iu" or (p.dtype.kind == "i" and p.min() < 0)):
-        raise CaptureTableError("patterns are non-negative integer bit masks", file=source)
+        raise CaptureTableError("patterns are non-negative integer bit masks below 2**64",
+                                file=source)
     p = p.astype(np.uint64)
     c = np.ones(p.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
     if c.shape != p.shape:

@@ -131,7 +131,7 @@ class Estimator:
         est = est.replace(input_hash=table.input_hash(),
                           warnings=tuple(dict.fromkeys(est.warnings + tuple(r.message for r in found
                                                        if r.code != "lists_dropped"))),
-                          reasons=tuple(dict.fromkeys(est.reasons + tuple(found))),
+                          reasons=tuple(dict.fromkeys(tuple(found) + est.reasons)),
                           draws_kind=est.draws_kind if est.draws is not None else None,
                           timings={**est.timings, "fit_seconds": seconds})
         st, reasons = _status.decide(est, table)

@@ -167,9 +167,26 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         reasons += _chain_reasons(estimate.diagnostics, reasons)
         covered = {r.message for r in reasons}
         reasons += [Reason("estimation_warning", w) for w in estimate.warnings if w not in covered]
-    reasons = list(dict.fromkeys(reasons))
+    reasons = _once(list(dict.fromkeys(reasons)), RULE_CODES)
     status = "not_estimable" if not estimate.estimable else worst(r.status for r in reasons)
     return status, tuple(reasons)
+
+
+#: Codes a rule here may derive from the diagnostics: one reason each is enough (the first kept,
+#: so an estimator's own message, with its hint, wins over the rule's).
+RULE_CODES = ("not_converged",)
+
+
+def _once(reasons: list[Reason], codes: tuple[str, ...]) -> list[Reason]:
+    seen: set[str] = set()
+    out = []
+    for r in reasons:
+        if r.code in codes:
+            if r.code in seen:
+                continue
+            seen.add(r.code)
+        out.append(r)
+    return out
 
 
 def _chain_reasons(diag: Mapping[str, Any], known: list[Reason]) -> list[Reason]:
