@@ -29,7 +29,7 @@ def test_chapman_by_hand():
 
 def test_chapman_needs_two_lists(mse_table):
     t = mse_table("lcmcr_kosovo_aggregate")
-    with pytest.raises(NotEstimableError, match="exactly 2 lists"):
+    with pytest.raises(NotEstimableError, match="exactly two lists"):
         LincolnPetersen().fit(t)
     e = LincolnPetersen(lists=("EXH", "ABA")).fit(t)
     tot = t.list_totals()

@@ -13,8 +13,8 @@ from uncounted.mse.status import CODES, STATUSES, Reason, decide
 
 
 def _est(**kw):
-    base = dict(method="m", model=None, lists=("A", "B"), observed=10, estimate=12.0, lower=11.0,
-                upper=14.0)
+    base = {"method": "m", "model": None, "lists": ("A", "B"), "observed": 10, "estimate": 12.0,
+            "lower": 11.0, "upper": 14.0}
     return Estimate(**{**base, **kw})
 
 

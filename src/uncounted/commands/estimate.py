@@ -32,7 +32,8 @@ def print_estimates(rows, console, title: str) -> None:
     for r in rows:
         if r.estimable:
             interval = f"{_fmt(r.lower)} – {_fmt(r.upper)} ({r.level:.0%})"
-            note = "; ".join(r.warnings)
+            said = [x.message for x in r.reasons if x.status != "ok"]  # notes stay in the JSON
+            note = (f"{r.status}: " if r.status != "ok" else "") + "; ".join(said)
         else:
             interval, note = "—", f"not estimable: {r.reason}"
         cells = [r.method, escape(r.model or "—"), escape(r.stratum or ""), f"{r.observed:,}",
@@ -96,8 +97,8 @@ def register(app: typer.Typer) -> None:
                              column="--selection", value=selection)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
-        given = dict(selection=selection, max_order=max_order, chains=chains, n_draws=n_draws,
-                     burn_in=burn_in, thin=thin)
+        given = {"selection": selection, "max_order": max_order, "chains": chains,
+                 "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
         if table.is_dir():

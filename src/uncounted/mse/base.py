@@ -181,11 +181,11 @@ class Estimator:
         if table.observed == 0:
             raise not_estimable("nobody_observed", "no one is observed in this table")
         if table.k < lo:
-            need = f"exactly {lo}" if hi == lo else f"at least {lo}"
+            need = f"exactly {_words(lo)}" if hi == lo else f"at least {_words(lo)}"
             raise not_estimable("too_few_lists", f"{self.name} needs {need} lists; the table has "
                                 f"{table.k}. {self._hint_few()}".strip())
         if hi is not None and table.k > hi:
-            need = f"needs exactly {hi}" if hi == lo else f"handles at most {hi}"
+            need = f"needs exactly {_words(hi)}" if hi == lo else f"handles at most {_words(hi)}"
             raise not_estimable("too_many_lists", f"{self.name} {need} lists; the table has "
                                 f"{table.k}. {self._hint_many()}".strip())
 
@@ -197,6 +197,10 @@ class Estimator:
 
     def _fit(self, table: CaptureTable) -> Estimate:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def _words(n: int) -> str:
+    return {2: "two", 3: "three", 4: "four", 5: "five"}.get(n, str(n))
 
 
 def as_table(obj) -> CaptureTable:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -79,7 +80,7 @@ class LincolnPetersen(Estimator):
 
     name = "lincoln-petersen"
     max_lists = 2
-    _constraints = {
+    _constraints: ClassVar[dict[str, list]] = {
         "lists": [None, Check(lambda v: not isinstance(v, str) and len(tuple(v)) == 2
                               and all(isinstance(x, str) for x in v), "a pair of list names")],
         "level": LEVEL,
@@ -155,7 +156,7 @@ class ChaoLowerBound(Estimator):
     """
 
     name = "chao"
-    _constraints = {"level": LEVEL, "bias_corrected": [None, bool]}
+    _constraints: ClassVar[dict[str, list]] = {"level": LEVEL, "bias_corrected": [None, bool]}
 
     def __init__(self, *, level: float = 0.95, bias_corrected: bool | None = None):
         self.level = level

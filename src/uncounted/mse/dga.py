@@ -19,6 +19,7 @@ import functools
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import gammaln
@@ -286,7 +287,7 @@ class GraphAveraging(Estimator):
     min_lists = 3
     max_lists = 5
     draws_kind = "posterior"
-    _constraints = {
+    _constraints: ClassVar[dict[str, list]] = {
         "prior_delta": [None, Interval("real", 0, None, closed="neither")],
         "n_max": [None, Interval("integer", 1, None)],
         "n_grid": [Interval("integer", 10, None)],

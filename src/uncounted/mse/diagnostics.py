@@ -27,7 +27,7 @@ def _split(draws: np.ndarray) -> np.ndarray:
 def _average_ranks(x: np.ndarray) -> np.ndarray:
     """Ranks 1..n of all values of ``x``, ties given their average rank (as ``rankdata``)."""
     flat = x.ravel()
-    values, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # ranks before each distinct value
     return (first + (counts + 1) / 2.0)[inverse].reshape(x.shape)
 

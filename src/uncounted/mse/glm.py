@@ -25,6 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from ._stats import log_factorial, xlogy
 
 #: Relative deviance change at which IRLS stops (R's ``glm.control(epsilon)``).

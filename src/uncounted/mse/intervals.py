@@ -28,6 +28,7 @@ import math
 
 import numpy as np
 
+from ._optimize import brent_minimize, brent_root
 from ._stats import z_value
 from .glm import fit_poisson
 
@@ -73,26 +74,23 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
 
     Returns ``(lower, upper, N_max)`` where ``N_max`` maximises the multinomial profile likelihood.
     """
-    from scipy.optimize import brentq, minimize_scalar
-
     y = np.asarray(y, dtype=float)
     n = float(y.sum())
     if not np.isfinite(estimate):
         return n, math.inf, math.inf
     hi = max(FMAX_SUPCL * estimate, n + 1.0)
-    res = minimize_scalar(lambda N: -profile_loglik(N, X, y), bounds=(n, hi), method="bounded",
-                          options={"xatol": 1e-4})
-    nmax, lmax = float(res.x), -float(res.fun)
+    nmax, neg = brent_minimize(lambda N: -profile_loglik(N, X, y), n, hi, xtol=1e-4)
+    lmax = -neg
     target = lmax - z_value(level) ** 2 / 2.0  # the chi-squared(1) quantile is z squared
 
     def g(N):
         return profile_loglik(N, X, y) - target
 
-    lower = n if g(n) > 0 else brentq(g, n, nmax, xtol=1e-4)
+    lower = n if g(n) > 0 else brent_root(g, n, nmax, xtol=1e-4)
     upper, top = math.inf, hi
     while top <= MAX_UPPER_FACTOR * max(estimate, n):
         if g(top) < 0:
-            upper = brentq(g, nmax, top, xtol=1e-4)
+            upper = brent_root(g, nmax, top, xtol=1e-4)
             break
         top *= 2.0
     return float(lower), float(upper), nmax
@@ -119,7 +117,6 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
     where the weight-averaged tail areas equal ``(1 - level) / 2``. Models of weight below 1e-10
     are left out.
     """
-    from scipy.optimize import brentq
     from scipy.special import ndtr
 
     w = np.asarray(weights, dtype=float)
@@ -131,8 +128,8 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
         return float(np.sum(w * ndtr((u - b) / s))) - q
 
     lo_u, hi_u = float(np.min(b - 12 * s)), float(np.max(b + 12 * s))
-    lo = brentq(tail, lo_u, hi_u, args=(alpha,), xtol=1e-10)
-    hi = brentq(tail, lo_u, hi_u, args=(1 - alpha,), xtol=1e-10)
+    lo = brent_root(lambda u: tail(u, alpha), lo_u, hi_u, xtol=1e-10)
+    hi = brent_root(lambda u: tail(u, 1 - alpha), lo_u, hi_u, xtol=1e-10)
     return n + safe_exp(lo), n + safe_exp(hi)
 
 

@@ -19,6 +19,7 @@ import math
 import os
 import time
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -180,7 +181,7 @@ class LatentClass(Estimator):
     name = "lcmcr"
     min_lists = 3
     draws_kind = "posterior"
-    _constraints = {
+    _constraints: ClassVar[dict[str, list]] = {
         "max_classes": [Interval("integer", 2, None)],
         "burn_in": [Interval("integer", 0, None)],
         "n_draws": [Interval("integer", 10, None)],

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -160,7 +161,7 @@ class LogLinear(Estimator):
     """
 
     name = "loglinear"
-    _constraints = {
+    _constraints: ClassVar[dict[str, list]] = {
         "selection": [Options(SELECTIONS)],
         "max_order": [None, Interval("integer", 1, None)],
         "level": [Interval("real", 0, 1, closed="neither")],

@@ -120,8 +120,19 @@ class CaptureTable:
         Lists left out because they had no records (in the file, or in this stratum).
     """
 
-    __slots__ = ("lists", "patterns", "pattern_counts", "strata_columns", "strata_keys", "source",
-                 "dropped", "_s_patterns", "_s_counts", "_s_offsets", "_hash")
+    __slots__ = (
+        "_hash",
+        "_s_counts",
+        "_s_offsets",
+        "_s_patterns",
+        "dropped",
+        "lists",
+        "pattern_counts",
+        "patterns",
+        "source",
+        "strata_columns",
+        "strata_keys",
+    )
 
     def __init__(self, lists: Sequence[str], patterns: np.ndarray, pattern_counts: np.ndarray, *,
                  strata_columns: Sequence[str] = (), strata_keys: Sequence[tuple] = (),
