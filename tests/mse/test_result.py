@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 
 import numpy as np
 import pytest
@@ -61,6 +62,7 @@ def test_json_round_trip_is_exact(e):
     assert again == e
     assert again.to_dict(draws=True, timings=True) == json.loads(text)
     assert hash(again) == hash(e)
+    assert pickle.loads(pickle.dumps(e)) == e  # worker processes send Estimates back
 
 
 @settings(max_examples=50, deadline=None)

@@ -237,7 +237,8 @@ def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     assert parts["s=z"].lists == ("A",)
     from uncounted.mse import ChaoLowerBound
 
-    rows = ChaoLowerBound().fit_strata(t)
+    with pytest.warns(DataWarning, match="in 3 of 3 strata"):
+        rows = ChaoLowerBound().fit_strata(t)
     by = {r.stratum: r for r in rows}
     assert by["s=x"].estimable and by["s=x"].status == "ok"
     assert [r.code for r in by["s=x"].reasons] == ["lists_dropped"]
@@ -291,7 +292,8 @@ def test_verdata_replicate_by_year_and_sex(shared_data):
     with pytest.warns(DataWarning, match="in_3, in_15, in_22, in_25, in_26"):
         t = read_capture_table(path, strata=["yy_hecho", "sexo"], lists=["in_*"])
     assert t.k == 29 and t.observed == 19_226
-    rows = estimate(t, "chao")
+    with pytest.warns(DataWarning, match="strata, lists with no records there were left out"):
+        rows = estimate(t, "chao")
     strata, total = rows[:-1], rows[-1]
     assert len(strata) == t.n_strata and total.stratum == "total"
     assert sum(r.observed for r in strata) == 19_226

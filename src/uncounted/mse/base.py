@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from os import PathLike
 from typing import Any, ClassVar
 
-from ..exceptions import CaptureTableError, NotEstimableError, UncountedWarning
+from ..exceptions import CaptureTableError, DataWarning, NotEstimableError, UncountedWarning
 from . import status as _status
 from ._table_io import is_dataframe
 from ._validation import unknown_options, validate
@@ -150,7 +150,14 @@ class Estimator:
         table = as_table(table)
         if not table.is_stratified:
             return [self.fit(table)]
-        rows = [self.fit_or_row(sub, stratum=label) for label, sub in table.iter_strata()]
+        rows, trimmed = [], 0
+        for label, sub in table.iter_strata():
+            trimmed += len(sub.dropped) > len(table.dropped)
+            rows.append(self.fit_or_row(sub, stratum=label))
+        if trimmed:
+            warnings.warn(f"{table.source}: in {trimmed} of {table.n_strata} strata, lists with no "
+                          "records there were left out of that stratum's fit (each row's reasons "
+                          "name them)", DataWarning, stacklevel=2)
         if total:
             rows.append(sum_strata(rows, table))
         return rows

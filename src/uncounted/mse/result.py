@@ -183,6 +183,12 @@ class Estimate:
     def __hash__(self) -> int:
         return hash((self.method, self.stratum, self.input_hash, _canon(self.estimate)))
 
+    def __reduce__(self):  # read-only mappings do not pickle: rebuild from plain values
+        state = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        state["diagnostics"] = _plain(self.diagnostics)
+        state["timings"] = _plain(self.timings)
+        return (_restore, (state,))
+
     # ------------------------------------------------------------------ serialisation
     def to_dict(self, *, draws: bool = False, timings: bool = False) -> dict[str, Any]:
         """A JSON-ready dict (DESIGN.md's contract, plus ``status`` and ``reasons``).
@@ -316,6 +322,19 @@ def _thaw(obj) -> Any:
     if obj in ("inf", "-inf"):
         return float(obj)
     return obj
+
+
+def _plain(obj) -> Any:
+    """Frozen values back to dicts and lists (numbers untouched)."""
+    if isinstance(obj, Mapping):
+        return {k: _plain(v) for k, v in obj.items()}
+    if isinstance(obj, tuple):
+        return [_plain(v) for v in obj]
+    return obj
+
+
+def _restore(state: dict) -> Estimate:
+    return Estimate(**state)
 
 
 def _canon(x: float):
