@@ -178,6 +178,12 @@ def test_dataframe_path_and_table_inputs_give_equal_results(config, mse_table, t
     a, b, c = (_fit(est, x) for x in (table, frame, str(path)))
     assert isinstance(frame, pd.DataFrame)
     assert a == b == c
+    # uncounted.estimate accepts the same inputs (it once failed on a DataFrame)
+    _, name, options = config
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        runs = [estimate(x, name, level=0.9, **options)[0] for x in (table, frame, path)]
+    assert runs[0] == runs[1] == runs[2] == a
 
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)

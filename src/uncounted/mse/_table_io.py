@@ -59,7 +59,8 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
             raise CaptureTableError(
                 f"this row has {len(r)} fields where the header has {len(header)}. Each row needs "
                 "one value per column.", file=name, row=i)
-    columns = {h: [r[j] for r in body] for j, h in enumerate(header)}
+    cells = np.array(body, dtype=str).reshape(len(body), len(header))
+    columns = {h: cells[:, j] for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
 
 
@@ -249,7 +250,8 @@ def _list_columns(header, lists, count_col, strata_cols, source) -> list[str]:
 
 def _stratum_ids(cols: list[Sequence], nrows: int) -> tuple[np.ndarray, tuple]:
     """Stratum id of each row and the keys (tuples of strings) in order of first appearance."""
-    values = [[_cell_str(v) for v in c] for c in cols]
+    values = [c.tolist() if isinstance(c, np.ndarray) and c.dtype.kind == "U"
+              else [_cell_str(v) for v in c] for c in cols]
     index: dict[tuple, int] = {}
     ids = np.empty(nrows, dtype=np.int64)
     for i, key in enumerate(zip(*values, strict=True)):
@@ -271,9 +273,10 @@ def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
         ok = np.isfinite(arr) & (arr == np.round(arr))
         out = arr.astype(np.int64) if ok.all() else None
     else:
-        try:
-            out = np.char.strip(arr.astype(str)).astype(np.int64)
-        except ValueError:
+        text = arr if arr.dtype.kind == "U" else arr.astype(str)
+        try:  # NumPy parses integers with surrounding blanks
+            out = text.astype(np.int64)
+        except (ValueError, OverflowError):
             out = None
     if out is None:
         out = _parse_slowly(list(col), source, name, binary)
