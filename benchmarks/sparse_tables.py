@@ -56,7 +56,7 @@ def main() -> None:
         ("verdata R1 by year x sex", SHARED / "verdata_reclutamiento_r1.csv",
          {"strata": ["yy_hecho", "sexo"], "lists": ["in_*"]}),
     ]
-    print(open("/proc/loadavg").read().split()[0], "load average (1 min)")
+    print(Path("/proc/loadavg").read_text().split()[0], "load average (1 min)")
     print(f"{'table':<28}{'lists':>6}{'strata':>8}{'people':>9}{'rows':>6}{'seconds':>9}{'ratio':>8}"
           f"{'peak MB':>9}")
     ref = None

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import math
 
-import numpy as np
 import pytest
 
 from uncounted.simulate import default_scenario, simulate_lists
