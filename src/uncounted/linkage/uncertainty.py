@@ -25,7 +25,6 @@ https://doi.org/10.1214/18-AOAS1178
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 
@@ -34,7 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import ConfigError
-from ..histories import counts_from_labels, latest_run_id
+from ..histories import latest_run_id, patterns_from_labels
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
 from .cluster import assign, latest_decisions
@@ -76,12 +75,11 @@ def draw_tables(con, *, draws: int, seed: int = 1, run_id: int | None = None
                 ) -> list[CaptureTable]:
     """Capture tables of ``draws`` sampled clusterings of a link run (unstratified)."""
     uids, list_index, lists, left, right, prob, decisions = run_inputs(con, run_id)
-    k = len(lists)
     tables = []
     for i, labels in enumerate(sample_clusterings(uids, left, right, prob, draws=draws, seed=seed,
                                                   decisions=decisions)):
-        counts = counts_from_labels(labels, list_index, k)
-        tables.append(CaptureTable.from_counts(counts, lists, source=f"linkage draw {i + 1}"))
+        tables.append(CaptureTable.from_patterns(patterns_from_labels(labels, list_index),
+                                                 lists=lists, source=f"linkage draw {i + 1}"))
     return tables
 
 
@@ -96,7 +94,7 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
     ok = [e for e in estimates if e.estimable and e.lower > 0 and math.isfinite(e.upper)]
     if not ok:
         reason = estimates[0].reason if estimates else "no draws"
-        return dataclasses.replace(estimates[0], reason=f"no draw was estimable: {reason}")
+        return estimates[0].replace(reason=f"no draw was estimable: {reason}")
     d = len(ok)
     logs = np.log([e.estimate for e in ok])
     z = stats.norm.ppf(0.5 + ok[0].level / 2)
@@ -120,7 +118,7 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
                     upper=math.exp(centre + q * math.sqrt(total)), level=level, seed=seed,
                     diagnostics=diagnostics,
                     warnings=(f"{share:.0%} of the variance is due to linkage",),
-                    draws=np.array([e.estimate for e in ok]))
+                    draws=np.array([e.estimate for e in ok]), draws_kind="linkage")
 
 
 def estimate_with_linkage_draws(con, methods: Sequence[str] | str = "loglinear", *, draws: int,

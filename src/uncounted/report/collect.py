@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InputError, UncountedError, UncountedWarning
-from ..mse.table import CaptureTable, pattern_label, pattern_matrix
+from ..mse.table import CaptureTable, pattern_label, popcount
 from . import projectdata as pdata
 
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
@@ -186,10 +186,10 @@ def _strata_method(methods, project=None) -> str:
 def capture_summary(table: CaptureTable) -> dict[str, Any]:
     """Patterns (UpSet rows) and list totals of a table (collapsed over strata)."""
     flat = table.collapse()
-    patterns = [{"mask": int(p), "label": pattern_label(p, flat.lists),
+    patterns = [{"mask": p, "label": pattern_label(p, flat.lists),
                  "members": [flat.lists[j] for j in range(flat.k) if (p >> j) & 1],
-                 "count": int(flat.counts[p])}
-                for p in range(1, 2 ** flat.k) if flat.counts[p] > 0]
+                 "count": c}
+                for p, c in zip(flat.patterns.tolist(), flat.pattern_counts.tolist(), strict=True)]
     patterns.sort(key=lambda x: (-x["count"], x["mask"]))
     return {"lists": list(flat.lists), "observed": int(flat.observed),
             "list_totals": {k: int(v) for k, v in flat.list_totals().items()},
@@ -254,11 +254,11 @@ def table_regions(table: CaptureTable) -> dict[str, Any] | None:
     from ..records.regions import federal_subjects
 
     codes = {r["iso_code"] for r in federal_subjects()}
-    if not any(str(key[0]) in codes for key in table.strata):
+    if not any(str(key[0]) in codes for key in table.strata_keys):
         return None
-    sizes = pattern_matrix(table.k).sum(axis=1)  # lists in each capture pattern
-    persons = {str(key[0]): int(vec.sum()) for key, vec in table.strata.items()}
-    records = {str(key[0]): int(vec @ sizes) for key, vec in table.strata.items()}
+    persons = {str(key[0]): sub.observed for key, sub in table.strata.items()}
+    records = {str(key[0]): int(popcount(sub.patterns) @ sub.pattern_counts)  # list memberships
+               for key, sub in table.strata.items()}
     total = sum(persons.values()) or 1
     rows = [{"region_iso": reg, "persons": persons[reg], "records": records[reg],
              "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..mse.table import CaptureTable, pattern_matrix
+from ..mse.table import CaptureTable, pattern_bits
 
 LATEST_DECISIONS = """
     SELECT uid_l, uid_r, decision, decision_id, reviewer, decided_at, based_on_decision
@@ -104,7 +104,7 @@ class Clustering:
 
         k = len(self.list_names)
         pats = self.patterns()
-        frame = pd.DataFrame(pattern_matrix(k)[pats], columns=list(self.list_names))
+        frame = pd.DataFrame(pattern_bits(pats, k), columns=list(self.list_names))
         cols = list(self.list_names)
         if by_region:
             frame["region"] = self.person_regions()
