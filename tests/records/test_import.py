@@ -39,7 +39,7 @@ EXPECTED = {  # record_id -> normalised values, worked out by hand from make_fil
 
 def records(project, list_name):
     with project.store(read_only=True) as s:
-        df = s.execute("SELECT * FROM records WHERE list_name = ? ORDER BY row_number",
+        df = s.con.execute("SELECT * FROM records WHERE list_name = ? ORDER BY row_number",
                        [list_name]).df()
     return {r["record_id"]: r for r in df.to_dict("records")}
 
@@ -149,8 +149,8 @@ def test_reimport_same_file_is_a_noop_and_new_version_replaces(project, tmp_path
     assert len(recs) == 6 and recs["1"]["surname_raw"] == "Щербакова"
     assert {recs[k]["import_id"] for k in recs} == {third.import_id}
     with project.store(read_only=True) as s:
-        statuses = s.execute("SELECT import_id, status FROM imports ORDER BY import_id").fetchall()
-        actions = [a for (a,) in s.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
+        statuses = s.con.execute("SELECT import_id, status FROM imports ORDER BY import_id").fetchall()
+        actions = [a for (a,) in s.con.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
     assert statuses == [(first.import_id, "superseded"), (again.import_id, "unchanged"),
                         (third.import_id, "active")]
     assert actions == ["init", "import", "import_unchanged", "replace_list"]
@@ -218,7 +218,7 @@ def test_bbc_mediazona_list_imports_with_regions(project, shared_data):
                          "region": "region", "source_url": "source"}
     assert r.unresolved_regions == {}
     with project.store(read_only=True) as s:
-        got = s.execute(
+        got = s.con.execute(
             "SELECT count(*) FILTER (WHERE region_iso IS NULL), "
             "count(*) FILTER (WHERE region_iso IS NOT NULL AND region_iso <> "
             "json_extract_string(extras, '$.iso_code')), "

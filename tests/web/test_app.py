@@ -138,7 +138,7 @@ def test_concurrent_decisions_are_kept_and_flagged(project_dir):
         assert alice.get("/api/queue").json()["pairs"][0]["uid_l"] != pair["uid_l"]
     app.state.review.close()
     with Project.open(project_dir).store(read_only=True) as store:
-        audit = store.execute("SELECT actor, detail FROM audit_log WHERE action = 'decision' "
+        audit = store.con.execute("SELECT actor, detail FROM audit_log WHERE action = 'decision' "
                               "ORDER BY audit_id").fetchall()
     assert [a for a, _ in audit] == ["alice", "bob", "alice"]
     assert [json.loads(d)["conflict"] for _, d in audit] == [False, True, False]
