@@ -131,6 +131,17 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(project, tmp_path):
     assert records(project, "bad")["3"]["surname_raw"] == "=1+1"  # inert text in the store
 
 
+def test_skip_invalid_counts_a_repeated_id_once(project, tmp_path):
+    # the repeat is rejected once: the counts say what the store holds
+    f = tmp_path / "dup.csv"
+    f.write_text("id,surname\n1,Иванов\n2,Петров\n1,Сидоров\n3,Орлов\n", encoding="utf-8")
+    r = import_list(project, f, "dup", skip_invalid=True)
+    assert (r.n_rows, r.n_imported, r.n_rejected) == (4, 3, 1)
+    recs = records(project, "dup")
+    assert sorted(recs) == ["1", "2", "3"] and recs["1"]["surname_raw"] == "Иванов"
+    assert list_summary(project).set_index("list_name").loc["dup", "n_records"] == 3
+
+
 def test_reimport_same_file_is_a_noop_and_new_version_replaces(project, tmp_path):
     f = tmp_path / "v.csv"
     shutil.copy(FILES / "en_utf8.csv", f)

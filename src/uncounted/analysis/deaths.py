@@ -46,7 +46,10 @@ _ALIASES = {"RU-CR": "UA-43", "RU-KRY": "UA-43", "RU-SEV": "UA-40"}
 
 @dataclass
 class Deaths:
-    """Deaths with a region, ready to count.
+    """Named dead with a region, one row per dead person, ready to count.
+
+    (Counts of all registered deaths by region, year, age and sex are a different thing:
+    :class:`uncounted.excess.RegistryDeaths`.)
 
     Attributes
     ----------
