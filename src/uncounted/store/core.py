@@ -130,7 +130,13 @@ class Store:
             return
         if read_only:  # migrate through a short read-write connection, then read as asked
             self.con.close()
-            self.con = self._connect(read_only=False)
+            try:
+                self.con = self._connect(read_only=False)
+            except ProjectError as err:
+                raise ProjectError(
+                    f"{self.path}: this store has schema version {version} and must be upgraded "
+                    f"once to {SCHEMA_VERSION}, which needs write access: stop other programs "
+                    f"using it (such as 'uncounted serve') and run the command again") from err
             try:
                 self._migrate(version)
             finally:
