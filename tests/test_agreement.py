@@ -20,6 +20,7 @@ import pytest
 from typer.testing import CliRunner
 
 from uncounted.analysis.deaths import read_deaths
+from uncounted.analysis.mse_regions import region_capture_table
 from uncounted.cli import app
 from uncounted.histories import capture_table, current_persons, histories_frame
 from uncounted.linkage.link import link_project
@@ -122,15 +123,23 @@ def test_histories_match_the_hand_count(project):
     assert set(partition) == set(EXPECTED_PERSONS) and lists == ["A", "B", "C"]
     region = frame.set_index("person_id")["region"]
     assert {members: region[pid] for members, pid in partition.items()} == EXPECTED_PERSONS
-    flat = table.collapse()
     assert table.observed == len(EXPECTED_PERSONS) == 11
-    assert {p: int(flat.counts[_mask(p)]) for p in EXPECTED_TABLE} == EXPECTED_TABLE
+    patterns, regions = _table_counts(table)
+    assert patterns == EXPECTED_TABLE and regions == _expected_region_counts()
     assert dict(zip(zip(in_force.uid_l, in_force.uid_r, strict=True), in_force.decision,
                     strict=True)) == EXPECTED_IN_FORCE
 
 
-def _mask(pattern) -> int:
-    return sum(1 << j for j, x in enumerate(pattern) if x)
+def _table_counts(table) -> tuple[dict, collections.Counter]:
+    """Persons by capture pattern over (A, B, C) and by region, read from the file contract's
+    frame (0/1 list columns, ``count``, stratum columns)."""
+    frame = table.to_frame()
+    patterns: collections.Counter = collections.Counter()
+    regions: collections.Counter = collections.Counter()
+    for row in frame.to_dict("records"):
+        patterns[(row["A"], row["B"], row["C"])] += int(row["count"])
+        regions[row.get("region")] += int(row["count"])
+    return dict(patterns), regions
 
 
 def _expected_region_counts() -> collections.Counter:
@@ -148,6 +157,14 @@ def test_analysis_agrees(project):
     lists = {members: by_pid["lists"].get(pid) for members, pid in partition.items()
              if pid in by_pid.index}
     assert lists[frozenset({"A/a6", "B/b10"})] == "A|B" and lists[frozenset({"C/c7"})] == "C"
+    # the analysis' own table for an MSE by region: the same persons, less the two unplaced
+    patterns, regions = _table_counts(region_capture_table(deaths))
+    expected = _expected_region_counts()
+    del expected["unknown"]
+    assert regions == expected
+    # A/a3 (A only) and A/a4+C/c4 (A and C) have no region
+    assert patterns == {**{k: v for k, v in EXPECTED_TABLE.items() if k != (1, 0, 0)},
+                        (1, 0, 1): 1}
 
 
 def _report_view(data) -> tuple:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from .exceptions import InputError, ProjectError
@@ -55,12 +56,16 @@ def histories_frame(store: Store, *, run_id: int | None = None,
     frame = persons.frame
     if frame.empty:
         raise ProjectError(f"link run {persons.run_id} has no persons")
-    caught = (pd.crosstab(frame["person_id"], frame["list_name"]) > 0).astype(int)
-    caught = caught.reindex(columns=lists, fill_value=0)
+    person, ids = pd.factorize(frame["person_id"], sort=True)
+    on_list = pd.Index(lists).get_indexer(frame["list_name"])
+    caught = np.zeros((len(ids), len(lists)), dtype=np.int64)
+    caught[person, on_list] = 1
+    out = pd.DataFrame(caught, columns=lists)
+    out.insert(0, "person_id", np.asarray(ids, dtype=object))
     for s in strata:
-        caught[s] = store.persons.values(frame, STRATA[s]).reindex(caught.index).fillna(UNKNOWN)
-    caught.columns.name = None
-    return caught.rename_axis("person_id").reset_index(), lists
+        values = store.persons.values(frame, STRATA[s])
+        out[s] = values.reindex(out["person_id"]).fillna(UNKNOWN).to_numpy()
+    return out, lists
 
 
 def capture_table(store: Store, *, run_id: int | None = None,

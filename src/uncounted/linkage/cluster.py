@@ -79,6 +79,8 @@ def current_persons(store: Store, run_id: int | None = None) -> Persons:
     if run is None:
         raise ProjectError("no link run in this project yet: run 'uncounted link DIR' first"
                            if run_id is None else f"there is no link run {run_id}")
+    if run["threshold"] is None:
+        raise ProjectError(f"link run {run['run_id']} has no threshold; run 'uncounted link' again")
     threshold = float(run["threshold"])
     seen = store.decisions.last_id()
     frame = cluster_run(store, int(run["run_id"]), threshold)
@@ -201,6 +203,22 @@ def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray
     return components(len(uids), left, right)
 
 
+def _person_ids(uids: pd.Index, labels: np.ndarray) -> np.ndarray:
+    """:func:`person_id` of each record's cluster (the hash of the cluster's smallest uid)."""
+    if not len(uids):
+        return np.array([], dtype=object)
+    # rank of each uid in sorted order (the store gives them sorted: no sort needed then)
+    rank = (np.arange(len(uids)) if uids.is_monotonic_increasing
+            else np.argsort(np.argsort(uids.to_numpy(), kind="stable"), kind="stable"))
+    smallest = np.full(labels.max() + 1, len(uids))
+    np.minimum.at(smallest, labels, rank)
+    by_rank = uids.to_numpy() if uids.is_monotonic_increasing else np.sort(uids.to_numpy())
+    used = np.unique(labels)
+    ids = np.empty(labels.max() + 1, dtype=object)
+    ids[used] = [person_id(u) for u in by_rank[smallest[used]]]
+    return ids[labels]
+
+
 def cluster_pairs(records: pd.DataFrame, edges: pd.DataFrame,
                   decisions: pd.DataFrame | None = None) -> pd.DataFrame:
     """Persons from records and thresholded edges.
@@ -229,8 +247,7 @@ def cluster_pairs(records: pd.DataFrame, edges: pd.DataFrame,
     labels = assign(uids, left, right, prob, decisions)
     out = records[["uid", "list_name", "record_id"]].copy()
     out["label"] = labels
-    first = out.groupby("label")["uid"].min()
-    out["person_id"] = out["label"].map(pd.Series([person_id(u) for u in first], index=first.index))
+    out["person_id"] = _person_ids(uids, labels)
     within = labels[left] == labels[right] if len(left) else np.array([], bool)
     conf = pd.Series(prob[within]).groupby(labels[left][within]).min()
     out["match_probability"] = out["label"].map(conf)

@@ -142,7 +142,7 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
             with store.transaction():
                 result.import_id = store.records.next_import_id()
                 store.records.replace_records(list_name, str(Path(tmp) / "part-*.parquet"),
-                                              result.import_id)
+                                              result.import_id, replace=live is not None)
                 _commit_list(store, result, live, description, actor, skip_invalid)
                 if progress:
                     progress(src.n_bytes, src.n_bytes, "commit")
@@ -281,7 +281,10 @@ def _write_rejects(path: Path, rejects) -> Path:
 def list_summary(project_or_dir):
     """The project's lists: name, records, live import, file, hash, dates (a DataFrame)."""
     project = _project(project_or_dir)
+    import pandas as pd
+
     with project.store(read_only=True) as store:
-        frame = store.records.lists_overview()
-    return frame[["list_name", "n_records", "import_id", "file_name", "file_sha256", "format",
-                  "encoding", "n_rejected", "created_at", "updated_at", "n_imports"]]
+        rows = store.records.lists_overview()
+    return pd.DataFrame(rows, columns=list(store.records.OVERVIEW))[
+        ["list_name", "n_records", "import_id", "file_name", "file_sha256", "format", "encoding",
+         "n_rejected", "created_at", "updated_at", "n_imports"]]

@@ -108,9 +108,9 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
     band = tuple(project.setting("linkage", "review_band", [0.3, 0.9]))
     data = _base(str(project.setting("project", "name", root.name)), "project", root)
     with store as st:
-        lists = st.records.lists_overview()
-        data["lists"] = _records(lists.rename(columns={"list_name": "name"})[
-            ["name", "description", "n_records", "file_name", "file_sha256", "imported_at"]])
+        data["lists"] = [{"name": row["list_name"], **{c: row[c] for c in (
+            "description", "n_records", "file_name", "file_sha256", "imported_at")}}
+            for row in st.records.lists_overview()]
         run = st.runs.get()
         imports = st.records.imports()
         data["stored_estimates"] = st.estimates.saved()

@@ -59,10 +59,15 @@ class Records(Queries):
         return [r[0] for r in self._con.execute(
             "SELECT DISTINCT list_name FROM records ORDER BY list_name").fetchall()]
 
-    def lists_overview(self):
-        """One row per list: name, description, records, live import (file, hash, format ...),
-        dates and how many imports it has had (a DataFrame, ordered by name)."""
-        return self._df(
+    #: The columns of :meth:`lists_overview`.
+    OVERVIEW = ("list_name", "description", "n_records", "import_id", "file_name", "file_sha256",
+                "format", "encoding", "n_rejected", "imported_at", "created_at", "updated_at",
+                "n_imports")
+
+    def lists_overview(self) -> list[dict[str, Any]]:
+        """One dict per list, ordered by name: name, description, records, the live import
+        (file, hash, format ...), dates and how many imports it has had (:attr:`OVERVIEW`)."""
+        return self._dicts(
             "SELECT l.list_name, l.description, l.n_records, l.current_import_id AS import_id, "
             "i.file_name, i.file_sha256, i.format, i.encoding, i.n_rejected, i.imported_at, "
             "l.created_at, l.updated_at, "
@@ -93,13 +98,16 @@ class Records(Queries):
         self._store.set_memory_limit(memory_limit)
         self._con.execute("SET preserve_insertion_order = false")
 
-    def replace_records(self, list_name: str, parts_glob: str, import_id: int) -> None:
-        """Delete ``list_name``'s records and insert the staged Parquet parts as its records.
+    def replace_records(self, list_name: str, parts_glob: str, import_id: int, *,
+                        replace: bool) -> None:
+        """Insert the staged Parquet parts as ``list_name``'s records (deleting its old ones first
+        when ``replace``).
 
         The parts have the columns :data:`~uncounted.store.schema.RECORD_COLUMNS`; their
         ``import_id`` is replaced by ``import_id``. Call inside a transaction.
         """
-        self._con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
+        if replace:
+            self._con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
         select = ", ".join("?::BIGINT" if c == "import_id" else c for c in RECORD_COLUMNS)
         self._con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) SELECT {select} "
                           "FROM read_parquet(?)", [import_id, parts_glob])

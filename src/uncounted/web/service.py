@@ -57,7 +57,6 @@ class Review:
         self.store = Store.open(project.store_path)
         self.lock = threading.RLock()
         self.band = tuple(float(x) for x in project.setting("linkage", "review_band", [0.3, 0.9]))
-        self.default_threshold = float(project.setting("linkage", "threshold", 0.9))
         self.level = float(project.setting("estimate", "level", 0.95))
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
@@ -112,10 +111,9 @@ class Review:
             return self.store.decisions.history(uid_l, uid_r)
 
     def lists(self) -> list[dict]:
-        with self.lock:
-            frame = self.store.records.lists_overview()
         cols = ["list_name", "description", "n_records", "updated_at", "file_name", "file_sha256"]
-        return frame[cols].astype(object).where(frame[cols].notna(), None).to_dict("records")
+        with self.lock:
+            return [{c: row[c] for c in cols} for row in self.store.records.lists_overview()]
 
     def progress(self) -> dict:
         with self.lock:
@@ -125,10 +123,13 @@ class Review:
         with self.lock:
             return self.store.estimates.saved()
 
-    def clustering(self) -> Persons:
-        """Persons now (decisions overriding the model), cached until the next decision or run."""
+    def clustering(self) -> Persons | None:
+        """Persons now (decisions overriding the model), cached until the next decision or run;
+        None before the first link run (records are not persons yet)."""
         with self.lock:
             key = (self.store.runs.latest_id(), self.store.decisions.last_id())
+            if key[0] is None:
+                return None
             cached = self._cache.get("persons")
             if cached is not None and self._cache.get("persons_key") == key:
                 return cached
@@ -139,6 +140,8 @@ class Review:
     def persons(self, *, page: int = 1, per_page: int = 50, query: str = "") -> dict:
         """Persons with their records, largest first; ``query`` filters by a surname substring."""
         cl = self.clustering()
+        if cl is None:
+            return {"persons": [], "total": 0, "page": 1, "per_page": per_page}
         label = cl.labels()
         n = int(label.max()) + 1 if label.size else 0
         sizes = np.bincount(label, minlength=n) if n else np.zeros(0, int)
@@ -161,6 +164,11 @@ class Review:
     def live_estimate(self) -> dict[str, Any]:
         """The fast estimator on the capture table of the current clustering."""
         cl = self.clustering()
+        if cl is None:
+            return {"method": self.live_method, "persons": 0, "decisions": 0, "level": self.level,
+                    "observed": None, "estimate": None, "lower": None, "upper": None,
+                    "estimable": False, "reason": "no link run yet: records are not joined into "
+                                                  "persons. Run 'uncounted link'."}
         key = ("estimate", cl.run_id, cl.decisions_seen)
         if self._cache.get("estimate_key") == key:
             return self._cache["estimate"]
