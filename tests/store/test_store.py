@@ -41,7 +41,8 @@ def _v1_store(path) -> None:
                 "'ann', ?, NULL, NULL)", [datetime(2024, 1, 3, 10)])
     con.execute("INSERT INTO decisions VALUES (nextval('decision_seq'), 'A/2', 'B/2', "
                 "'non-match', 'bob', ?, NULL, 1)", [datetime(2024, 1, 3, 9)])
-    con.execute("INSERT INTO decisions VALUES (nextval('decision_seq'), 'A/3', 'B/3', 'match', "
+    # A/3-B/3 written the other way round (v1's writers sorted pairs; a hand-made row may not)
+    con.execute("INSERT INTO decisions VALUES (nextval('decision_seq'), 'B/3', 'A/3', 'match', "
                 "'ann', ?, NULL, NULL)", [datetime(2024, 1, 3, 11)])
     con.close()
 
@@ -52,6 +53,7 @@ def test_a_v1_store_opens_migrated_in_place(tmp_path):
     with Store.open(path) as store:
         assert store.schema_version() == SCHEMA_VERSION == 2
         assert store.records.count() == 6 and store.decisions.count() == 3   # nothing lost
+        assert store.decisions.history("A/3", "B/3")[0]["decision"] == "match"  # pair sorted
         in_force = store.decisions.in_force()
         assert in_force[["uid_l", "uid_r", "decision", "decision_id"]].values.tolist() == [
             ["A/2", "B/2", "non-match", 2], ["A/3", "B/3", "match", 3]]

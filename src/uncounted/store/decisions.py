@@ -107,12 +107,11 @@ class Decisions(Queries):
 
     def _on_pair(self, decision_id: int, a: str, b: str) -> bool:
         return self._scalar("SELECT count(*) FROM decisions WHERE decision_id = ? AND "
-                            "least(uid_l, uid_r) = ? AND greatest(uid_l, uid_r) = ?",
-                            [decision_id, a, b]) == 1
+                            "uid_l = ? AND uid_r = ?", [decision_id, a, b]) == 1
 
     # ------------------------------------------------------------------ reading
     def in_force(self):
-        """The decision in force on every decided pair (a DataFrame from ``decision_in_force``:
+        """The decision in force on every decided pair (a DataFrame of ``decision_in_force``:
         ``uid_l`` < ``uid_r``, ``decision``, ``decision_id``, ``reviewer``, ``decided_at``,
         ``note``, ``based_on_decision``), ordered by ``decision_id``."""
         return self._df("SELECT * FROM decision_in_force ORDER BY decision_id")
@@ -122,8 +121,7 @@ class Decisions(Queries):
         a, b = sorted((uid_l, uid_r))
         return self._dicts(
             "SELECT decision_id, decision, reviewer, decided_at, note, based_on_decision "
-            "FROM decisions WHERE least(uid_l, uid_r) = ? AND greatest(uid_l, uid_r) = ? "
-            "ORDER BY decision_id", [a, b])
+            "FROM decisions WHERE uid_l = ? AND uid_r = ? ORDER BY decision_id", [a, b])
 
     def conflicts(self) -> list[dict[str, Any]]:
         """Pairs in conflict (the ``decision_conflict`` view): ``uid_l``, ``uid_r``,

@@ -13,8 +13,9 @@ Facts that more than one stage needs are decided here, once:
     is a total order of recording: unique, never reused, and the order in which the store
     accepted them. ``decided_at`` is not used: it is a wall-clock time that can repeat or step
     backwards (clock changes, two writers in one microsecond), and ``based_on_decision`` (what the
-    reviewer saw) is an id, so ordering by id keeps "in force" and "conflict" consistent.
-    ``uid_l`` < ``uid_r`` in the view, whatever order a row was written in.
+    reviewer saw) is an id, so ordering by id keeps "in force" and "conflict" consistent. A pair
+    is stored as ``uid_l < uid_r`` (the writer sorts them; migration 2 sorted older rows), so the
+    pair is the partition and a lookup of one pair reads only that pair.
 ``decision_conflict`` (a view)
     Pairs whose decision in force disagrees with the decision before it and was made without
     seeing it (``based_on_decision`` is not that decision's id): two reviewers decided at once.
@@ -144,7 +145,7 @@ TABLES: list[str] = [
         decision_id BIGINT PRIMARY KEY,
         uid_l VARCHAR NOT NULL,
         uid_r VARCHAR NOT NULL,
-        decision VARCHAR NOT NULL,   -- match | non-match | unsure
+        decision VARCHAR NOT NULL,   -- match | non-match | unsure (uid_l < uid_r)
         reviewer VARCHAR NOT NULL,
         decided_at TIMESTAMP NOT NULL,
         note VARCHAR,
@@ -162,23 +163,19 @@ TABLES: list[str] = [
         payload JSON)               -- Estimate.to_dict() rows""",
 ]
 
-_PAIR = "least(uid_l, uid_r), greatest(uid_l, uid_r)"
-
 VIEWS: list[str] = [
-    # the latest decision on each unordered pair, by decision_id (see the module docstring)
-    f"""CREATE OR REPLACE VIEW decision_in_force AS
-        SELECT least(uid_l, uid_r) AS uid_l, greatest(uid_l, uid_r) AS uid_r, decision,
-               decision_id, reviewer, decided_at, note, based_on_decision
+    # the latest decision on each pair, by decision_id (see the module docstring)
+    """CREATE OR REPLACE VIEW decision_in_force AS
+        SELECT uid_l, uid_r, decision, decision_id, reviewer, decided_at, note, based_on_decision
         FROM decisions
-        QUALIFY row_number() OVER (PARTITION BY {_PAIR} ORDER BY decision_id DESC) = 1""",
+        QUALIFY row_number() OVER (PARTITION BY uid_l, uid_r ORDER BY decision_id DESC) = 1""",
     # the decision in force disagrees with the one before it, which its reviewer had not seen
-    f"""CREATE OR REPLACE VIEW decision_conflict AS
+    """CREATE OR REPLACE VIEW decision_conflict AS
         WITH ranked AS (
-            SELECT least(uid_l, uid_r) AS uid_l, greatest(uid_l, uid_r) AS uid_r, decision_id,
-                   decision, reviewer, based_on_decision,
+            SELECT uid_l, uid_r, decision_id, decision, reviewer, based_on_decision,
                    lag(decision_id) OVER w AS previous_id, lag(decision) OVER w AS previous,
-                   row_number() OVER (PARTITION BY {_PAIR} ORDER BY decision_id DESC) AS rn
-            FROM decisions WINDOW w AS (PARTITION BY {_PAIR} ORDER BY decision_id))
+                   row_number() OVER (PARTITION BY uid_l, uid_r ORDER BY decision_id DESC) AS rn
+            FROM decisions WINDOW w AS (PARTITION BY uid_l, uid_r ORDER BY decision_id))
         SELECT uid_l, uid_r, decision_id, decision, reviewer, previous_id, previous
         FROM ranked
         WHERE rn = 1 AND previous_id IS NOT NULL
@@ -188,6 +185,7 @@ VIEWS: list[str] = [
 
 #: Statements that take a store from version ``v - 1`` to ``v``.
 MIGRATIONS: dict[int, list[str]] = {
-    # 1 -> 2: the shared views (the tables are unchanged)
-    2: VIEWS,
+    # 1 -> 2: pairs of decisions in one order (uid_l < uid_r; uncounted always wrote them so),
+    # and the shared views; the tables are unchanged
+    2: ["UPDATE decisions SET uid_l = uid_r, uid_r = uid_l WHERE uid_l > uid_r", *VIEWS],
 }
