@@ -155,7 +155,8 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None)
         proc.wait(timeout=30)
     with Project.open(project.root).store(read_only=True) as store:
         stored = store.con.execute("SELECT decision_id, note FROM decisions").fetchall()
-        audited = store.con.execute("SELECT detail FROM audit_log WHERE action = 'decision'").fetchall()
+        audited = store.con.execute(
+            "SELECT detail FROM audit_log WHERE action = 'decision'").fetchall()
     acked = [a for r in results.values() for a in r["acked"]]
     acked_ids = sorted(a[0] for a in acked)
     stored_ids = sorted(s[0] for s in stored)
