@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
                                    "unit, rank."),
         run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
     ) -> None:
-        """Write the capture histories of the persons of a link run."""
+        """Write the capture histories of the persons of a link run (review decisions applied)."""
         from ..cli import console, escape
         from ..histories import capture_table
         from ..project import Project
@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
         cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         project = Project.open(directory)
         with project.store(read_only=True) as store:
-            table = capture_table(store.con, run_id=run, strata=cols)
+            table = capture_table(store, run_id=run, strata=cols)
         table.to_csv(out)
         totals = ", ".join(f"{k} {v:,}" for k, v in table.list_totals().items())
         console.print(f"{escape(str(out))}: {table.observed:,} persons on {table.k} lists "

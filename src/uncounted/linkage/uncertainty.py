@@ -32,11 +32,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..exceptions import ConfigError
-from ..histories import latest_run_id, patterns_from_labels
+from ..exceptions import ConfigError, ProjectError
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
-from .cluster import assign, latest_decisions
+from ..store import Store
+from .cluster import assign, patterns_from_labels
 
 
 def sample_clusterings(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray, *,
@@ -55,26 +55,27 @@ def sample_clusterings(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob
         yield assign(uids, left[keep], right[keep], prob[keep], decisions)
 
 
-def run_inputs(con, run_id: int | None = None):
+def run_inputs(store: Store, run_id: int | None = None):
     """(uids, list index per uid, list names, left, right, prob, decisions) of a link run."""
-    run_id = latest_run_id(con) if run_id is None else run_id
-    recs = con.execute("SELECT uid, list_name FROM records ORDER BY uid").df()
+    run_id = store.runs.latest_id() if run_id is None else run_id
+    if run_id is None:
+        raise ProjectError("no link run in this project yet: run 'uncounted link DIR' first")
+    recs = store.records.keys()
     lists = sorted(recs["list_name"].unique())
     uids = pd.Index(recs["uid"])
     pos = pd.Series(np.arange(len(uids)), index=uids)
-    pairs = con.execute("SELECT uid_l, uid_r, match_probability FROM pairs WHERE run_id = ?",
-                        [run_id]).df()
+    pairs = store.runs.pairs(run_id)
     pairs = pairs[pairs["uid_l"].isin(uids) & pairs["uid_r"].isin(uids)]
     list_index = recs["list_name"].map({n: j for j, n in enumerate(lists)}).to_numpy()
     return (uids, list_index, lists, pos[pairs["uid_l"]].to_numpy(),
             pos[pairs["uid_r"]].to_numpy(), pairs["match_probability"].to_numpy(float),
-            latest_decisions(con))
+            store.decisions.in_force())
 
 
-def draw_tables(con, *, draws: int, seed: int = 1, run_id: int | None = None
+def draw_tables(store: Store, *, draws: int, seed: int = 1, run_id: int | None = None
                 ) -> list[CaptureTable]:
     """Capture tables of ``draws`` sampled clusterings of a link run (unstratified)."""
-    uids, list_index, lists, left, right, prob, decisions = run_inputs(con, run_id)
+    uids, list_index, lists, left, right, prob, decisions = run_inputs(store, run_id)
     tables = []
     for i, labels in enumerate(sample_clusterings(uids, left, right, prob, draws=draws, seed=seed,
                                                   decisions=decisions)):
@@ -121,13 +122,13 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
                     draws=np.array([e.estimate for e in ok]), draws_kind="linkage")
 
 
-def estimate_with_linkage_draws(con, methods: Sequence[str] | str = "loglinear", *, draws: int,
+def estimate_with_linkage_draws(store: Store, methods: Sequence[str] | str = "loglinear", *, draws: int,
                                 seed: int = 1, level: float = 0.95, run_id: int | None = None,
                                 progress=None, **options) -> list[Estimate]:
     """One pooled :class:`Estimate` per method over ``draws`` sampled clusterings."""
     from ..mse.api import estimate as run
 
-    tables = draw_tables(con, draws=draws, seed=seed, run_id=run_id)
+    tables = draw_tables(store, draws=draws, seed=seed, run_id=run_id)
     per_method: dict[str, list[Estimate]] = {}
     for i, table in enumerate(tables):
         for est in run(table, methods, level=level, seed=seed + i, **options):
@@ -152,11 +153,11 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
                           column="--strata", value=",".join(strata))
     project = Project.open(directory)
     with project.store(read_only=True) as store:
-        table = capture_table(store.con, strata=strata)
+        table = capture_table(store, strata=strata)
         if not draws:
             return table, run(table, methods, **options)
         seed = options.pop("seed", 1) or 1
         level = options.pop("level", 0.95) or 0.95
-        rows = estimate_with_linkage_draws(store.con, methods, draws=draws, seed=seed,
+        rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
                                            level=level, **options)
     return table, rows
