@@ -69,7 +69,7 @@ def iterations_per_second(table, collapsed_steps, hmc_steps, label_swaps, iterat
 
 def ess_per_iteration(table, collapsed_steps, hmc_steps, label_swaps, thin, iterations):
     """Bulk ESS of N per 1,000 iterations from 4 chains x ``iterations`` on 2 threads (seed 7)."""
-    est = LatentClass(samples=iterations // thin, thin=thin, burn_in=2_000, chains=4, seed=7,
+    est = LatentClass(n_draws=iterations // thin, thin=thin, burn_in=2_000, chains=4, seed=7,
                       workers=2, collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
                       label_swaps=label_swaps, target_ess=0)
     with warnings.catch_warnings():
@@ -81,10 +81,10 @@ def ess_per_iteration(table, collapsed_steps, hmc_steps, label_swaps, thin, iter
 def time_to_ess(table, seed, collapsed_steps, hmc_steps, label_swaps, thin, rounds, target=1000):
     """Wall and CPU seconds until the bulk and tail ESS of N reach ``target``, adding ``rounds``
     draws per chain at a time; and the fit."""
-    est = LatentClass(samples=rounds, thin=thin, burn_in=2_000, chains=4, seed=seed, workers=2,
+    est = LatentClass(n_draws=rounds, thin=thin, burn_in=2_000, chains=4, seed=seed, workers=2,
                       collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
                       label_swaps=label_swaps, target_ess=target,
-                      max_samples=rounds * 200)
+                      max_draws=rounds * 200)
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)

@@ -69,7 +69,7 @@ def run_case(case: str, data: Path, threshold: float) -> dict:
     root = Path(tempfile.mkdtemp(prefix="uncounted-scale-")) / "p"
     project = Project.init(root)
     with project.store() as store:
-        store.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")     # both cases: same cap, spills
+        store.set_memory_limit(MEMORY_LIMIT)     # both cases: the same cap, spilling beyond it
         insert_records(store, rows.to_dict("records"))
         t0 = time.perf_counter()
         if case == "uncounted":
@@ -77,8 +77,7 @@ def run_case(case: str, data: Path, threshold: float) -> dict:
 
             res = link_project(store, threshold=threshold, progress=False)
             n_pairs = res.n_pairs
-            persons = store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
-                                    [res.run_id]).df()
+            persons = store.runs.saved_persons(res.run_id)[["uid", "person_id"]]
         else:
             persons, n_pairs = plain_splink(store, threshold)
         seconds = time.perf_counter() - t0
@@ -98,8 +97,8 @@ def plain_splink(store, threshold: float):
 
     from uncounted.linkage.cluster import cluster_pairs
 
-    df = store.execute("SELECT uid, list_name, record_id, surname_key, given_name_key, "
-                       "birth_year, birth_month, birth_day FROM records").df()
+    df = store.con.execute("SELECT uid, list_name, record_id, surname_key, given_name_key, "
+                           "birth_year, birth_month, birth_day FROM records").df()
     settings = SettingsCreator(
         link_type="dedupe_only", unique_id_column_name="uid",
         comparisons=[cl.JaroWinklerAtThresholds("surname_key", [0.92, 0.85]),

@@ -130,7 +130,7 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None)
     digest = PasswordHasher().hash(PASSWORD)  # one argon2 hash shared by the load-test accounts
     with project.store() as store, store.transaction():
         for u in users:
-            store.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)", [u, digest, now()])
+            store.con.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)", [u, digest, now()])
     port = free_port()
     proc = start_server(project.root, port)
     base = f"http://127.0.0.1:{port}"
@@ -154,8 +154,9 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None)
         proc.terminate()
         proc.wait(timeout=30)
     with Project.open(project.root).store(read_only=True) as store:
-        stored = store.execute("SELECT decision_id, note FROM decisions").fetchall()
-        audited = store.execute("SELECT detail FROM audit_log WHERE action = 'decision'").fetchall()
+        stored = store.con.execute("SELECT decision_id, note FROM decisions").fetchall()
+        audited = store.con.execute(
+            "SELECT detail FROM audit_log WHERE action = 'decision'").fetchall()
     acked = [a for r in results.values() for a in r["acked"]]
     acked_ids = sorted(a[0] for a in acked)
     stored_ids = sorted(s[0] for s in stored)

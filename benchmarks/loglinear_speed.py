@@ -57,7 +57,7 @@ def search_once(table, max_order=None):
     order = max_order or k - 1
     cols = models.columns(k, order)
     X = models.design_matrix(k, cols)
-    y = table.counts[1:].astype(float)
+    y = table.dense_counts()[1:].astype(float)
     masks = models.hierarchical_models(k, order)
     fits = fit_poisson(X, y, masks)
     return masks, int(np.argmin(fits.bic(table.observed)))
@@ -69,7 +69,7 @@ def statsmodels_per_model(table, masks, sample=60):
     k = table.k
     X = models.design_matrix(k, models.columns(k, k - 1 if masks.shape[1] > 1 + k + k * (k - 1) // 2
                                                else 2))
-    y = table.counts[1:].astype(float)
+    y = table.dense_counts()[1:].astype(float)
     rng = np.random.default_rng(0)
     pick = rng.choice(masks.shape[0], size=min(sample, masks.shape[0]), replace=False)
     t0 = time.perf_counter()

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ProjectError
-from .histories import capture_table
+from .histories import capture_table, current_persons
 from .linkage.link import link_project
 from .mse.api import estimate
 from .mse.result import Estimate
@@ -109,7 +109,6 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
         Callbacks for what the demo is doing (one line each) and for the linkage steps
         (see :func:`~uncounted.linkage.link.link_project`); silent by default.
     """
-
     out = Path(out_dir)
     project_dir = out / "project"
     if project_dir.exists():
@@ -125,9 +124,9 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
     threshold = threshold if threshold is not None else project.setting("linkage", "threshold", 0.9)
     with project.store() as store:
         link = link_project(store, threshold=threshold, seed=seed, progress=progress)
-        table = capture_table(store.con, run_id=link.run_id)
-        persons = store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
-                                [link.run_id]).df()
+        persons = current_persons(store, link.run_id)
+        table = capture_table(store, persons=persons)
+        persons = persons.frame
     say(f"Linked {link.n_records:,} records into {link.n_persons:,} persons")
     table.to_csv(out / "capture_table.csv")
     truth = sim.truth.assign(uid=sim.truth["list"] + "/" + sim.truth["record_id"].astype(str))

@@ -153,7 +153,8 @@ def _project_with_persons(root):
     from uncounted.project import Project
 
     project = Project.init(root)
-    with project.store() as store, store.transaction() as con:
+    with project.store() as store, store.transaction():
+        con = store.con
         for lst, rid, region, unit, y, m in [("a", "1", "RU-TY", "inmates", 2022, None),
                                              ("b", "1", "RU-TY", None, 2022, 5),
                                              ("a", "2", "RU-BU", None, None, None),
@@ -161,11 +162,11 @@ def _project_with_persons(root):
             con.execute("INSERT INTO records (uid, list_name, record_id, import_id, region_iso, "
                         "unit, death_year, death_month) VALUES (?, ?, ?, 1, ?, ?, ?, ?)",
                         [f"{lst}/{rid}", lst, rid, region, unit, y, m])
-        con.execute("INSERT INTO link_runs (run_id) VALUES (1)")
-        for uid, lst, rid, pid in [("a/1", "a", "1", "P1"), ("b/1", "b", "1", "P1"),
-                                   ("a/2", "a", "2", "P2"), ("b/2", "b", "2", "P3")]:
-            con.execute("INSERT INTO persons (run_id, uid, list_name, record_id, person_id) "
-                        "VALUES (1, ?, ?, ?, ?)", [uid, lst, rid, pid])
+        # one link run: a/1 and b/1 are one person (their pair scores above the threshold)
+        con.execute("INSERT INTO link_runs (run_id, created_at, threshold) "
+                    "VALUES (1, now()::TIMESTAMP + INTERVAL 1 SECOND, 0.9)")
+        con.execute("INSERT INTO pairs (run_id, uid_l, uid_r, match_probability) "
+                    "VALUES (1, 'a/1', 'b/1', 0.97), (1, 'a/2', 'b/2', 0.2)")
     return project
 
 

@@ -19,8 +19,8 @@ from typer.testing import CliRunner
 
 from uncounted.cli import app
 from uncounted.exceptions import InputError
-from uncounted.excess import excess_deaths, read_deaths
-from uncounted.excess.deaths import Deaths, subjects
+from uncounted.excess import excess_deaths, read_registry_deaths
+from uncounted.excess.deaths import RegistryDeaths, subjects
 from uncounted.excess.mortality import linear_forecast, trend_excess
 
 from ..conftest import shared_path
@@ -31,7 +31,7 @@ KOBAK = "ru/kobak_excess_male_deaths_2022_by_region.csv"
 
 @pytest.fixture(scope="module")
 def deaths():
-    return read_deaths(shared_path(ROSSTAT))
+    return read_registry_deaths(shared_path(ROSSTAT))
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +102,7 @@ def test_okrugs_not_double_counted(deaths):
                        & (deaths.data.age_lo == 30) & (deaths.data.age_hi == 34)]
     by_flag = both.groupby(["iso_code", "excl_ao"]).deaths.sum()
     assert by_flag[("RU-ARK", False)] == by_flag[("RU-ARK", True)] + by_flag[("RU-NEN", False)]
-    no_ru = Deaths(deaths.data[deaths.data.iso_code != "RU"], deaths.source)
+    no_ru = RegistryDeaths(deaths.data[deaths.data.iso_code != "RU"], deaths.source)
     built = excess_deaths(no_ru).set_index("region").loc["RU"]
     assert built.observed == 176_524 and built.region_name == "Russia (sum of subjects)"
 
@@ -155,31 +155,31 @@ HEAD = "Region,iso_code,Year,Age,Gender,Deaths\n"
 def test_bad_cells_are_located(tmp_path):
     p = _write(tmp_path, HEAD + "A,RU-AAA,2015,15-19 лет,m,10\nA,RU-AAA,2015,15-19 лет,x,10\n")
     with pytest.raises(InputError) as e:
-        read_deaths(p)
+        read_registry_deaths(p)
     assert (e.value.file, e.value.row, e.value.column, e.value.value) == ("deaths.csv", 2, "sex", "x")
     p = _write(tmp_path, HEAD + "A,RU-AAA,2015,15-19 лет,m,-3\n")
     with pytest.raises(InputError, match="negative") as e:
-        read_deaths(p)
+        read_registry_deaths(p)
     assert e.value.row == 1 and e.value.column == "deaths"
     p = _write(tmp_path, HEAD + "A,RU-AAA,2015,teenagers,m,3\n")
     with pytest.raises(InputError, match="age group 'teenagers'"):
-        read_deaths(p)
+        read_registry_deaths(p)
     p = _write(tmp_path, "iso_code,Year,Age,Deaths\nRU-AAA,2015,15-19,3\n")
     with pytest.raises(InputError, match="missing column"):
-        read_deaths(p)
+        read_registry_deaths(p)
 
 
 def test_duplicate_and_missing_cells(tmp_path):
     p = _write(tmp_path, HEAD + "A,RU-AAA,2015,15-19,m,10\nA,RU-AAA,2015,15-19 лет,m,11\n")
     with pytest.raises(InputError, match="second row") as e:
-        read_deaths(p)
+        read_registry_deaths(p)
     assert e.value.row == 2
     rows = "".join(f"A,RU-AAA,{y},15-19,{s},{10 + y % 7}\n" for y in range(2015, 2023)
                    for s in "mf" if (y, s) != (2017, "f"))
     with pytest.raises(InputError, match="RU-AAA, age 15-19, sex f, year 2017"):
-        excess_deaths(read_deaths(_write(tmp_path, HEAD + rows)), ages=(15, 19))
+        excess_deaths(read_registry_deaths(_write(tmp_path, HEAD + rows)), ages=(15, 19))
     with pytest.raises(InputError, match="cannot tile the band 15-49"):
-        excess_deaths(read_deaths(_write(tmp_path, HEAD + rows)))
+        excess_deaths(read_registry_deaths(_write(tmp_path, HEAD + rows)))
 
 
 def test_cli_json_contract(tmp_path):

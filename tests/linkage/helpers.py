@@ -36,10 +36,10 @@ def insert_records(store, rows: list[dict]) -> None:
     cols = ", ".join(RECORD_COLUMNS)
     with store.transaction():
         store.con.register("__test_records", frame)
-        store.execute(f"INSERT INTO records ({cols}) SELECT {cols} FROM __test_records")
+        store.con.execute(f"INSERT INTO records ({cols}) SELECT {cols} FROM __test_records")
         store.con.unregister("__test_records")
         for name in sorted(frame["list_name"].unique()):
-            store.execute("INSERT OR IGNORE INTO lists (list_name, n_records) VALUES (?, 0)", [name])
+            store.con.execute("INSERT OR IGNORE INTO lists (list_name, n_records) VALUES (?, 0)", [name])
 
 
 SURNAMES = ["ivanov", "smirnov", "kuznetsov", "popov", "vasilyev", "petrov", "sokolov", "mikhaylov", "novikov", "fedorov", "morozov", "volkov", "alekseyev", "lebedev", "semenov", "yegorov", "pavlov", "kozlov", "stepanov", "nikolayev", "orlov", "andreyev", "makarov", "nikitin", "zakharov", "zaytsev", "solovyev", "borisov", "yakovlev", "grigoryev", "romanov", "vorobyev", "sergeyev", "kuzmin", "frolov", "aleksandrov", "dmitriyev", "korolev", "gusev", "kiselev", "ilyin", "maksimov", "polyakov", "sorokin", "vinogradov", "kovalev", "belov", "medvedev", "antonov", "tarasov", "zhukov", "baranov", "filippov", "komarov", "davydov", "belyayev", "gerasimov", "bogdanov", "osipov", "sidorov", "matveyev", "titov", "markov", "mironov", "krylov", "kulikov", "karpov", "vlasov", "melnikov", "denisov", "gavrilov", "tikhonov", "kazakov", "afanasyev", "danilov", "savelyev", "timofeyev", "fomin", "chernov", "abramov", "martynov", "yefimov", "fedotov", "shcherbakov", "nazarov", "kalinin", "isayev", "chernyshev", "bykov", "maslov", "rodionov", "konovalov", "lazarev", "voronin", "klimov", "filatov", "ponomarev", "golubev", "kudryavtsev", "prokhorov"]

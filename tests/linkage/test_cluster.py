@@ -2,7 +2,7 @@ import numpy as np
 import pandas as pd
 
 from uncounted.histories import counts_from_labels, patterns_from_labels
-from uncounted.linkage.cluster import cluster_pairs
+from uncounted.linkage.cluster import cluster_pairs, person_id
 
 RECS = pd.DataFrame({"uid": ["a/1", "a/2", "b/1", "b/2", "c/1"],
                      "list_name": ["a", "a", "b", "b", "c"], "record_id": ["1", "2", "1", "2", "1"]})
@@ -43,6 +43,8 @@ def test_person_ids_are_stable_hashes_of_the_smallest_uid():
     p1 = cluster_pairs(RECS, edges)
     p2 = cluster_pairs(RECS.iloc[::-1].reset_index(drop=True), edges)
     assert p1.set_index("uid")["person_id"].equals(p2.set_index("uid")["person_id"].loc[p1["uid"]])
+    ids = p2.set_index("uid")["person_id"]
+    assert ids["b/1"] == ids["a/1"] == person_id("a/1") and ids["c/1"] == person_id("c/1")
 
 
 def test_patterns_and_counts_from_labels():

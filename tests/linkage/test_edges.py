@@ -22,7 +22,7 @@ def test_empty_project_is_a_clean_error(tmp_path):
     r = runner.invoke(app, ["persons", str(tmp_path / "p"), "--out", str(tmp_path / "x.csv")])
     assert r.exit_code == 2 and "no link run" in r.output
     with Project.open(tmp_path / "p").store() as store:      # the scratch schema is gone
-        schemas = {x[0] for x in store.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
+        schemas = {x[0] for x in store.con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()}
     assert "splink_work" not in schemas
 
 

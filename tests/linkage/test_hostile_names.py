@@ -28,8 +28,8 @@ def test_hostile_strings_pass_through(tmp_path):
     with Project.open(root).store() as store:
         insert_records(store, rows)
         res = link_project(store, progress=False)
-        assert store.execute("SELECT count(*) FROM records").fetchone()[0] == len(rows)
-        keys = {r[0] for r in store.execute("SELECT surname_key FROM records").fetchall()}
+        assert store.con.execute("SELECT count(*) FROM records").fetchone()[0] == len(rows)
+        keys = {r[0] for r in store.con.execute("SELECT surname_key FROM records").fetchall()}
     assert keys == set(HOSTILE)
     assert res.n_persons == len(HOSTILE)            # each name found its twin on the other list
     out = tmp_path / "persons.csv"

@@ -20,8 +20,8 @@ runner = CliRunner()
 
 def _persons(root, run_id=None):
     with Project.open(root).store(read_only=True) as store:
-        run_id = run_id or store.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
-        return store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?", [run_id]).df()
+        run_id = run_id or store.con.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
+        return store.con.execute("SELECT uid, person_id FROM persons WHERE run_id = ?", [run_id]).df()
 
 
 def test_pairwise_precision_and_recall(linked):
@@ -41,13 +41,13 @@ def test_pairwise_precision_and_recall(linked):
 def test_run_is_saved_with_model_pairs_and_persons(linked):
     root, _, result = linked
     with Project.open(root).store(read_only=True) as store:
-        run = store.execute("SELECT backend, threshold, model_json, n_pairs, n_persons "
+        run = store.con.execute("SELECT backend, threshold, model_json, n_pairs, n_persons "
                             "FROM link_runs WHERE run_id = ?", [result.run_id]).fetchone()
-        pairs = store.execute("SELECT uid_l, uid_r, match_probability, detail FROM pairs "
+        pairs = store.con.execute("SELECT uid_l, uid_r, match_probability, detail FROM pairs "
                               "WHERE run_id = ?", [result.run_id]).df()
-        n_persons = store.execute("SELECT count(DISTINCT person_id) FROM persons WHERE run_id = ?",
+        n_persons = store.con.execute("SELECT count(DISTINCT person_id) FROM persons WHERE run_id = ?",
                                   [result.run_id]).fetchone()[0]
-        audit = store.execute("SELECT count(*) FROM audit_log WHERE action = 'link'").fetchone()[0]
+        audit = store.con.execute("SELECT count(*) FROM audit_log WHERE action = 'link'").fetchone()[0]
     backend, threshold, model_json, n_pairs, n_persons_run = run
     model = json.loads(model_json)
     assert backend == "duckdb" and threshold == 0.7 and audit >= 1
@@ -63,8 +63,8 @@ def test_run_is_saved_with_model_pairs_and_persons(linked):
 def test_histories_and_estimate_close_to_truth(linked, tmp_path):
     root, truth, _ = linked
     with Project.open(root).store(read_only=True) as store:
-        linked_table = capture_table(store.con)
-        lists = store.execute("SELECT uid, list_name FROM records").df()
+        linked_table = capture_table(store)
+        lists = store.con.execute("SELECT uid, list_name FROM records").df()
     lists["person"] = lists["uid"].map(truth)
     true = (pd.crosstab(lists["person"], lists["list_name"]) > 0).astype(int)
     true_table = CaptureTable.from_frame(true.reset_index(drop=True))

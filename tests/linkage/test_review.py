@@ -6,9 +6,9 @@ import pytest
 from typer.testing import CliRunner
 
 from uncounted.cli import app
-from uncounted.exceptions import InputError
+from uncounted.exceptions import InputError, ProjectError
 from uncounted.linkage.link import link_project
-from uncounted.linkage.review import ReviewQueue, record_decision
+from uncounted.linkage.review import ReviewQueue
 from uncounted.project import Project
 
 from .helpers import insert_records, synthetic_lists
@@ -44,7 +44,7 @@ def test_cli_review_with_piped_answers_then_relink_obeys(project):
     assert r.exit_code == 0, r.output
     assert "1 match, 1 non-match, 1 unsure, 0 skipped" in r.output
     with Project.open(project).store() as store:
-        dec = store.execute("SELECT uid_l, uid_r, decision, reviewer FROM decisions "
+        dec = store.con.execute("SELECT uid_l, uid_r, decision, reviewer FROM decisions "
                             "ORDER BY decision_id").fetchall()
         assert [(a, b, d) for a, b, d, _ in dec] == [
             (first.uid_l[0], first.uid_r[0], "match"), (first.uid_l[1], first.uid_r[1], "non-match"),
@@ -56,7 +56,7 @@ def test_cli_review_with_piped_answers_then_relink_obeys(project):
         assert (first.uid_l[0], first.uid_r[0]) not in keys
         assert keys[-1] == (first.uid_l[2], first.uid_r[2])
         res = link_project(store, progress=False, threshold=0.5)
-        pid = dict(store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
+        pid = dict(store.con.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
                                  [res.run_id]).fetchall())
         assert res.n_decisions == 3
     assert pid[first.uid_l[0]] == pid[first.uid_r[0]]
@@ -65,20 +65,23 @@ def test_cli_review_with_piped_answers_then_relink_obeys(project):
 
 def test_decisions_are_append_only_and_latest_wins(project):
     with Project.open(project).store() as store:
-        a, b = store.execute("SELECT uid FROM records ORDER BY uid LIMIT 2").fetchall()
-        d1 = record_decision(store, b[0], a[0], "match", reviewer="ann")
-        d2 = record_decision(store, a[0], b[0], "non-match", reviewer="bob", based_on=d1)
-        rows = store.execute("SELECT decision_id, uid_l, decision, based_on_decision FROM decisions "
+        a, b = store.con.execute("SELECT uid FROM records ORDER BY uid LIMIT 2").fetchall()
+        n_before = store.decisions.count()
+        d1 = store.decisions.record(b[0], a[0], "match", reviewer="ann").decision_id
+        d2 = store.decisions.record(a[0], b[0], "non-match", reviewer="bob",
+                                    based_on=d1).decision_id
+        rows = store.con.execute("SELECT decision_id, uid_l, decision, based_on_decision FROM decisions "
                              "WHERE decision_id IN (?, ?) ORDER BY decision_id", [d1, d2]).fetchall()
         assert rows == [(d1, a[0], "match", None), (d2, a[0], "non-match", d1)]
-        from uncounted.linkage.cluster import latest_decisions
-
-        latest = latest_decisions(store.con)
+        latest = store.decisions.in_force()
         mine = latest[(latest.uid_l == a[0]) & (latest.uid_r == b[0])]
         assert mine["decision"].tolist() == ["non-match"]
-        n_audit = store.execute("SELECT count(*) FROM audit_log WHERE action = 'decision'").fetchone()
+        n_audit = store.con.execute("SELECT count(*) FROM audit_log WHERE action = 'decision'").fetchone()
         assert n_audit[0] >= 2
         with pytest.raises(InputError, match="decision"):
-            record_decision(store, a[0], b[0], "maybe")
-        with pytest.raises(InputError, match="no such record"):
-            record_decision(store, a[0], "nolist/404", "match")
+            store.decisions.record(a[0], b[0], "maybe")
+        with pytest.raises(ProjectError, match="no such record"):
+            store.decisions.record(a[0], "nolist/404", "match")
+        with pytest.raises(InputError, match="not a decision on"):
+            store.decisions.record(a[0], b[0], "match", based_on=d2 + 1000)
+        assert store.decisions.count() == n_before + 2  # refused decisions leave no trace

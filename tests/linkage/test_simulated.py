@@ -37,9 +37,9 @@ def _run(tmp_path, population: int, seed: int = 1):
         importer.import_list(project, path, name)
     with project.store() as store:
         res = link_project(store, progress=False, threshold=0.9)
-        rows = store.execute("SELECT list_name, record_id, person_id FROM persons WHERE run_id = ?",
+        rows = store.con.execute("SELECT list_name, record_id, person_id FROM persons WHERE run_id = ?",
                              [res.run_id]).fetchall()
-        linked_table = capture_table(store.con)
+        linked_table = capture_table(store)
     found = true_pairs({f"{lst}/{rid}": pid for lst, rid, pid in rows})
     truth = sim.truth
     real = true_pairs({f"{lst}/{rid}": pid for lst, rid, pid in

@@ -31,10 +31,10 @@ def test_spark_local_mode_matches_duckdb(tmp_path):
         duck = link_project(store, backend="duckdb", progress=False)
         got = {}
         for res in (spark, duck):
-            rows = store.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
+            rows = store.con.execute("SELECT uid, person_id FROM persons WHERE run_id = ?",
                                  [res.run_id]).fetchall()
             got[res.backend] = true_pairs(dict(rows))
-        backend = store.execute("SELECT backend FROM link_runs WHERE run_id = ?",
+        backend = store.con.execute("SELECT backend FROM link_runs WHERE run_id = ?",
                                 [spark.run_id]).fetchone()[0]
     assert backend == "spark"
     real = true_pairs(truth)

@@ -33,7 +33,7 @@ def test_chapman_needs_two_lists(mse_table):
         LincolnPetersen().fit(t)
     e = LincolnPetersen(lists=("EXH", "ABA")).fit(t)
     tot = t.list_totals()
-    m = t.select(["EXH", "ABA"]).counts[3]
+    m = int(t.select(["EXH", "ABA"]).counts_of(0b11)[0])
     assert e.estimate == pytest.approx((tot["EXH"] + 1) * (tot["ABA"] + 1) / (m + 1) - 1)
 
 

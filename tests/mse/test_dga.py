@@ -1,13 +1,8 @@
 """GraphAveraging (dga): exact Bayesian model averaging over decomposable graphs.
 
-Oracles:
-- Madigan & York (1997), Biometrika 84:19-31, spina bifida example, as checked by R dga 2.0.2's test
-  "against Madigan and York" (delta = 1, negative-binomial prior on N with a = 13.14, b = 55.17,
-  Nmissing = 1:300): Bayes estimate 731, model-averaged posterior mode 728, top model 0.37.
-- R dga 2.0.2 ``bma.cr`` with delta = 2^-J and dga's default prior on N (-log N), as measured for the
-  project's reference table (shared/data/mse/README.md, "What the R reference packages give"):
-  Kosovo 12,595 (9,827-16,544); UKdat_5 22,990 (10,387-33,508); NewOrl_5 869 (511-1,762);
-  Western 2,133 (1,343-3,876); Korea 159 (123-451).
+Oracles, with their R calls, package versions and tolerances, in
+:mod:`tests.mse.results.results_r`: Madigan & York (1997)'s spina bifida example as checked by R
+dga's own test, and R dga 2.0.2 ``bma.cr`` with delta = 2^-J and dga's default prior on N.
 """
 
 from __future__ import annotations
@@ -22,6 +17,8 @@ from scipy.special import gammaln
 from uncounted.exceptions import InputError, NotEstimableError
 from uncounted.mse import CaptureTable
 from uncounted.mse.dga import GraphAveraging, decomposable_graphs, graph_posterior
+
+from .results.results_r import DGA_DEFAULT_PRIOR, MADIGAN_YORK
 
 
 def test_graph_counts_are_the_labelled_chordal_graphs():
@@ -78,34 +75,31 @@ def test_joint_posterior_matches_a_direct_hyper_dirichlet_computation():
 def test_spina_bifida_madigan_york_informative_prior(mse_table):
     # dga's test expresses M&Y's prior as a log prior over N = Nmissing + n, Nmissing = 1:300:
     # N log b - (N + a) log(1 + b) + lgamma(N + a) - lgamma(N + 1) - lgamma(a)
-    table = mse_table("dga_example_spina_bifida_3list")
-    a, b = 13.14, 55.17
+    ref = MADIGAN_YORK
+    table = mse_table(ref["dataset"])
+    a, b = ref["a"], ref["b"]
 
     def negbin(n):
         return n * np.log(b) - (n + a) * np.log1p(b) + gammaln(n + a) - gammaln(n + 1) - gammaln(a)
 
-    est = GraphAveraging(prior_delta=1, prior_n=negbin, n_max=table.observed + 300).fit(table)
-    assert est.estimate == 731
-    assert est.diagnostics["posterior_mode"] == 728
+    est = GraphAveraging(prior_delta=1, prior_n=negbin,
+                         n_max=table.observed + ref["missing_max"]).fit(table)
+    assert est.estimate == ref["estimate"]
+    assert est.diagnostics["posterior_mode"] == ref["mode"]
     top = est.diagnostics["top_models"][0]
-    assert round(top["weight"], 2) == 0.37
-    assert est.method == "dga" and est.lower < 728 < est.upper
+    assert round(top["weight"], 2) == ref["top_weight"]
+    assert est.method == "dga" and est.lower < ref["mode"] < est.upper
+    assert est.results.top(1)[0] == (top["model"], top["weight"])
 
 
-@pytest.mark.parametrize("name, point, lo, hi", [
-    ("lcmcr_kosovo_aggregate", 12595, 9827, 16544),
-    ("sparsemse_ukdat_5", 22990, 10387, 33508),
-    ("sparsemse_neworl_5", 869, 511, 1762),
-    ("sparsemse_western", 2133, 1343, 3876),
-    ("mse_korea", 159, 123, 451),
-])
-def test_matches_r_dga_default_prior(mse_table, name, point, lo, hi):
-    # R dga 2.0.2, delta = 2^-J, default prior on N; tolerance 0.5% (the issue's parity bar): the
-    # R grid for N is not recorded, and Korea's upper end moves with the grid's end (heavy tail).
-    est = GraphAveraging().fit(mse_table(name))
-    assert est.estimate == pytest.approx(point, rel=0.005)
-    assert est.lower == pytest.approx(lo, rel=0.005)
-    assert est.upper == pytest.approx(hi, rel=0.005)
+@pytest.mark.parametrize("ref", DGA_DEFAULT_PRIOR, ids=lambda r: r.id)
+def test_matches_r_dga_default_prior(mse_table, ref):
+    est = GraphAveraging(**ref.settings).fit(mse_table(ref.dataset))
+    assert est.estimate == ref.point_tol.approx(ref.estimate)
+    assert est.lower == ref.interval_tol.approx(ref.lower)
+    assert est.upper == ref.interval_tol.approx(ref.upper)
+    assert est.draws.shape == (1, 10_000) and est.draws_kind == "posterior"
+    assert est.results.posterior_n.sum() == pytest.approx(1.0)
 
 
 def test_uniform_prior_shifts_up_and_callable_must_match_shape(mse_table):
@@ -119,20 +113,20 @@ def test_uniform_prior_shifts_up_and_callable_must_match_shape(mse_table):
         GraphAveraging(prior_n="flat").fit(table)
 
 
-def test_draws_reproduce_and_sum_over_strata(mse_table):
-    table = mse_table("conting_spina", strata="eth")
-    rows = GraphAveraging(draws=4000, seed=7).fit_strata(table)
+def test_draws_reproduce_and_sum_over_strata(spina_strata):
+    table = spina_strata
+    rows = GraphAveraging(n_draws=4000, seed=7).fit_strata(table)
     strata, total = rows[:-1], rows[-1]
     assert total.stratum == "total" and len(strata) == len(table.strata)
     np.testing.assert_array_equal(total.draws, np.sum([r.draws for r in strata], axis=0))
     assert total.estimate == np.median(total.draws)
-    again = GraphAveraging(draws=4000, seed=7).fit_strata(table)
+    again = GraphAveraging(n_draws=4000, seed=7).fit_strata(table)
     np.testing.assert_array_equal(again[-1].draws, total.draws)
     # the draws follow the grid posterior: their median is the exact posterior median (+-1%)
     assert np.median(strata[0].draws) == pytest.approx(strata[0].estimate, rel=0.01)
     # independent streams per stratum: with 4,000 draws a correlation's sd is ~0.016
     big = sorted(strata, key=lambda r: -r.observed)[:2]
-    assert abs(np.corrcoef(big[0].draws, big[1].draws)[0, 1]) < 0.1
+    assert abs(np.corrcoef(big[0].flat_draws, big[1].flat_draws)[0, 1]) < 0.1
 
 
 def test_too_few_or_too_many_lists_say_what_to_use():

@@ -17,7 +17,7 @@ def _design(table, spec, max_order=None):
     k = table.k
     cols = models.columns(k, max_order or k - 1)
     mask = models.closure_mask(models.parse_model(spec, table.lists), cols)
-    return models.design_matrix(k, np.asarray(cols)[mask]), table.counts[1:].astype(float)
+    return models.design_matrix(k, np.asarray(cols)[mask]), table.dense_counts()[1:].astype(float)
 
 
 @pytest.mark.parametrize(("name", "spec"), [
@@ -46,7 +46,7 @@ def test_batched_fits_equal_single_fits(mse_table, name, step):
     k = t.k
     cols = models.columns(k, k - 1)
     X = models.design_matrix(k, cols)
-    y = t.counts[1:].astype(float)
+    y = t.dense_counts()[1:].astype(float)
     masks = models.hierarchical_models(k, k - 1)[::step]
     batch = fit_poisson(X, y, masks, chunk=5)  # small chunks: padding and scatter exercised
     for i, m in enumerate(masks):
@@ -114,7 +114,7 @@ def test_bad_model_names_the_problem(bad):
 def test_checkident_codes_on_artificial(mse_table):
     # SparseMSE ?checkident examples on Artificial_3: all pairs -> not identifiable (2);
     # A:B alone -> MLE does not exist (1); A:C + B:C -> passes (0)
-    c = mse_table("sparsemse_artificial_3").counts
+    c = mse_table("sparsemse_artificial_3").dense_counts()
     ab, ac, bc = 0b011, 0b101, 0b110
     assert check_model(c, 3, [ab, ac, bc]) == 2
     assert check_model(c, 3, [ab]) == 1
@@ -144,7 +144,7 @@ def test_batch_size_does_not_change_fits(mse_table):
     t = mse_table("sparsemse_ukdat_5")
     cols = models.columns(5, 4)
     X = models.design_matrix(5, cols)
-    y = t.counts[1:].astype(float)
+    y = t.dense_counts()[1:].astype(float)
     masks = models.hierarchical_models(5, 4)[6400:]
     small = fit_poisson(X, y, masks, chunk=16)
     large = fit_poisson(X, y, masks, chunk=len(masks))

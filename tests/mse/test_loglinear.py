@@ -99,10 +99,11 @@ def test_average_interval_widens_with_model_uncertainty(mse_table):
 
 def test_bootstrap_is_seeded(mse_table):
     t = mse_table("lcmcr_kosovo_aggregate")
-    a = LogLinear(interval="bootstrap", bootstrap=200, seed=7).fit(t)
-    b = LogLinear(interval="bootstrap", bootstrap=200, seed=7).fit(t)
-    c = LogLinear(interval="bootstrap", bootstrap=200, seed=8).fit(t)
-    assert a.seed == 7 and len(a.draws) == 200
+    a = LogLinear(interval="bootstrap", n_draws=200, seed=7).fit(t)
+    b = LogLinear(interval="bootstrap", n_draws=200, seed=7).fit(t)
+    c = LogLinear(interval="bootstrap", n_draws=200, seed=8).fit(t)
+    assert a.seed == 7 and a.draws.shape == (1, 200) and a.draws_kind == "bootstrap"
+    assert a == b
     assert np.array_equal(a.draws, b.draws) and (a.lower, a.upper) == (b.lower, b.upper)
     assert not np.array_equal(a.draws, c.draws)
     # Kosovo's counts are large, so the bootstrap percentile interval should be close to the

@@ -1,113 +1,89 @@
 """LogLinear against the R references on published tables.
 
-Provenance of every expected number (tables in tests/data/mse/, see PROVENANCE.md there; the R runs
-are described in shared/data/mse/README.md, section "What the R reference packages give on these
-tables", measured 2026-11 with R 4.2.2):
-
-- Rcapture 1.4-4: ``closedpMS.t(X, dfreq = TRUE)`` (all hierarchical models, maxorder = t - 1),
-  best model by BIC, then ``closedpCI.t(X, dfreq = TRUE, mX = <that model>)`` for the 95%
-  profile-likelihood interval.  Kosovo: model [123,14,34], 10,356.5 (8,994-12,110); this model and
-  its estimate also reproduce the point of Ball et al. (2002), *Killings and Refugee Flow in Kosovo*.
-- SparseMSE 2.0.1: ``estimatepopulation.0(X, method = "stepwise", pthresh = 0.02)``, point and
-  Wald 95% interval (the 2.5% and 97.5% quantiles). UKdat_5: 11,313 (9,884-13,027), the figure of
-  the Home Office (2014) estimate of 10-13 thousand victims. The models chosen for Western (A:E)
-  and NewOrl (D:E) are those reported by Chan, Silverman & Vincent (2021), JASA 116:1297-1306.
-- Silverman, Chan & Vincent (2024), Statistics and Computing 34:44, Table 3: Korea has 6
-  admissible models (MLE exists) of the 8 hierarchical three-list models; Kosovo's model space
-  (4 lists, up to 3-way terms) has 113 models.
-
-Tolerances: the README rounds to whole people, so points and Wald ends are checked to within 1
-(rounding). The issue asks for Kosovo's point within 1 and profile ends within 0.5%; we match
-the R ends to within 0.5 people, so the profile ends are checked at 0.05% (about 5 people)
-everywhere, the README's precision.
+Every expected number, its R call, package version and tolerance is in
+:mod:`tests.mse.results.results_r` (Rcapture's best-BIC model with its profile interval;
+SparseMSE's stepwise with its Wald interval; the models reported by Chan, Silverman & Vincent 2021
+and the admissible models of Silverman, Chan & Vincent 2024).
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
 
 from uncounted.mse.loglinear import LogLinear
 
+from .results.results_r import KOREA_ADMISSIBLE, RCAPTURE_BEST_BIC, SPARSEMSE_STEPWISE
+
 pytestmark = pytest.mark.filterwarnings("ignore::uncounted.exceptions.UncountedWarning")
-
-# (table, estimate, lower, upper) -- Rcapture best-BIC hierarchical model, profile 95% interval
-RCAPTURE_BEST_BIC = [
-    ("lcmcr_kosovo_aggregate", 10_356.5, 8_994, 12_110),
-    ("sparsemse_ukdat_5", 25_311, 19_389, 34_111),
-    ("sparsemse_western", 2_483, 1_681, 3_928),
-    ("sparsemse_neworl_5", 1_034, 666, 1_762),
-    ("mse_korea", 157, 129, 226),
-    ("dga_example_spina_bifida_3list", 731, 700, 766),
-]
-
-# (table, estimate, lower, upper) -- SparseMSE stepwise, pthresh = 0.02, Wald 95% interval
-SPARSEMSE_STEPWISE = [
-    ("sparsemse_ukdat_5", 11_313, 9_884, 13_027),
-    ("sparsemse_ukdat", 11_418, 9_977, 13_146),
-    ("sparsemse_western", 2_483, 1_657, 3_830),
-    ("sparsemse_neworl_5", 1_034, 658, 1_709),
-    ("sparsemse_neworl", 1_184, 721, 2_046),
-    ("lcmcr_kosovo_aggregate", 14_342, 12_541, 16_540),
-    ("mse_korea", 269, 202, 390),
-    ("dga_example_spina_bifida_3list", 731, 708, 761),
-]
 
 
 def test_kosovo_bic_best_model_and_profile_interval(mse_table):
-    e = LogLinear(selection="bic").fit(mse_table("lcmcr_kosovo_aggregate"))
-    assert e.model == "[123,14,34]"
-    assert e.estimate == pytest.approx(10_356.5, abs=1)
-    assert e.lower == pytest.approx(8_994, rel=0.005)
-    assert e.upper == pytest.approx(12_110, rel=0.005)
+    ref = RCAPTURE_BEST_BIC[0]
+    assert ref.dataset == "lcmcr_kosovo_aggregate"
+    e = LogLinear(selection="bic").fit(mse_table(ref.dataset))
+    assert e.model == ref.extra["model"]
+    assert e.estimate == ref.point_tol.approx(ref.estimate)
+    assert e.lower == ref.interval_tol.approx(ref.lower)
+    assert e.upper == ref.interval_tol.approx(ref.upper)
+    # the results object: the model's coefficients, fitted cells and the candidates compared
+    res = e.results
+    assert res.coef_names[0] == "(intercept)" and len(res.coef) == 11
+    assert e.estimate == pytest.approx(4400 + math.exp(res.coef[0]), rel=1e-12)
+    assert res.fitted.sum() == pytest.approx(4400, rel=1e-9) and len(res.cells) == 15
+    assert len(res.candidates) == 113 and res.weights.sum() == pytest.approx(1.0)
+    assert res.candidates[int(res.criterion.argmin())] == ref.extra["model"]
     d = e.diagnostics
+    assert res.deviance == d["deviance"] and res.bic == d["bic"]
     assert d["models_compared"] == 113
-    assert d["terms"] == ["EXH:ABA:OSCE", "EXH:HRW", "OSCE:HRW"]
+    assert d["terms"] == ("EXH:ABA:OSCE", "EXH:HRW", "OSCE:HRW")
     assert d["df"] == 15 - 11 and d["npar"] == 11
     # Rcapture's BIC convention: -2 loglik + log(n) p, with n = 4,400 people observed
-    assert d["bic"] - d["aic"] == pytest.approx((__import__("math").log(4400) - 2) * 11)
+    assert d["bic"] - d["aic"] == pytest.approx((math.log(4400) - 2) * 11)
     assert d["top_models"][0]["model"] == "[123,14,34]"
     assert e.warnings == ()
 
 
-@pytest.mark.parametrize(("name", "point", "lo", "hi"), RCAPTURE_BEST_BIC)
-def test_rcapture_best_bic(mse_table, name, point, lo, hi):
-    e = LogLinear(selection="bic").fit(mse_table(name))
-    assert e.estimate == pytest.approx(point, abs=1)
-    assert e.lower == pytest.approx(lo, rel=5e-4, abs=1)
-    assert e.upper == pytest.approx(hi, rel=5e-4, abs=1)
+@pytest.mark.parametrize("ref", RCAPTURE_BEST_BIC, ids=lambda r: r.id)
+def test_rcapture_best_bic(mse_table, ref):
+    e = LogLinear(**ref.settings).fit(mse_table(ref.dataset))
+    assert e.estimate == ref.point_tol.approx(ref.estimate)
+    assert e.lower == ref.interval_tol.approx(ref.lower)
+    assert e.upper == ref.interval_tol.approx(ref.upper)
     assert e.diagnostics["interval_method"] == "profile"
+    if "model" in ref.extra:
+        assert e.model == ref.extra["model"]
+    assert e.status == "ok", e.reasons  # no false alarm on the parity tables
 
 
-@pytest.mark.parametrize(("name", "point", "lo", "hi"), SPARSEMSE_STEPWISE)
-def test_sparsemse_stepwise(mse_table, name, point, lo, hi):
-    e = LogLinear(selection="stepwise").fit(mse_table(name))
-    assert e.estimate == pytest.approx(point, abs=1)
-    assert e.lower == pytest.approx(lo, abs=1)
-    assert e.upper == pytest.approx(hi, abs=1)
+@pytest.mark.parametrize("ref", SPARSEMSE_STEPWISE, ids=lambda r: r.id)
+def test_sparsemse_stepwise(mse_table, ref):
+    e = LogLinear(**ref.settings).fit(mse_table(ref.dataset))
+    assert e.estimate == ref.point_tol.approx(ref.estimate)
+    assert e.lower == ref.interval_tol.approx(ref.lower)
+    assert e.upper == ref.interval_tol.approx(ref.upper)
     assert e.diagnostics["interval_method"] == "wald"
-
-
-@pytest.mark.parametrize(("name", "terms"), [
-    ("sparsemse_western", ["A:E", "B", "C", "D"]),      # Chan et al. (2021): selects AE
-    ("sparsemse_neworl", ["D:E", "A", "B", "C", "F", "G", "H"]),  # Chan et al. (2021): DE
-    ("sparsemse_neworl_5", ["A", "BEFG", "C", "D", "H"]),  # main effects only
-])
-def test_stepwise_selects_published_model(mse_table, name, terms):
-    e = LogLinear(selection="stepwise").fit(mse_table(name))
-    assert e.diagnostics["terms"] == terms
+    if "terms" in ref.extra:  # the model Chan et al. (2021) report
+        assert list(e.diagnostics["terms"]) == ref.extra["terms"]
 
 
 def test_korea_has_six_admissible_models(mse_table):
     # SCV (2024) Table 3: 6 admissible models of 8; the model average is taken over those 6
-    e = LogLinear(selection="average-bic").fit(mse_table("mse_korea"))
-    assert e.diagnostics["models_compared"] == 8
-    assert e.diagnostics["models_averaged"] == 6
+    ref = KOREA_ADMISSIBLE
+    e = LogLinear(selection="average-bic").fit(mse_table(ref["dataset"]))
+    assert e.diagnostics["models_compared"] == ref["models"]
+    assert e.diagnostics["models_averaged"] == ref["admissible"]
     top = e.diagnostics["top_models"]
     assert sum(m["weight"] for m in top) == pytest.approx(1.0)
     assert e.estimate == pytest.approx(sum(m["weight"] * m["estimate"] for m in top), rel=1e-12)
-    assert top[0]["model"] == "[12,23]" and top[0]["estimate"] == pytest.approx(157.16667, abs=1e-4)
+    assert top[0]["model"] == ref["best"]
+    assert top[0]["estimate"] == ref["tol"].approx(ref["best_estimate"])
+    # the same, from the results object: all 8 candidates, weights over the 6 admissible ones
+    res = e.results
+    assert len(res.candidates) == ref["models"] and (res.weights > 0).sum() == ref["admissible"]
+    assert res.weights.sum() == pytest.approx(1.0) and res.coef is None
 
 
 def test_fixed_model_equals_selected(mse_table):

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from uncounted.exceptions import CaptureTableError, DataWarning
+from uncounted.exceptions import CaptureTableError, DataWarning, NotEstimableError
 from uncounted.mse import CaptureTable, pattern_matrix, read_capture_table
 
 
@@ -26,7 +26,9 @@ def test_kosovo_reads_with_published_totals(mse_table):
     assert t.lists == ("EXH", "ABA", "OSCE", "HRW")
     assert t.observed == 4400
     assert t.list_totals() == {"EXH": 1910, "ABA": 1528, "OSCE": 1786, "HRW": 685}
-    assert t.counts[0] == 0 and len(t.counts) == 16
+    assert t.patterns.tolist() == list(range(1, 16))  # all 15 patterns observed
+    assert t.dense_counts()[0] == 0 and len(t.dense_counts()) == 16
+    assert not hasattr(t, "counts")  # the dense attribute is gone: old callers fail loudly
 
 
 def test_rows_and_counts_give_the_same_table(tmp_path):
@@ -86,7 +88,7 @@ def test_empty_list_dropped_with_warning(tmp_path):
     with pytest.warns(DataWarning, match="C"):
         t = read_capture_table(p)
     assert t.lists == ("A", "B") and t.observed == 6
-    assert t.counts.tolist() == [0, 3, 2, 1]
+    assert t.dense_counts().tolist() == [0, 3, 2, 1] and t.dropped == ("C",)
 
 
 def test_strata(mse_table):
@@ -94,7 +96,7 @@ def test_strata(mse_table):
     assert t.is_stratified and t.strata_columns == ("eth",)
     parts = t.by_stratum()
     assert sum(p.observed for p in parts.values()) == t.observed == 621
-    assert t.collapse().strata == {}
+    assert dict(t.collapse().strata) == {}
     # round trip through the file shape keeps strata and counts
     again = CaptureTable.from_frame(t.to_frame(), strata="eth")
     assert again == t
@@ -117,7 +119,7 @@ def test_overlap_summary(mse_table):
     s = t.overlap_summary()
     assert len(s) == 4 + 6
     assert s.loc[s["lists"] == "EXH", "n"].item() == 1910
-    assert s.loc[s["lists"] == "EXH", "only"].item() == t.counts[1]
+    assert s.loc[s["lists"] == "EXH", "only"].item() == t.counts_of(0b0001)[0]
 
 
 def test_times_caught_and_hash(mse_table):
@@ -146,3 +148,161 @@ def test_rows_equal_counts_property(k, data):
             return
         from_counts = CaptureTable.from_frame(frame)
     assert from_rows == from_counts
+
+
+# ---------------------------------------------------------------------------------- sparse tables
+def _brute(rows, k):
+    """List totals, times caught and pair overlaps straight from individual 0/1 rows."""
+    arr = np.array(rows, dtype=np.int64).reshape(-1, k)
+    totals = arr.sum(axis=0)
+    times = np.bincount(arr.sum(axis=1), minlength=k + 1)
+    both = arr.T @ arr
+    return totals, times, both
+
+
+@settings(max_examples=40, deadline=None)
+@given(k=st.integers(2, 64), data=st.data())
+def test_sparse_helpers_match_brute_force_up_to_64_lists(k, data):
+    masks = data.draw(st.lists(st.integers(1, 2**k - 1), min_size=1, max_size=30))
+    rows = [[(m >> j) & 1 for j in range(k)] for m in masks]
+    lists = [f"L{j}" for j in range(k)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        try:
+            t = CaptureTable.from_rows(rows, lists)
+        except CaptureTableError:  # fewer than two lists caught anyone
+            assert sum(1 for j in range(k) if any(r[j] for r in rows)) < 2
+            return
+    keep = [j for j in range(k) if any(r[j] for r in rows)]
+    assert t.lists == tuple(lists[j] for j in keep) and set(t.dropped) == set(lists) - set(t.lists)
+    sub = [[r[j] for j in keep] for r in rows]
+    totals, times, both = _brute(sub, len(keep))
+    assert list(t.list_totals().values()) == totals.tolist()
+    assert t.times_caught().tolist() == times.tolist()
+    assert t.observed == len(rows) and t.patterns.dtype == np.uint64
+    ov = t.overlap_summary().set_index("lists")["n"]
+    a, b = t.lists[0], t.lists[1]
+    assert ov[f"{a} & {b}"] == both[0, 1]
+    # the same table built from bit masks, from a frame and through a CSV is equal and hashes equal
+    masks = [sum(int(v) << j for j, v in enumerate(r)) for r in sub]
+    again = CaptureTable.from_patterns(masks, lists=t.lists)
+    assert again == t and again.input_hash() == t.input_hash()
+    assert CaptureTable.from_frame(t.to_frame()) == t
+
+
+def test_select_and_marginal_sums_on_many_lists():
+    rng = np.random.default_rng(4)
+    k = 40
+    rows = (rng.random((500, k)) < 0.08).astype(int)
+    rows = rows[rows.any(axis=1)]
+    t = CaptureTable.from_rows(rows.tolist(), [f"L{j}" for j in range(k)])
+    assert t.k == k and t.patterns.size <= len(rows)
+    two = t.select(["L3", "L17"])
+    on = rows[:, [3, 17]]
+    on = on[on.any(axis=1)]
+    assert two.observed == len(on)
+    assert two.counts_of([1, 2, 3]).tolist() == [int(((on[:, 0] == 1) & (on[:, 1] == 0)).sum()),
+                                                 int(((on[:, 0] == 0) & (on[:, 1] == 1)).sum()),
+                                                 int((on.sum(axis=1) == 2).sum())]
+    with pytest.raises(NotEstimableError, match="2\\*\\*40"):
+        t.dense_counts()
+    assert len(two.dense_counts()) == 4
+
+
+def test_more_than_64_lists_is_a_clear_error(tmp_path):
+    header = ",".join(f"L{j}" for j in range(65))
+    row = ",".join(["1"] + ["0"] * 64)
+    with pytest.raises(CaptureTableError, match="at most 64"):
+        read_capture_table(write(tmp_path, f"{header}\n{row}\n"))
+
+
+def test_lists_by_pattern_and_other_columns_named(tmp_path):
+    p = write(tmp_path, "year,in_1,in_2,dept,in_3,count\n1999,1,0,11,0,2\n1999,0,1,11,1,3\n"
+                        "2000,1,1,05,0,1\n")
+    with pytest.raises(CaptureTableError, match="name it as a stratum column") as info:
+        read_capture_table(p, strata="year")
+    assert info.value.column == "dept" and info.value.row == 1
+    t = read_capture_table(p, strata="year", lists=["in_*"])
+    assert t.lists == ("in_1", "in_2", "in_3") and t.n_strata == 2
+
+
+def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
+    p = write(tmp_path, "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,3\n"
+                        "y,1,0,1,2\ny,0,0,1,6\ny,1,0,0,1\nz,1,0,0,7\n")
+    t = read_capture_table(p, strata="s")
+    assert t.lists == ("A", "B", "C") and t.dropped == ()
+    parts = t.by_stratum()
+    assert parts["s=x"].lists == ("A", "B") and parts["s=x"].dropped == ("C",)
+    assert parts["s=y"].lists == ("A", "C") and parts["s=y"].dropped == ("B",)
+    assert parts["s=z"].lists == ("A",)
+    from uncounted.mse import ChaoLowerBound
+
+    with pytest.warns(DataWarning, match="in 3 of 3 strata"):
+        rows = ChaoLowerBound().fit_strata(t)
+    by = {r.stratum: r for r in rows}
+    assert by["s=x"].estimable and by["s=x"].status == "ok"
+    assert [r.code for r in by["s=x"].reasons] == ["lists_dropped"]
+    assert "C" in by["s=x"].reasons[0].message
+    z = by["s=z"]  # one list left: a row with the reason, never a traceback
+    assert not z.estimable and z.status == "not_estimable"
+    assert [r.code for r in z.reasons] == ["too_few_lists", "lists_dropped"]
+    assert by["total"].status == "not_estimable" and "s=z" in by["total"].reason
+
+
+def test_strata_views_and_equality(mse_table):
+    t = mse_table("conting_spina", strata="eth")
+    assert t.strata_keys == (("afro-american",), ("caucasian",), ("other",))
+    assert sum(sub.observed for sub in t.strata.values()) == t.observed
+    assert t.stratum(("other",)).lists == t.lists  # the raw stratum keeps every list
+    with pytest.raises(KeyError):
+        t.stratum(("nobody",))
+    assert t != t.collapse() and t.collapse() == t.collapse()
+    with pytest.raises(AttributeError):
+        t.lists = ("x",)
+    assert not t.patterns.flags.writeable
+    sel = t.select(["S1", "S2"])
+    assert sel.strata_keys == t.strata_keys and sel.observed < t.observed
+
+
+def test_hash_is_stable_across_representations(mse_table):
+    t = mse_table("lcmcr_kosovo_aggregate")
+    dense = CaptureTable.from_counts(t.dense_counts().tolist(), list(t.lists))
+    mapping = CaptureTable.from_counts(
+        {"".join(str((p >> j) & 1) for j in range(t.k)): int(c)
+         for p, c in zip(t.patterns.tolist(), t.pattern_counts.tolist(), strict=True)},
+        list(t.lists))
+    assert dense.input_hash() == mapping.input_hash() == t.input_hash()
+    assert CaptureTable.from_counts(t.dense_counts().tolist(), list("WXYZ")).input_hash() \
+        != t.input_hash()  # the list names are part of the content
+
+
+def test_pickles(mse_table):
+    import pickle
+
+    t = mse_table("conting_spina", strata="eth")
+    assert pickle.loads(pickle.dumps(t)) == t
+
+
+def test_verdata_replicate_by_year_and_sex(shared_data):
+    # the whole verdata replicate: 34 sources, 5 of them empty (dropped with a warning); chao by
+    # year x sex runs sparse, one row per stratum with sources valid there, and a total
+    from uncounted.mse import estimate
+
+    path = shared_data("mse/verdata_reclutamiento_r1.csv")
+    with pytest.warns(DataWarning, match="in_3, in_15, in_22, in_25, in_26"):
+        t = read_capture_table(path, strata=["yy_hecho", "sexo"], lists=["in_*"])
+    assert t.k == 29 and t.observed == 19_226
+    with pytest.warns(DataWarning, match="strata, lists with no records there were left out"):
+        rows = estimate(t, "chao")
+    strata, total = rows[:-1], rows[-1]
+    assert len(strata) == t.n_strata and total.stratum == "total"
+    assert sum(r.observed for r in strata) == 19_226
+    parts = t.by_stratum()
+    for r in strata:  # each stratum keeps its valid sources; the others are named as dropped
+        sub = parts[r.stratum]
+        assert len(sub.dropped) == 34 - sub.k and set(sub.lists).isdisjoint(sub.dropped)
+        if r.estimable:
+            assert r.lists == sub.lists
+    ok = [r for r in strata if r.estimable]
+    assert ok and all(r.estimate >= r.observed for r in ok)
+    assert all(r.status == "not_estimable" and r.reasons for r in strata if not r.estimable)

@@ -13,5 +13,5 @@ def project(tmp_path):
 def snapshot(project):
     """Everything an import may touch, for 'the store is unchanged' assertions."""
     with project.store(read_only=True) as s:
-        return {t: s.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
+        return {t: s.con.execute(f"SELECT * FROM {t} ORDER BY ALL").fetchall()
                 for t in ("lists", "imports", "records", "audit_log")}

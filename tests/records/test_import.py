@@ -39,7 +39,7 @@ EXPECTED = {  # record_id -> normalised values, worked out by hand from make_fil
 
 def records(project, list_name):
     with project.store(read_only=True) as s:
-        df = s.execute("SELECT * FROM records WHERE list_name = ? ORDER BY row_number",
+        df = s.con.execute("SELECT * FROM records WHERE list_name = ? ORDER BY row_number",
                        [list_name]).df()
     return {r["record_id"]: r for r in df.to_dict("records")}
 
@@ -131,6 +131,17 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(project, tmp_path):
     assert records(project, "bad")["3"]["surname_raw"] == "=1+1"  # inert text in the store
 
 
+def test_skip_invalid_counts_a_repeated_id_once(project, tmp_path):
+    # the repeat is rejected once: the counts say what the store holds
+    f = tmp_path / "dup.csv"
+    f.write_text("id,surname\n1,Иванов\n2,Петров\n1,Сидоров\n3,Орлов\n", encoding="utf-8")
+    r = import_list(project, f, "dup", skip_invalid=True)
+    assert (r.n_rows, r.n_imported, r.n_rejected) == (4, 3, 1)
+    recs = records(project, "dup")
+    assert sorted(recs) == ["1", "2", "3"] and recs["1"]["surname_raw"] == "Иванов"
+    assert list_summary(project).set_index("list_name").loc["dup", "n_records"] == 3
+
+
 def test_reimport_same_file_is_a_noop_and_new_version_replaces(project, tmp_path):
     f = tmp_path / "v.csv"
     shutil.copy(FILES / "en_utf8.csv", f)
@@ -149,8 +160,8 @@ def test_reimport_same_file_is_a_noop_and_new_version_replaces(project, tmp_path
     assert len(recs) == 6 and recs["1"]["surname_raw"] == "Щербакова"
     assert {recs[k]["import_id"] for k in recs} == {third.import_id}
     with project.store(read_only=True) as s:
-        statuses = s.execute("SELECT import_id, status FROM imports ORDER BY import_id").fetchall()
-        actions = [a for (a,) in s.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
+        statuses = s.con.execute("SELECT import_id, status FROM imports ORDER BY import_id").fetchall()
+        actions = [a for (a,) in s.con.execute("SELECT action FROM audit_log ORDER BY audit_id").fetchall()]
     assert statuses == [(first.import_id, "superseded"), (again.import_id, "unchanged"),
                         (third.import_id, "active")]
     assert actions == ["init", "import", "import_unchanged", "replace_list"]
@@ -218,7 +229,7 @@ def test_bbc_mediazona_list_imports_with_regions(project, shared_data):
                          "region": "region", "source_url": "source"}
     assert r.unresolved_regions == {}
     with project.store(read_only=True) as s:
-        got = s.execute(
+        got = s.con.execute(
             "SELECT count(*) FILTER (WHERE region_iso IS NULL), "
             "count(*) FILTER (WHERE region_iso IS NOT NULL AND region_iso <> "
             "json_extract_string(extras, '$.iso_code')), "

@@ -49,7 +49,7 @@ def _try_import(project, path, **kw):
         assert snapshot(project) == before
         return None
     with project.store(read_only=True) as s:
-        n = s.execute("SELECT count(*) FROM records WHERE list_name = ?", [name]).fetchone()[0]
+        n = s.con.execute("SELECT count(*) FROM records WHERE list_name = ?", [name]).fetchone()[0]
     assert n == r.n_imported == r.n_rows - r.n_rejected
     return r
 
@@ -94,7 +94,7 @@ def test_random_cells_round_trip_or_clear_error(shared_project, tmp_path_factory
     if r is None or r.n_rejected:
         return
     with shared_project.store(read_only=True) as s:
-        raws = [json.loads(x) for (x,) in s.execute(
+        raws = [json.loads(x) for (x,) in s.con.execute(
             "SELECT raw FROM records WHERE list_name = ? ORDER BY row_number",
             [r.list_name]).fetchall()]
     # every value is stored verbatim (formulas included, as inert text)
@@ -109,7 +109,7 @@ def test_formula_cells_are_inert_text(project, tmp_path):
                  encoding="utf-8")
     import_list(project, f, "f")
     with project.store(read_only=True) as s:
-        row = s.execute("SELECT surname_raw, notes, surname_key FROM records").fetchone()
+        row = s.con.execute("SELECT surname_raw, notes, surname_key FROM records").fetchone()
     assert row[0] == "=cmd|' /C calc'!A0" and row[1] == '=HYPERLINK("http://x")'
 
 
@@ -176,6 +176,6 @@ def test_million_rows(project, tmp_path):
     r = import_list(project, f, "m")
     assert r.n_imported == 1_000_000
     with project.store(read_only=True) as s:
-        got = s.execute("SELECT count(*), count(DISTINCT region_iso), min(given_name_canon), "
+        got = s.con.execute("SELECT count(*), count(DISTINCT region_iso), min(given_name_canon), "
                         "max(birth_year) FROM records WHERE list_name = 'm'").fetchone()
     assert got == (1_000_000, 1, "aleksandr", 1999)

@@ -31,7 +31,7 @@ def matched(tmp_path_factory):
             if f.suffix in (".csv", ".xlsx") and f.stem not in ("truth", "population"):
                 import_list(project, f, f.stem)
     with project.store(read_only=True) as s:
-        rec = s.execute("SELECT * FROM records").df()
+        rec = s.con.execute("SELECT * FROM records").df()
     truth = pd.read_csv(out / "truth.csv", dtype=str, keep_default_na=False)
     pop = pd.read_csv(out / "population.csv", dtype=str, keep_default_na=False)
     m = rec.merge(truth, left_on=["list_name", "record_id"], right_on=["list", "record_id"])

@@ -41,7 +41,7 @@ def test_independent_capture_rates():
     for spec, total in zip(scn.lists, table.list_totals().values(), strict=True):
         assert within(total / 20000, spec.capture, 20000), (spec.name, total)
     # independence: the share caught by both A and B is p_A p_B
-    both = table.select(["A", "B"]).counts[3]
+    both = int(table.select(["A", "B"]).counts_of(0b11)[0])
     assert within(both / 20000, 0.30 * 0.25, 20000)
 
 

@@ -25,7 +25,7 @@ def project_dir(tmp_path, password_hash):
     project = make_project(root)
     with project.store() as store, store.transaction():
         for user in ("alice", "bob"):
-            store.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)",
+            store.con.execute("INSERT INTO users VALUES (?, ?, 'reviewer', ?)",
                           [user, password_hash, now()])
     return root
 

@@ -12,7 +12,7 @@ from uncounted.mse.registry import make_estimator
 from uncounted.project import Project
 from uncounted.web import create_app
 
-from ..project_fixture import OBSERVED_AFTER, OBSERVED_BEFORE, XSS
+from ..project_fixture import OBSERVED_AFTER, OBSERVED_BEFORE, XSS, make_project
 from .conftest import sign_in
 
 
@@ -138,7 +138,7 @@ def test_concurrent_decisions_are_kept_and_flagged(project_dir):
         assert alice.get("/api/queue").json()["pairs"][0]["uid_l"] != pair["uid_l"]
     app.state.review.close()
     with Project.open(project_dir).store(read_only=True) as store:
-        audit = store.execute("SELECT actor, detail FROM audit_log WHERE action = 'decision' "
+        audit = store.con.execute("SELECT actor, detail FROM audit_log WHERE action = 'decision' "
                               "ORDER BY audit_id").fetchall()
     assert [a for a, _ in audit] == ["alice", "bob", "alice"]
     assert [json.loads(d)["conflict"] for _, d in audit] == [False, True, False]
@@ -207,3 +207,19 @@ def test_report_from_the_running_server(client):
     assert r.headers["content-security-policy"].startswith("default-src 'none'")
     html5lib.HTMLParser(strict=True).parse(r.text)
     assert 'data-chart="upset"' in r.text and "41 people were caught" in r.text
+
+
+def test_before_any_link_run_there_are_no_persons_to_count(tmp_path, password_hash):
+    from uncounted.store import now
+
+    project = make_project(tmp_path / "unlinked", with_link_run=False)
+    with project.store() as store, store.transaction():
+        store.con.execute("INSERT INTO users VALUES ('alice', ?, 'reviewer', ?)",
+                          [password_hash, now()])
+    with TestClient(create_app(project.root, secret="s"), base_url="http://127.0.0.1") as c:
+        sign_in(c)
+        live = c.get("/api/estimate").json()
+        assert live["estimable"] is False and "uncounted link" in live["reason"]
+        assert live["estimate"] is None      # records are not persons: no number
+        assert c.get("/persons").status_code == 200
+        assert c.get("/api/queue").json()["total"] == 0

@@ -63,7 +63,7 @@ def test_review_three_pairs_with_the_keyboard(project_dir, capsys):
             print(f"\nscreenshot of the review UI: {shot}")
 
         # what the browser did is what the store holds
-        rows = app.state.review.store.execute(
+        rows = app.state.review.store.con.execute(
             "SELECT reviewer, decision FROM decisions ORDER BY decision_id").fetchall()
         assert rows == [("alice", "match")] * 3
 

@@ -19,8 +19,8 @@ def test_user_add_from_stdin(tmp_path):
                       input="s3cret-enough\n")
     assert r.exit_code == 0, r.output
     with Project.open(root).store(read_only=True) as store:
-        digest = store.execute("SELECT password_hash FROM users WHERE username = 'carol'").fetchone()[0]
-        audit = store.execute("SELECT target FROM audit_log WHERE action = 'user_add'").fetchall()
+        digest = store.con.execute("SELECT password_hash FROM users WHERE username = 'carol'").fetchone()[0]
+        audit = store.con.execute("SELECT target FROM audit_log WHERE action = 'user_add'").fetchall()
     assert digest.startswith("$argon2id$") and "s3cret" not in digest
     assert audit == [("carol",)]
     from uncounted.web.auth import verify_password

@@ -3,16 +3,21 @@
 Inputs (see :func:`read_deaths`):
 
 - a **project folder** (``uncounted.toml`` + ``uncounted.duckdb``): the persons of the latest linkage
-  run, each placed in the region most of its records give (``records.region_iso``);
+  run with the review decisions in force (:func:`uncounted.histories.current_persons`, the persons
+  every stage counts);
 - a **persons table** (``list, record_id, person_id, match_probability``) with the project it came
   from (``project=``), or with its own ``region``/``iso_code`` column;
 - a **list of deaths**: a source list (``region`` column, any spelling of a federal subject) or the
   anonymised BBC/Mediazona list (``iso_code`` column), one row per death.
 
-Region spellings are resolved by ``uncounted.records.regions.resolve_region`` when that module is
-installed; otherwise ISO 3166-2 codes and the English names of the packaged subjects table are
-accepted. An unresolvable region is an :class:`~uncounted.exceptions.RecordError` naming the file,
-row, column and value. A blank region is allowed: the row is counted in ``no_region``.
+A person is placed in a region, and given a unit, by the store's one rule
+(:data:`uncounted.store.persons.PERSON_VALUE_RULE`: the most frequent non-empty value among its
+records, ties to the smallest), the rule the histories, the report and the review UI use.
+
+Region spellings are resolved by ISO 3166-2 code, the English names of the packaged subjects table,
+and ``uncounted.records.regions.resolve_region`` (every spelling, Cyrillic or Latin). An
+unresolvable region is an :class:`~uncounted.exceptions.RecordError` naming the file, row, column
+and value. A blank region is allowed: the row is counted in ``no_region``.
 """
 
 from __future__ import annotations
@@ -21,10 +26,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..exceptions import InputError, ProjectError, RecordError
+from ..histories import current_persons
 from ..project import Project
-from ..records.readers import open_source
 from ..records.regions import resolve_region
-from ..records.schema import HEADER_SYNONYMS, header_token
+from ..store import UNKNOWN, Store
+from ..store.persons import person_values
 from .reference import load_subjects
 
 # headers are compared as uncounted.records.schema.header_token reduces them (lower case, letters
@@ -40,14 +46,18 @@ _ALIASES = {"RU-CR": "UA-43", "RU-KRY": "UA-43", "RU-SEV": "UA-40"}
 
 @dataclass
 class Deaths:
-    """Deaths with a region, ready to count.
+    """Named dead with a region, one row per dead person, ready to count.
+
+    (Counts of all registered deaths by region, year, age and sex are a different thing:
+    :class:`uncounted.excess.RegistryDeaths`.)
 
     Attributes
     ----------
     frame
         One row per death: ``iso_code`` (never blank), ``unit_type`` and ``date`` (may be blank);
-        for persons (from a project or a persons table) also ``lists``: the names of the lists
-        the person was found on, sorted and joined by ``|`` (the capture history).
+        for persons (from a project or a persons table) also ``person_id`` and ``lists``: the
+        names of the lists the person was found on, sorted and joined by ``|`` (the capture
+        history).
     source
         What was read (a path, or a description).
     kind
@@ -78,11 +88,11 @@ def _fallback_index() -> dict[str, str]:
 def region_resolver():
     """Return ``resolve(text) -> iso_code | None``.
 
-    ISO codes, the packaged English names and aliases first, then
-    :func:`uncounted.records.regions.resolve_region` (it knows every spelling, Cyrillic or Latin).
+    ISO codes and the packaged English names first, then
+    :func:`uncounted.records.regions.resolve_region`, which knows every spelling, Cyrillic or
+    Latin.
     """
     index = _fallback_index()
-    external = resolve_region
 
     def resolve(text: str) -> str | None:
         key = text.strip()
@@ -90,7 +100,7 @@ def region_resolver():
         if hit:
             return hit
         try:
-            found = external(key)
+            found = resolve_region(key)
         except (ValueError, LookupError):  # InputError is a ValueError
             return None
         if found is None:
@@ -102,12 +112,15 @@ def region_resolver():
 
 
 def _synonyms(wanted, field: str | None):
+    from ..records.schema import HEADER_SYNONYMS
+
     return list(wanted) + list(HEADER_SYNONYMS.get(field, ())) if field else list(wanted)
 
 
 def _pick(columns, wanted, field: str | None = None) -> str | None:
     """The first column whose header matches ``wanted`` (then the contract's synonyms of
     ``field``), compared as :func:`uncounted.records.schema.header_token` reduces them."""
+    from ..records.schema import header_token
 
     tokens = {}
     for c in columns:
@@ -154,6 +167,8 @@ def _read_table(path: Path):
     (encoding and delimiter detection: UTF-8/16, cp1251, KOI8-R)."""
     import pandas as pd
 
+    from ..records.readers import open_source
+
     src = open_source(path)
     parts = list(src.chunks())
     if not parts:
@@ -171,17 +186,24 @@ def _deaths_from_table(df, path: Path, kind: str) -> Deaths:
     ucol = _pick(df.columns, UNIT_COLUMNS)
     dcol = _pick(df.columns, DATE_COLUMNS, "death_date") or _pick(df.columns, (), "reported_date")
     frame = _frame(iso, df[ucol].tolist() if ucol else None, df[dcol].tolist() if dcol else None)
-    if kind == "persons":  # one row per record: one death per person, in its most frequent region
+    if kind == "persons":  # one row per record: one death per person, placed by the store's rule
         pid, lcol = _pick(df.columns, ("person_id",)), _pick(df.columns, ("list",))
-        frame["person_id"] = df[pid].to_numpy()
+        frame["person_id"] = df[pid].astype(str).to_numpy()
         frame["list"] = df[lcol].to_numpy()
-        region = _mode_region(frame.rename(columns={"iso_code": "region_iso"}))
         first = frame.drop_duplicates("person_id").set_index("person_id")
+        region = _known(person_values(frame["person_id"], frame["iso_code"]))
+        unit = _known(person_values(frame["person_id"], frame["unit_type"]))
         lists = _lists_by_person(frame).reindex(first.index).to_numpy()
-        frame = _frame(region.reindex(first.index).tolist(), first["unit_type"].tolist(),
+        frame = _frame(region.reindex(first.index).tolist(), unit.reindex(first.index).tolist(),
                        first["date"].tolist())
+        frame["person_id"] = first.index.to_numpy()
         frame["lists"] = lists
     return _finish(frame, str(path), kind)
+
+
+def _known(values):
+    """Values of the person rule with ``"unknown"`` (no record had one) as None."""
+    return values.where(values != UNKNOWN, None)
 
 
 def _finish(frame, source: str, kind: str) -> Deaths:
@@ -191,53 +213,44 @@ def _finish(frame, source: str, kind: str) -> Deaths:
     return Deaths(frame=frame, source=source, kind=kind, no_region=missing)
 
 
-def _mode_region(records):
-    """One region per person: the most frequent non-blank region of its records (ties: first)."""
-    r = records[records["region_iso"].notna() & (records["region_iso"] != "")]
-    counts = r.groupby(["person_id", "region_iso"], sort=False).size().reset_index(name="n")
-    counts = counts.sort_values(["person_id", "n"], ascending=[True, False], kind="stable")
-    return counts.drop_duplicates("person_id").set_index("person_id")["region_iso"]
-
-
 def _lists_by_person(frame):
     """The sorted list names each person was found on, joined by '|'."""
     return frame.groupby("person_id", sort=False)["list"].agg(
         lambda s: "|".join(sorted(set(map(str, s)))))
 
 
-def _persons_with_regions(persons, records, source: str) -> Deaths:
-    import pandas as pd
-
-    merged = persons.merge(records, on=["list", "record_id"], how="left")
-    region = _mode_region(merged)
-    unit = merged.dropna(subset=["unit"]).drop_duplicates("person_id").set_index("person_id")["unit"]
-    ids = pd.Index(persons["person_id"].unique())
-    date = None
-    if "date" in merged.columns:  # the most precise date any record of the person gives
-        d = merged.dropna(subset=["date"])
-        d = d.assign(n=d["date"].str.len()).sort_values("n", ascending=False, kind="stable")
-        date = d.drop_duplicates("person_id").set_index("person_id")["date"].reindex(ids).tolist()
-    frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist(), date)
-    frame["lists"] = _lists_by_person(persons).reindex(ids).to_numpy()
+def _persons_deaths(store: Store, persons, source: str) -> Deaths:
+    """One death per person of ``persons`` (uid, list_name, person_id) from the store's records:
+    region and unit by the store's rule, date the most precise any record gives."""
+    ids = persons["person_id"].drop_duplicates()
+    region = _known(store.persons.regions(persons))
+    unit = _known(store.persons.values(persons, "unit"))
+    date = store.persons.death_dates(persons)
+    frame = _frame(region.reindex(ids).tolist(), unit.reindex(ids).tolist(),
+                   date.reindex(ids).tolist())
+    frame["person_id"] = ids.to_numpy()
+    lists = _lists_by_person(persons.rename(columns={"list_name": "list"}))
+    frame["lists"] = lists.reindex(ids).to_numpy()
     return _finish(frame, source, "persons")
 
 
-def _project_records(root: Path):
-    project = Project.open(root)
-    with project.store(read_only=True) as store:
-        records = store.execute(
-            "SELECT list_name AS list, record_id, region_iso, unit, "
-            "CASE WHEN death_year IS NULL THEN NULL "
-            "     WHEN death_month IS NULL THEN CAST(death_year AS VARCHAR) "
-            "     WHEN death_day IS NULL THEN printf('%04d-%02d', death_year, death_month) "
-            "     ELSE printf('%04d-%02d-%02d', death_year, death_month, death_day) END AS date "
-            "FROM records").df()
-        run = store.execute("SELECT max(run_id) FROM link_runs").fetchone()[0]
-        persons = None
-        if run is not None:
-            persons = store.execute("SELECT list_name AS list, record_id, person_id FROM persons "
-                                    "WHERE run_id = ?", [run]).df()
-    return records, persons
+def _project_deaths(root: Path) -> Deaths:
+    with Project.open(root).store(read_only=True) as store:
+        if store.runs.latest_id() is None:
+            raise ProjectError(f"{root}: no linkage run in this project, so its records are not "
+                               f"yet persons (counting records would count people on several "
+                               f"lists more than once). Run 'uncounted link {root}' first.")
+        persons = current_persons(store).frame
+        return _persons_deaths(store, persons[["uid", "list_name", "person_id"]], str(root))
+
+
+def _table_persons_deaths(table, project: Path, source: str) -> Deaths:
+    """A persons table (list, record_id, person_id) placed with its project's records."""
+    persons = table.assign(uid=table["list"].astype(str) + "/" + table["record_id"].astype(str),
+                           person_id=table["person_id"].astype(str))
+    persons = persons.rename(columns={"list": "list_name"})[["uid", "list_name", "person_id"]]
+    with Project.open(project).store(read_only=True) as store:
+        return _persons_deaths(store, persons, source)
 
 
 def read_deaths(path: str | Path, *, project: str | Path | None = None) -> Deaths:
@@ -252,12 +265,7 @@ def read_deaths(path: str | Path, *, project: str | Path | None = None) -> Death
     """
     path = Path(path)
     if path.is_dir():
-        records, persons = _project_records(path)
-        if persons is None or persons.empty:
-            raise ProjectError(f"{path}: no linkage run in this project, so its records are not yet "
-                               f"persons (counting records would count people on several lists "
-                               f"more than once). Run 'uncounted link {path}' first.")
-        return _persons_with_regions(persons, records, str(path))
+        return _project_deaths(path)
     if not path.exists():
         raise InputError("file not found", file=path)
     df = _read_table(path)
@@ -266,7 +274,6 @@ def read_deaths(path: str | Path, *, project: str | Path | None = None) -> Death
         if project is None:
             raise InputError("this is a persons table without regions: give the project it came "
                              "from (--project DIR), whose records hold the regions", file=path)
-        records, _ = _project_records(Path(project))
         df.columns = [c.casefold() for c in df.columns]
-        return _persons_with_regions(df[list(PERSON_COLUMNS)], records, str(path))
+        return _table_persons_deaths(df[list(PERSON_COLUMNS)], Path(project), str(path))
     return _deaths_from_table(df, path, "persons" if is_persons else "list")

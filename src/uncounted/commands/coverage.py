@@ -28,7 +28,8 @@ def register(app: typer.Typer) -> None:
         selection: str = typer.Option(None, help="Log-linear model selection (aic, bic ...)."),
         max_order: int = typer.Option(None, "--max-order", help="Highest log-linear interaction order."),
         chains: int = typer.Option(None, help="Chains for lcmcr."),
-        samples: int = typer.Option(None, help="Posterior samples per chain for lcmcr."),
+        n_draws: int = typer.Option(None, "--n-draws", "--samples",
+                                    help="Draws per chain for lcmcr (of N for dga)."),
         out: str = typer.Option(None, help="Also write the per-replicate rows to this CSV."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
@@ -39,7 +40,7 @@ def register(app: typer.Typer) -> None:
 
         announce_lcmcr_compile([method], as_json=as_json)
         options = {k: v for k, v in {"selection": selection, "max_order": max_order, "chains": chains,
-                                     "samples": samples}.items() if v is not None}
+                                     "n_draws": n_draws}.items() if v is not None}
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
                       TimeElapsedColumn(), console=console, transient=True, disable=as_json) as bar:
             task = bar.add_task(f"{escape(method)} on {escape(scenario)}", total=replicates)

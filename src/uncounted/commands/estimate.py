@@ -31,7 +31,8 @@ def print_estimates(rows, console, title: str) -> None:
     for r in rows:
         if r.estimable:
             interval = f"{_fmt(r.lower)} – {_fmt(r.upper)} ({r.level:.0%})"
-            note = "; ".join(r.warnings)
+            said = [x.message for x in r.reasons if x.status != "ok"]  # notes stay in the JSON
+            note = (f"{r.status}: " if r.status != "ok" else "") + "; ".join(said)
         else:
             interval, note = "—", f"not estimable: {r.reason}"
         cells = [r.method, escape(r.model or "—"), escape(r.stratum or ""), f"{r.observed:,}",
@@ -43,6 +44,17 @@ def print_estimates(rows, console, title: str) -> None:
     console.print(t)
 
 
+def _with_flag(err: InputError) -> InputError:
+    """The same error, naming the command-line flag of the parameter it is about."""
+    name = err.column
+    if not isinstance(name, str) or name.startswith("-") or err.file is not None:
+        return err
+    flag = "--" + name.replace("_", "-")
+    out = InputError(f"{err} (on the command line: {flag})", value=err.value)
+    out.column = flag
+    return out
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def estimate(
@@ -52,16 +64,21 @@ def register(app: typer.Typer) -> None:
         method: list[str] = typer.Option(["loglinear"], "--method", "-m",
                                          help="lincoln-petersen, chao, loglinear, lcmcr, dga or all; "
                                               "repeat or comma-separate for several."),
-        selection: str = typer.Option("bic", help="Log-linear model selection: aic, bic, stepwise, "
-                                                  "average-aic or average-bic."),
+        selection: str = typer.Option(None, help="Log-linear model selection: aic, bic (default), "
+                                                 "stepwise, average-aic or average-bic."),
         max_order: int = typer.Option(None, "--max-order", help="Highest interaction order in "
                                                                 "log-linear models (default: k-1)."),
         strata: str = typer.Option(None, "--strata", help="Stratum column(s), comma-separated: one "
                                                           "estimate per stratum plus the total."),
+        lists: str = typer.Option(None, "--lists", help="List columns, comma-separated names or "
+                                                        "patterns such as 'in_*' (default: every "
+                                                        "column but count and the strata)."),
         level: float = typer.Option(0.95, min=0.5, max=0.999, help="Interval level."),
         seed: int = typer.Option(None, help="Seed for random methods (default: 1)."),
         chains: int = typer.Option(None, help="Chains for lcmcr."),
-        samples: int = typer.Option(None, help="Posterior samples per chain for lcmcr."),
+        n_draws: int = typer.Option(None, "--n-draws", "--samples",
+                                    help="Draws: per chain for lcmcr, of N for dga, bootstrap "
+                                         "replicates for loglinear."),
         burn_in: int = typer.Option(None, "--burn-in", help="Iterations discarded per chain (lcmcr)."),
         thin: int = typer.Option(None, help="Iterations per kept draw (lcmcr)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
@@ -73,22 +90,27 @@ def register(app: typer.Typer) -> None:
         from ..mse import read_capture_table
         from ..mse.api import estimate as run
 
-        if selection not in {"aic", "bic", "stepwise", "average-aic", "average-bic"}:
+        if selection not in {None, "aic", "bic", "stepwise", "average-aic", "average-bic"}:
             raise InputError("--selection must be aic, bic, stepwise, average-aic or average-bic",
                              column="--selection", value=selection)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         announce_lcmcr_compile(method, as_json=as_json)
-        options = dict(selection=selection, max_order=max_order, level=level,
-                       seed=1 if seed is None else seed, chains=chains, samples=samples,
-                       burn_in=burn_in, thin=thin)
+        list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
+        given = {"selection": selection, "max_order": max_order, "chains": chains,
+                 "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
+        options = {k: v for k, v in given.items() if v is not None}
+        options.update(level=level, seed=1 if seed is None else seed)
         if table.is_dir():
             from ..linkage.uncertainty import estimate_project
 
             tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
                                          **options)
         else:
-            tab = read_capture_table(table, strata=strata_cols)
-            rows = run(tab, method, **options)
+            tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
+            try:
+                rows = run(tab, method, **options)
+            except InputError as err:
+                raise _with_flag(err) from err
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return

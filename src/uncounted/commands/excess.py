@@ -66,12 +66,12 @@ def register(app: typer.Typer) -> None:
                                      "se, ...}; region is the ISO code, RU the country."),
     ) -> None:
         """Excess deaths by region, age band and sex from registry death counts."""
-        from ..excess import excess_deaths, read_deaths
+        from ..excess import excess_deaths, read_registry_deaths
 
         if sex_ratio and trend:
             raise InputError("choose one of --sex-ratio and --trend", column="--trend", value="both")
         method = "trend" if trend else "sex-ratio"
-        rows = excess_deaths(read_deaths(deaths), baseline=parse_span(baseline, "--baseline"),
+        rows = excess_deaths(read_registry_deaths(deaths), baseline=parse_span(baseline, "--baseline"),
                              year=year, ages=parse_span(ages, "--ages"), method=method, sex=sex,
                              residual_dof="ols" if ols_dof else "kobak", by_age=by_age)
         if as_json:

@@ -6,8 +6,6 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
-
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -19,14 +17,15 @@ def register(app: typer.Typer) -> None:
                                    "unit, rank."),
         run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
     ) -> None:
-        """Write the capture histories of the persons of a link run."""
+        """Write the capture histories of the persons of a link run (review decisions applied)."""
+        from ..cli import console, escape
         from ..histories import capture_table
         from ..project import Project
 
         cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         project = Project.open(directory)
         with project.store(read_only=True) as store:
-            table = capture_table(store.con, run_id=run, strata=cols)
+            table = capture_table(store, run_id=run, strata=cols)
         table.to_csv(out)
         totals = ", ".join(f"{k} {v:,}" for k, v in table.list_totals().items())
         console.print(f"{escape(str(out))}: {table.observed:,} persons on {table.k} lists "

@@ -1,12 +1,10 @@
-"""``uncounted persons``: the clustering of the latest link run as CSV."""
+"""``uncounted persons``: the persons of the latest link run (review decisions applied) as CSV."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import typer
-
-from .._console import console, escape
 
 
 def register(app: typer.Typer) -> None:
@@ -18,15 +16,17 @@ def register(app: typer.Typer) -> None:
         run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
     ) -> None:
         """Write which person each record belongs to."""
-        from ..histories import latest_run_id
+        from ..cli import console, escape
+        from ..histories import current_persons
         from ..project import Project
 
         project = Project.open(directory)
         with project.store(read_only=True) as store:
-            run_id = latest_run_id(store.con) if run is None else run
-            frame = store.execute(
-                "SELECT list_name AS list, record_id, person_id, match_probability FROM persons "
-                "WHERE run_id = ? ORDER BY list_name, record_id", [run_id]).df()
+            persons = current_persons(store, run)
+        run_id = persons.run_id
+        frame = persons.frame.rename(columns={"list_name": "list"})[
+            ["list", "record_id", "person_id", "match_probability"]]
+        frame = frame.sort_values(["list", "record_id"], kind="stable")
         if frame.empty:
             from ..exceptions import ProjectError
 

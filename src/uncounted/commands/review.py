@@ -46,7 +46,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Review uncertain pairs one by one; each answer is saved at once (never lost)."""
         from ..exceptions import InputError
-        from ..linkage.review import ReviewQueue, record_decision
+        from ..linkage.review import ReviewQueue
         from ..project import Project
 
         project = Project.open(directory)
@@ -83,8 +83,9 @@ def register(app: typer.Typer) -> None:
                 if answer == "s":
                     counts["skipped"] += 1
                     continue
-                record_decision(store, item.uid_l, item.uid_r, KEYS[answer], reviewer=reviewer,
-                                based_on=item.previous_id)
+                store.decisions.record(item.uid_l, item.uid_r, KEYS[answer], reviewer=reviewer,
+                                       based_on=item.previous_id)
                 counts[KEYS[answer]] += 1
         console.print("saved: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
-                      ". Run 'uncounted link' to apply the decisions.", highlight=False)
+                      ". They apply at once to histories, the report and the review UI; "
+                      "run 'uncounted link' to retrain the model with them.", highlight=False)

@@ -16,10 +16,10 @@ Nothing here depends on the rest of the package except :mod:`uncounted.exception
 from __future__ import annotations
 
 from .backtest import backtest
-from .deaths import read_deaths
+from .deaths import RegistryDeaths, read_registry_deaths
 from .mortality import excess_deaths
 from .nowcast import Triangle, build_triangle, mack_chain_ladder, read_snapshots
 from .odp import bootstrap_chain_ladder
 
-__all__ = ["Triangle", "backtest", "bootstrap_chain_ladder", "build_triangle", "excess_deaths",
-           "mack_chain_ladder", "read_deaths", "read_snapshots"]
+__all__ = ["RegistryDeaths", "Triangle", "backtest", "bootstrap_chain_ladder", "build_triangle",
+           "excess_deaths", "mack_chain_ladder", "read_registry_deaths", "read_snapshots"]

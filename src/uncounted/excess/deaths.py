@@ -1,5 +1,8 @@
 """Read and check a long table of registry deaths by region, year, age group and sex.
 
+These are counts of all deaths registered (Rosstat), not a list of named dead: the list of named
+dead, one row per person, is :class:`uncounted.analysis.deaths.Deaths`.
+
 The reference input is Rosstat's table as published by D. Kobak (``Region, iso_code, Year, Age,
 Gender, Deaths, excl_autonomous_okrugs``): one row per region x year x age group x sex. Age groups are
 labels such as ``"15-19 лет"``, ``"15-19"``, ``"85 и более"`` or ``"85+"``; totals (``Всего``,
@@ -35,8 +38,8 @@ FALSE = {"false", "0", "no", ""}
 
 
 @dataclass(frozen=True)
-class Deaths:
-    """A checked deaths table.
+class RegistryDeaths:
+    """A checked table of registry death counts.
 
     Attributes
     ----------
@@ -73,7 +76,7 @@ def parse_age(label: str) -> tuple[int, int] | None:
                      "'85 и более' (or Всего/Неизвестно)")
 
 
-def read_deaths(path: str | Path) -> Deaths:
+def read_registry_deaths(path: str | Path) -> RegistryDeaths:
     """Read a long CSV of deaths by region, year, age group and sex, checking every row.
 
     Parameters
@@ -84,7 +87,7 @@ def read_deaths(path: str | Path) -> Deaths:
 
     Returns
     -------
-    Deaths
+    RegistryDeaths
 
     Raises
     ------
@@ -102,7 +105,7 @@ def read_deaths(path: str | Path) -> Deaths:
         raise InputError(f"missing column(s) {', '.join(missing)}; a deaths table needs iso_code, "
                          "Year, Age, Gender and Deaths (one row per region, year, age group and sex)",
                          file=path.name)
-    return Deaths(_check_rows(raw, path.name), path.name)
+    return RegistryDeaths(_check_rows(raw, path.name), path.name)
 
 
 def _check_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
@@ -175,7 +178,7 @@ def _flag(rec, row, name) -> bool:
                      column="excl_autonomous_okrugs", value=rec.get("excl_ao"))
 
 
-def subjects(deaths: Deaths) -> pd.DataFrame:
+def subjects(deaths: RegistryDeaths) -> pd.DataFrame:
     """One series per ISO code: the "without autonomous okrugs" rows where both versions exist.
 
     Arkhangelsk (RU-ARK) and Tyumen (RU-TYU) appear with and without their okrugs; the okrugs have

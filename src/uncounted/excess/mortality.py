@@ -38,7 +38,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
-from .deaths import Deaths, cube, subjects
+from .deaths import RegistryDeaths, cube, subjects
 
 COLUMNS = ["region", "region_name", "ages", "sex", "method", "year", "observed", "expected",
            "estimate", "se", "z", "p_score", "estimable", "reason"]
@@ -133,7 +133,7 @@ def age_groups(frame: pd.DataFrame, lo: int, hi: int, source: str) -> list[tuple
     return chosen
 
 
-def excess_deaths(deaths: Deaths, *, baseline=(2015, 2019), year=2022, ages=(15, 49),
+def excess_deaths(deaths: RegistryDeaths, *, baseline=(2015, 2019), year=2022, ages=(15, 49),
                   method="sex-ratio", sex="m", offset=1.0, floor=1.0, residual_dof="kobak",
                   by_age=False) -> pd.DataFrame:
     """Excess deaths by region (and the country total) for one age band, sex and year.
@@ -141,7 +141,7 @@ def excess_deaths(deaths: Deaths, *, baseline=(2015, 2019), year=2022, ages=(15,
     Parameters
     ----------
     deaths
-        From :func:`~uncounted.excess.read_deaths`.
+        From :func:`~uncounted.excess.read_registry_deaths`.
     baseline
         First and last baseline year (inclusive).
     year

@@ -1,8 +1,9 @@
 """Linkage: from records to persons (Splink), the review queue, and linkage uncertainty.
 
-Public API: :func:`link_project`, :func:`cluster_pairs`, :class:`ReviewQueue`,
-:func:`record_decision`, :func:`sample_clusterings`. Splink is imported lazily inside the modules
-that use it.
+Public API: :func:`link_project`, :func:`cluster_pairs`, :func:`current_persons` (the persons of
+a link run with the review decisions in force), :class:`ReviewQueue`, :func:`sample_clusterings`.
+Review decisions are written with ``store.decisions.record(...)``. Splink is imported lazily
+inside the modules that use it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from .._extras import require_extra
 require_extra("lists", "uncounted.linkage")
 
 __all__ = [
+    "Persons",
     "ReviewQueue",
     "cluster_pairs",
-    "latest_decisions",
+    "current_persons",
     "link_project",
-    "record_decision",
     "sample_clusterings",
 ]
 
@@ -26,11 +27,11 @@ def __getattr__(name):
         from . import link
 
         return getattr(link, name)
-    if name in {"cluster_pairs", "latest_decisions"}:
+    if name in {"cluster_pairs", "current_persons", "Persons"}:
         from . import cluster
 
         return getattr(cluster, name)
-    if name in {"ReviewQueue", "record_decision"}:
+    if name in {"ReviewQueue", "review_progress"}:
         from . import review
 
         return getattr(review, name)

@@ -11,10 +11,12 @@
 4. when review decisions exist, the m values are refined with the decided pairs
    (:func:`refine_m_with_decisions`).
 
-The DuckDB backend runs Splink on a cursor of the store's own connection (one database instance
-in this process, so the single-writer rule of a DuckDB file is kept); Splink's intermediate tables
-live in the ``splink_work`` schema, which is dropped at the end. The Spark backend reads the same
-input into a Spark DataFrame, runs the same settings and writes the scored pairs back.
+The DuckDB backend runs Splink in the store's workspace
+(:meth:`uncounted.store.runs.Runs.workspace`: a cursor of the store's own connection, so the
+single-writer rule of a DuckDB file is kept, whose ``splink_work`` schema holds Splink's
+intermediate tables and is dropped at the end). The Spark
+backend reads the same input into a Spark DataFrame, runs the same settings and writes the scored
+pairs back into the workspace.
 
 References
 ----------
@@ -31,7 +33,6 @@ Linacre, R. et al. (2022). Splink: free software for probabilistic record linkag
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import time
 import warnings
@@ -41,9 +42,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..exceptions import ConfigError, DependencyError, EstimationWarning, ProjectError
-from ..store import Store, now
-from . import prepare, settings
-from .cluster import cluster_pairs, latest_decisions
+from ..store import Store
+from ..store.runs import INPUT_NAME, Workspace
+from . import settings
+from .cluster import cluster_run
 
 #: Pairs below this probability are not stored (they are neither joined nor sampled in draws).
 PAIR_FLOOR = 0.01
@@ -119,34 +121,31 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
         def step(name: str):
             return _Step(report, name, steps)
 
-        with step("prepare input"):
-            n = prepare.build_input_table(store.con)
-        if n < 2:
-            prepare.drop_work_schema(store.con)
-            raise ProjectError(f"{store.path}: {n} record(s) in the store; import at least two "
-                               "records with 'uncounted import' before linking")
-        engine = None
-        try:
-            if backend == "duckdb":
-                engine = _DuckDBEngine(store)
-            else:
-                engine = _SparkEngine(store, spark)
-            decisions = latest_decisions(store.con)
-            with step("train: prior, u by random sampling, m by EM"):
-                engine.train(seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
-            n_refined = 0
-            if len(decisions):
-                with step(f"refine with {len(decisions)} review decision(s)"):
-                    n_refined = engine.refine(decisions)
-            with step("predict pairs"):
-                pairs_table = engine.predict()
-            with step("cluster and save"):
-                result = _save_run(store, engine, pairs_table, backend, threshold, decisions,
-                                   n_refined, n)
-        finally:
-            if engine is not None:
-                engine.close()
-            prepare.drop_work_schema(store.con)
+        with store.runs.workspace() as ws:
+            with step("prepare input"):
+                n = ws.build_input(settings.phonetic_key, settings.normalise_unit)
+            if n < 2:
+                raise ProjectError(f"{store.path}: {n} record(s) in the store; import at least two "
+                                   "records with 'uncounted import' before linking")
+            engine = None
+            try:
+                engine = _DuckDBEngine(store, ws) if backend == "duckdb" else \
+                    _SparkEngine(store, ws, spark)
+                decisions = store.decisions.in_force()
+                with step("train: prior, u by random sampling, m by EM"):
+                    engine.train(seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+                n_refined = 0
+                if len(decisions):
+                    with step(f"refine with {len(decisions)} review decision(s)"):
+                        n_refined = engine.refine(decisions)
+                with step("predict pairs"):
+                    predictions = engine.predict()
+                with step("cluster and save"):
+                    result = _save_run(store, engine, predictions, backend, threshold,
+                                       len(decisions), n_refined, n)
+            finally:
+                if engine is not None:
+                    engine.close()
     return LinkResult(**result, seconds=time.perf_counter() - t0, steps=steps)
 
 
@@ -169,28 +168,26 @@ class _Step:
 
 
 class _DuckDBEngine:
-    """Splink on a cursor of the store's connection; scratch tables in ``splink_work``."""
+    """Splink on the workspace's cursor of the store's connection."""
 
-    def __init__(self, store: Store):
+    def __init__(self, store: Store, ws: Workspace):
         from splink import DuckDBAPI, Linker
 
-        self.store = store
-        self.cursor = store.con.cursor()
-        self.cursor.execute(f"SET schema '{prepare.WORK_SCHEMA}'")
-        self.db_api = DuckDBAPI(self.cursor)
-        df = self.db_api.register(prepare.INPUT_NAME, dataset_display_name="records")
+        self.store, self.ws = store, ws
+        self.db_api = DuckDBAPI(ws.cursor)
+        df = self.db_api.register(INPUT_NAME, dataset_display_name="records")
         self.linker = Linker(df, settings.settings_creator(), log_level=None)  # no handler
 
     def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
         train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
 
     def refine(self, decisions) -> int:
-        return refine_linker(self.linker, self.store.con, decisions)
+        return refine_linker(self.linker, self.store, decisions)
 
     def predict(self) -> str:
-        """Score blocked pairs; returns the name of a DuckDB table with them."""
+        """Score blocked pairs; returns the name of the workspace table holding them."""
         pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
-        return f"{prepare.WORK_SCHEMA}.{pred.physical_name}"
+        return pred.physical_name
 
     def model(self) -> dict:
         return self.linker.misc.save_model_to_json()
@@ -202,10 +199,10 @@ class _DuckDBEngine:
 class _SparkEngine(_DuckDBEngine):
     """The same settings on Spark (local mode by default); pairs come back through Arrow."""
 
-    def __init__(self, store: Store, spark=None):
+    def __init__(self, store: Store, ws: Workspace, spark=None):
         from splink import Linker, SparkAPI
 
-        self.store = store
+        self.store, self.ws = store, ws
         self.spark = spark or local_spark()
         self.scratch = None
         if self.spark.sparkContext.getCheckpointDir() is None:      # Splink breaks lineage
@@ -214,7 +211,7 @@ class _SparkEngine(_DuckDBEngine):
             self.scratch = tempfile.mkdtemp(prefix="uncounted-spark-")
             self.spark.sparkContext.setCheckpointDir(self.scratch)
         self.db_api = SparkAPI(spark_session=self.spark)
-        frame = prepare.input_frame(store.con)
+        frame = ws.input_frame(settings.INPUT_COLUMNS)
         sdf = self.spark.createDataFrame(frame.astype(object).where(frame.notna(), None),
                                          schema=_spark_schema())
         df = self.db_api.register(sdf, dataset_display_name="records")
@@ -227,12 +224,7 @@ class _SparkEngine(_DuckDBEngine):
 
     def predict(self) -> str:
         pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
-        frame = pred.as_spark_dataframe().toPandas()
-        self.store.con.register("__uncounted_spark_pairs", frame)
-        self.store.con.execute(f"CREATE TABLE {prepare.WORK_SCHEMA}.spark_pairs AS "
-                               "SELECT * FROM __uncounted_spark_pairs")
-        self.store.con.unregister("__uncounted_spark_pairs")
-        return f"{prepare.WORK_SCHEMA}.spark_pairs"
+        return self.ws.put_table("spark_pairs", pred.as_spark_dataframe().toPandas())
 
     def close(self) -> None:
         if self.scratch:       # checkpoints of this run; the session's own dirs are Spark's
@@ -300,13 +292,13 @@ def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
                 rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
 
 
-def refine_linker(linker, con, decisions) -> int:
+def refine_linker(linker, store: Store, decisions) -> int:
     """Refine m values with reviewed pairs; returns how many decided pairs were used.
 
     Each decided pair's comparison levels are looked up in the most recent run that scored it
     (``pairs.detail``); see :func:`refine_m_with_decisions`.
     """
-    gammas, labels = decided_gammas(con, decisions)
+    gammas, labels = decided_gammas(store, decisions)
     if not labels:
         return 0
     model = linker.misc.save_model_to_json()
@@ -315,18 +307,16 @@ def refine_linker(linker, con, decisions) -> int:
     return len(labels)
 
 
-def decided_gammas(con, decisions) -> tuple[list[dict], list[bool]]:
+def decided_gammas(store: Store, decisions) -> tuple[list[dict], list[bool]]:
     """Comparison levels of decided (match / non-match) pairs from their latest scored run."""
+    decided = decisions[decisions["decision"].isin(["match", "non-match"])]
+    keys = list(zip(decided["uid_l"], decided["uid_r"], strict=True))
+    details = store.runs.latest_details(keys)
     gammas, labels = [], []
-    for uid_l, uid_r, decision in decisions[["uid_l", "uid_r", "decision"]].itertuples(index=False):
-        if decision not in ("match", "non-match"):
-            continue
-        row = con.execute("SELECT detail FROM pairs WHERE uid_l = ? AND uid_r = ? "
-                          "ORDER BY run_id DESC LIMIT 1", [uid_l, uid_r]).fetchone()
-        if row is None or row[0] is None:
-            continue
-        gammas.append(json.loads(row[0]).get("gamma", {}))
-        labels.append(decision == "match")
+    for key, decision in zip(keys, decided["decision"], strict=True):
+        if key in details:
+            gammas.append(details[key].get("gamma", {}))
+            labels.append(decision == "match")
     return gammas, labels
 
 
@@ -379,52 +369,24 @@ def _load_m_values(linker, model: dict) -> None:
                 lv.m_probability = d["m_probability"]
 
 
-def _gamma_json_sql(table_cols: set[str]) -> str:
-    """``{"gamma": {comparison: level}, "weights": {comparison: match weight}}`` as SQL."""
-    names = [c for c in settings.comparison_names() if f"gamma_{c}" in table_cols]
-    if not names:
-        return "NULL"
-    gamma = ", ".join(f"'{c}', gamma_{c}" for c in names)
-    weights = ", ".join(f"'{c}', round(mw_{c}, 3)" for c in names if f"mw_{c}" in table_cols)
-    return f"json_object('gamma', json_object({gamma}), 'weights', json_object({weights}))"
-
-
-def _save_run(store: Store, engine, pairs_table: str, backend: str, threshold: float,
-              decisions, n_refined: int, n_records: int) -> dict:
-    cols = {r[0] for r in store.con.execute(f"DESCRIBE {pairs_table}").fetchall()}
+def _save_run(store: Store, engine, predictions: str, backend: str, threshold: float,
+              n_decisions: int, n_refined: int, n_records: int) -> dict:
     model = engine.model()
     with store.transaction():
-        run_id = store.execute("SELECT nextval('link_run_seq')").fetchone()[0]
-        store.execute(f"""
-            INSERT INTO pairs
-            SELECT ?, least(uid_l, uid_r), greatest(uid_l, uid_r), max(match_weight),
-                   max(match_probability), any_value({_gamma_json_sql(cols)})
-            FROM {pairs_table} GROUP BY least(uid_l, uid_r), greatest(uid_l, uid_r)""", [run_id])
-        n_pairs = store.execute("SELECT count(*) FROM pairs WHERE run_id = ?", [run_id]).fetchone()[0]
-        persons = cluster_run(store.con, run_id, threshold, decisions)
-        store.con.register("__uncounted_persons", persons)
-        store.execute("INSERT INTO persons SELECT ?, uid, list_name, record_id, person_id, "
-                      "match_probability FROM __uncounted_persons", [run_id])
-        store.con.unregister("__uncounted_persons")
+        run_id = store.runs.new_id()
+        n_pairs = store.runs.insert_scored_pairs(run_id, predictions, settings.comparison_names())
+        persons = cluster_run(store, run_id, threshold)
+        store.runs.insert_persons(run_id, persons)
         n_persons = int(persons["person_id"].nunique())
-        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": len(decisions),
+        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
                 "n_decisions_used_in_training": n_refined,
                 "blocking_rules": [str(b) for b in model.get("blocking_rules_to_generate_predictions",
                                                              [])]}
-        store.execute("INSERT INTO link_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                      [run_id, now(), backend, threshold, json.dumps(model), json.dumps(meta),
-                       n_records, n_pairs, n_persons])
+        store.runs.insert(run_id, backend=backend, threshold=threshold, model=model, settings=meta,
+                          n_records=n_records, n_pairs=n_pairs, n_persons=n_persons)
         store.audit("link", target=f"run {run_id}",
                     detail={"backend": backend, "threshold": threshold, "n_records": n_records,
                             "n_pairs": n_pairs, "n_persons": n_persons})
     return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
             "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
-            "n_decisions": len(decisions)}
-
-
-def cluster_run(con, run_id: int, threshold: float, decisions):
-    """Cluster the pairs of ``run_id``; a DataFrame (uid, list_name, record_id, person_id, p)."""
-    recs = con.execute("SELECT uid, list_name, record_id FROM records ORDER BY uid").df()
-    edges = con.execute("SELECT uid_l, uid_r, match_probability FROM pairs "
-                        "WHERE run_id = ? AND match_probability >= ?", [run_id, threshold]).df()
-    return cluster_pairs(recs, edges, decisions)
+            "n_decisions": n_decisions}

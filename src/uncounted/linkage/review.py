@@ -1,15 +1,16 @@
 """The review queue: uncertain pairs, most informative first, and append-only decisions.
 
 A pair of the latest link run is in the queue when its match probability is inside the review
-band (``[linkage] review_band`` in ``uncounted.toml``, default 0.3-0.9) and no match / non-match
+band (``[linkage] review_band`` in ``uncounted.toml``, default 0.3-0.9: ``lo <= p < hi``, so a
+pair at the clustering threshold, which the model joins, is not in it) and no match / non-match
 decision is in force on it ("unsure" pairs come back, after the undecided ones). Order: the pair
 whose answer changes the most first, measured as the entropy of its match probability (largest
-at 0.5) times the number of records whose person would change (the smaller of the two clusters
-when the pair is currently split, the records of the cluster otherwise).
+at 0.5) times the number of records whose person would change (the smaller of the two persons
+when the pair is now split, the records of the person otherwise), with the persons as they are
+now (:func:`~uncounted.linkage.cluster.current_persons`).
 
-Decisions are only ever INSERTed (:func:`record_decision`); the latest decision on a pair is in
-force (:func:`~uncounted.linkage.cluster.latest_decisions`), so nothing is lost and every change is
-in ``audit_log``.
+Decisions are written by the store's one writer (:meth:`uncounted.store.decisions.Decisions.record`,
+append-only and audited), which the command-line reviewer and the web UI both call.
 
 References
 ----------
@@ -26,10 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
-from ..histories import latest_run_id
-from ..store import Store, default_actor, now
-from .cluster import DECISIONS
+from ..exceptions import InputError, ProjectError
+from ..store import Store
+from .cluster import current_persons
 
 #: Record fields shown side by side to a reviewer, in order.
 DISPLAY_FIELDS = ("list_name", "record_id", "surname_raw", "given_name_raw", "patronymic_raw",
@@ -68,33 +68,27 @@ class ReviewQueue:
             raise InputError("the review band must be two probabilities lo < hi",
                              column="review_band", value=band)
         self.store, self.band = store, (float(lo), float(hi))
-        self.run_id = latest_run_id(store.con) if run_id is None else run_id
+        if run_id is None:
+            run_id = store.runs.latest_id()
+            if run_id is None:
+                raise ProjectError("no link run in this project yet: run 'uncounted link DIR' "
+                                   "first")
+        self.run_id = run_id
 
     def frame(self) -> pd.DataFrame:
         """The queue as a DataFrame, most informative first."""
-        q = self.store.execute("""
-            WITH d AS (
-                SELECT uid_l, uid_r, decision, decision_id FROM (
-                    SELECT *, row_number() OVER (PARTITION BY uid_l, uid_r
-                                                 ORDER BY decided_at DESC, decision_id DESC) rn
-                    FROM decisions) WHERE rn = 1),
-            size AS (SELECT person_id, count(*) AS n FROM persons WHERE run_id = ?
-                     GROUP BY person_id)
-            SELECT p.uid_l, p.uid_r, p.match_probability, p.detail, d.decision AS previous,
-                   d.decision_id AS previous_id, pl.person_id = pr.person_id AS joined,
-                   sl.n AS n_l, sr.n AS n_r
-            FROM pairs p
-            LEFT JOIN d ON d.uid_l = p.uid_l AND d.uid_r = p.uid_r
-            JOIN persons pl ON pl.run_id = p.run_id AND pl.uid = p.uid_l
-            JOIN persons pr ON pr.run_id = p.run_id AND pr.uid = p.uid_r
-            JOIN size sl ON sl.person_id = pl.person_id
-            JOIN size sr ON sr.person_id = pr.person_id
-            WHERE p.run_id = ? AND p.match_probability BETWEEN ? AND ?
-              AND (d.decision IS NULL OR d.decision = 'unsure')""",
-            [self.run_id, self.run_id, *self.band]).df()
+        q = self.store.runs.band_pairs(self.run_id, self.band)
+        q = q[q["decision"].isna() | (q["decision"] == "unsure")]
+        q = q.rename(columns={"decision": "previous", "decision_id": "previous_id"})
+        q = q.drop(columns=["reviewer", "match_weight"]).reset_index(drop=True)
         if q.empty:
             return q.assign(priority=pd.Series(dtype=float))
-        affected = np.where(q["joined"], q["n_l"], np.minimum(q["n_l"], q["n_r"]))
+        persons = current_persons(self.store, self.run_id).frame.set_index("uid")["person_id"]
+        size = persons.value_counts()
+        pl, pr = persons.reindex(q["uid_l"]).to_numpy(), persons.reindex(q["uid_r"]).to_numpy()
+        n_l = size.reindex(pl).fillna(1).to_numpy()
+        n_r = size.reindex(pr).fillna(1).to_numpy()
+        affected = np.where(pl == pr, n_l, np.minimum(n_l, n_r))
         q["priority"] = _entropy(q["match_probability"].to_numpy()) * affected
         q["unsure"] = q["previous"].notna()
         q = q.sort_values(["unsure", "priority", "uid_l", "uid_r"],
@@ -112,41 +106,31 @@ class ReviewQueue:
         return len(self.frame())
 
 
-def record_decision(store: Store, uid_l: str, uid_r: str, decision: str, *,
-                    reviewer: str | None = None, note: str | None = None,
-                    based_on: int | None = None) -> int:
-    """Append a decision on a pair (in either order) and audit it; returns its id."""
-    if decision not in DECISIONS:
-        raise InputError(f"a decision is one of {', '.join(DECISIONS)}", column="decision",
-                         value=decision)
-    if uid_l == uid_r:
-        raise InputError("a pair needs two different records", column="uid", value=uid_l)
-    a, b = sorted([uid_l, uid_r])
-    found = store.execute("SELECT count(*) FROM records WHERE uid IN (?, ?)", [a, b]).fetchone()[0]
-    if found != 2:
-        raise InputError("no such record in the store; check the uid ('<list>/<record_id>')",
-                         column="uid", value=f"{a} | {b}")
-    reviewer = reviewer or default_actor()
-    with store.transaction():
-        did = store.execute("SELECT nextval('decision_seq')").fetchone()[0]
-        store.execute("INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                      [did, a, b, decision, reviewer, now(), note, based_on])
-        store.audit("decision", actor=reviewer, target=f"{a} | {b}",
-                    detail={"decision": decision, "decision_id": int(did), "note": note,
-                            "based_on": based_on})
-    return int(did)
-
-
 def records_side_by_side(store: Store, uid_l: str, uid_r: str) -> list[tuple[str, str, str]]:
     """(field, left value, right value) for the display fields that either record has."""
-    cols = ", ".join(DISPLAY_FIELDS)
-    rows = {r[0]: r[1:] for r in store.execute(
-        f"SELECT uid, {cols} FROM records WHERE uid IN (?, ?)", [uid_l, uid_r]).fetchall()}
-    left, right = rows.get(uid_l), rows.get(uid_r)
+    rows = store.records.by_uid([uid_l, uid_r], DISPLAY_FIELDS)
+    left, right = rows.get(uid_l, {}), rows.get(uid_r, {})
     out = []
-    for i, name in enumerate(DISPLAY_FIELDS):
-        lv = "" if left is None or left[i] is None else str(left[i])
-        rv = "" if right is None or right[i] is None else str(right[i])
+    for name in DISPLAY_FIELDS:
+        lv = "" if left.get(name) is None else str(left[name])
+        rv = "" if right.get(name) is None else str(right[name])
         if lv or rv:
             out.append((name, lv, rv))
     return out
+
+
+def review_progress(store: Store, band: tuple[float, float]) -> dict[str, int]:
+    """Counts of the review band of the latest run: pairs, decided (by the decision in force),
+    pending, conflicts, and decisions recorded in all."""
+    counts = {"match": 0, "non-match": 0, "unsure": 0}
+    run_id = store.runs.latest_id()
+    if run_id is None:
+        return {"in_band": 0, "decided": 0, **counts, "pending": 0, "conflicts": 0,
+                "decisions": 0}
+    decided = store.runs.band_pairs(run_id, band)["decision"]
+    for decision, n in decided.value_counts().items():
+        counts[decision] = counts.get(decision, 0) + int(n)
+    total = len(decided)
+    pending = int(decided.isna().sum())
+    return {"in_band": total, "decided": total - pending, **counts, "pending": pending,
+            "conflicts": len(store.decisions.conflicts()), "decisions": store.decisions.count()}

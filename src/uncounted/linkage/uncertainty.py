@@ -25,7 +25,6 @@ https://doi.org/10.1214/18-AOAS1178
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from collections.abc import Iterator, Sequence
 
@@ -33,13 +32,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ..exceptions import ConfigError
-from ..histories import capture_table, counts_from_labels, latest_run_id
-from ..mse.api import estimate as run
+from ..exceptions import ConfigError, ProjectError
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
-from ..project import Project
-from .cluster import assign, latest_decisions
+from ..store import Store
+from .cluster import assign, patterns_from_labels
 
 
 def sample_clusterings(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray, *,
@@ -58,32 +55,32 @@ def sample_clusterings(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob
         yield assign(uids, left[keep], right[keep], prob[keep], decisions)
 
 
-def run_inputs(con, run_id: int | None = None):
+def run_inputs(store: Store, run_id: int | None = None):
     """(uids, list index per uid, list names, left, right, prob, decisions) of a link run."""
-    run_id = latest_run_id(con) if run_id is None else run_id
-    recs = con.execute("SELECT uid, list_name FROM records ORDER BY uid").df()
+    run_id = store.runs.latest_id() if run_id is None else run_id
+    if run_id is None:
+        raise ProjectError("no link run in this project yet: run 'uncounted link DIR' first")
+    recs = store.records.keys()
     lists = sorted(recs["list_name"].unique())
     uids = pd.Index(recs["uid"])
     pos = pd.Series(np.arange(len(uids)), index=uids)
-    pairs = con.execute("SELECT uid_l, uid_r, match_probability FROM pairs WHERE run_id = ?",
-                        [run_id]).df()
+    pairs = store.runs.pairs(run_id)
     pairs = pairs[pairs["uid_l"].isin(uids) & pairs["uid_r"].isin(uids)]
     list_index = recs["list_name"].map({n: j for j, n in enumerate(lists)}).to_numpy()
     return (uids, list_index, lists, pos[pairs["uid_l"]].to_numpy(),
             pos[pairs["uid_r"]].to_numpy(), pairs["match_probability"].to_numpy(float),
-            latest_decisions(con))
+            store.decisions.in_force())
 
 
-def draw_tables(con, *, draws: int, seed: int = 1, run_id: int | None = None
+def draw_tables(store: Store, *, draws: int, seed: int = 1, run_id: int | None = None
                 ) -> list[CaptureTable]:
     """Capture tables of ``draws`` sampled clusterings of a link run (unstratified)."""
-    uids, list_index, lists, left, right, prob, decisions = run_inputs(con, run_id)
-    k = len(lists)
+    uids, list_index, lists, left, right, prob, decisions = run_inputs(store, run_id)
     tables = []
     for i, labels in enumerate(sample_clusterings(uids, left, right, prob, draws=draws, seed=seed,
                                                   decisions=decisions)):
-        counts = counts_from_labels(labels, list_index, k)
-        tables.append(CaptureTable.from_counts(counts, lists, source=f"linkage draw {i + 1}"))
+        tables.append(CaptureTable.from_patterns(patterns_from_labels(labels, list_index),
+                                                 lists=lists, source=f"linkage draw {i + 1}"))
     return tables
 
 
@@ -98,7 +95,7 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
     ok = [e for e in estimates if e.estimable and e.lower > 0 and math.isfinite(e.upper)]
     if not ok:
         reason = estimates[0].reason if estimates else "no draws"
-        return dataclasses.replace(estimates[0], reason=f"no draw was estimable: {reason}")
+        return estimates[0].replace(reason=f"no draw was estimable: {reason}")
     d = len(ok)
     logs = np.log([e.estimate for e in ok])
     z = stats.norm.ppf(0.5 + ok[0].level / 2)
@@ -122,15 +119,16 @@ def pool(estimates: Sequence[Estimate], *, level: float = 0.95, seed: int | None
                     upper=math.exp(centre + q * math.sqrt(total)), level=level, seed=seed,
                     diagnostics=diagnostics,
                     warnings=(f"{share:.0%} of the variance is due to linkage",),
-                    draws=np.array([e.estimate for e in ok]))
+                    draws=np.array([e.estimate for e in ok]), draws_kind="linkage")
 
 
-def estimate_with_linkage_draws(con, methods: Sequence[str] | str = "loglinear", *, draws: int,
+def estimate_with_linkage_draws(store: Store, methods: Sequence[str] | str = "loglinear", *, draws: int,
                                 seed: int = 1, level: float = 0.95, run_id: int | None = None,
                                 progress=None, **options) -> list[Estimate]:
     """One pooled :class:`Estimate` per method over ``draws`` sampled clusterings."""
+    from ..mse.api import estimate as run
 
-    tables = draw_tables(con, draws=draws, seed=seed, run_id=run_id)
+    tables = draw_tables(store, draws=draws, seed=seed, run_id=run_id)
     per_method: dict[str, list[Estimate]] = {}
     for i, table in enumerate(tables):
         for est in run(table, methods, level=level, seed=seed + i, **options):
@@ -146,17 +144,20 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
     Without draws: the estimates on the latest link run's histories. With ``draws``: one pooled
     estimate per method over that many sampled clusterings (unstratified only).
     """
+    from ..histories import capture_table
+    from ..mse.api import estimate as run
+    from ..project import Project
 
     if draws and strata:
         raise ConfigError("--linkage-draws works on the whole population; leave out --strata",
                           column="--strata", value=",".join(strata))
     project = Project.open(directory)
     with project.store(read_only=True) as store:
-        table = capture_table(store.con, strata=strata)
+        table = capture_table(store, strata=strata)
         if not draws:
             return table, run(table, methods, **options)
         seed = options.pop("seed", 1) or 1
         level = options.pop("level", 0.95) or 0.95
-        rows = estimate_with_linkage_draws(store.con, methods, draws=draws, seed=seed,
+        rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
                                            level=level, **options)
     return table, rows

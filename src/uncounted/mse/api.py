@@ -1,18 +1,24 @@
-"""One-call estimation used by the CLI and by scripts."""
+"""One-call estimation used by the CLI and by scripts: :func:`estimate`."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..exceptions import CaptureTableError, NotEstimableError
-from .registry import METHODS, available_methods, make_estimator
+from ._validation import parameter_error
+from .base import as_table
+from .registry import METHODS, estimator_class, make_estimator
 from .result import Estimate
-from .table import CaptureTable
+
+__all__ = ["estimate", "resolve_methods", "split_options"]
 
 
-def resolve_methods(methods: Sequence[str] | str, table: CaptureTable) -> list[str]:
-    """Expand ``"all"`` into every available method that applies to ``table``'s number of lists."""
+def resolve_methods(methods: Sequence[str] | str) -> list[str]:
+    """Method names from ``"chao"``, ``"chao,lcmcr"``, ``["loglinear", "dga"]`` or ``"all"``.
+
+    ``"all"`` is every registered method; the ones that do not apply to a table give a row
+    saying why.
+    """
     if isinstance(methods, str):
         methods = [methods]
     out: list[str] = []
@@ -22,39 +28,94 @@ def resolve_methods(methods: Sequence[str] | str, table: CaptureTable) -> list[s
             if not part:
                 continue
             if part == "all":
-                for name in available_methods():
-                    est = make_estimator(name)
-                    if name == "lincoln-petersen" and table.k != 2:
-                        continue
-                    if getattr(est, "max_lists", None) and table.k > est.max_lists:
-                        continue
-                    out.append(name)
-            elif part not in METHODS:
-                make_estimator(part)  # raises the helpful error
+                out.extend(METHODS)
             else:
+                estimator_class(part)  # an unknown name raises, listing the known ones
                 out.append(part)
+    if not out:
+        raise parameter_error("estimate", "methods", "no method given. Choose one of: "
+                              f"{', '.join(METHODS)}, all", methods)
     return list(dict.fromkeys(out))
 
 
-def estimate(table: CaptureTable, methods: Sequence[str] | str = "loglinear", **options: Any
-             ) -> list[Estimate]:
+def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each method's own options out of ``options``.
+
+    An option must belong to at least one of the methods; one that belongs to none is an
+    :class:`InputError` listing the valid ones. Options given as ``None`` are left out (each
+    estimator's default).
+    """
+    owned = {name: set(estimator_class(name).options()) for name in names}
+    valid = set().union(*owned.values())
+    for key in options:
+        if key not in valid:
+            import difflib
+
+            close = difflib.get_close_matches(key, sorted(valid), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise parameter_error("estimate", key, (
+                f"unknown option {key!r}{hint} for {', '.join(names)}. Valid options: "
+                f"{', '.join(sorted(valid | {'level', 'seed'}))}."), key)
+    return {name: {k: v for k, v in options.items() if k in owned[name] and v is not None}
+            for name in names}
+
+
+def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
+             seed: int | None = None, **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
-    For a stratified table, each method gives one row per stratum and a ``"total"`` row. A method
-    that cannot be applied gives a row with ``estimable=False`` and the reason, so one failing method
-    does not hide the others. Options (``level``, ``selection``, ``max_order``, ``seed`` ...) are passed
-    to each estimator that accepts them.
+    Parameters
+    ----------
+    table
+        What :meth:`Estimator.fit` accepts: a :class:`CaptureTable` (stratified or not), a pandas
+        DataFrame in the capture-table file's shape, or the path of a capture-table CSV (see
+        :func:`uncounted.mse.base.as_table`).
+    methods
+        A method name, several (a list, or comma-separated), or ``"all"``.
+    level
+        Interval level for every method (default: each estimator's, 0.95).
+    seed
+        Seed for every random method (lcmcr, dga, loglinear's bootstrap); deterministic methods
+        have no seed and ignore it. Default: each estimator's, 1.
+    **options
+        Any estimator setting (``selection``, ``max_order``, ``n_draws``, ``chains`` ...). Each
+        method receives the options it has; an option that no chosen method has is an
+        :class:`InputError` listing the valid ones.
+
+    Returns
+    -------
+    list of Estimate
+        For a stratified table, each method gives one row per stratum and a ``"total"`` row. A
+        method that cannot be applied gives a row with ``estimable=False``, status
+        ``not_estimable`` and the reason, so one failing method does not hide the others. With
+        ``"all"``, a method that applies to no stratum (Lincoln-Petersen on more than two lists,
+        dga on more than five) gives that single row.
     """
+    table = as_table(table)
+    names = resolve_methods(methods)
+    every = "all" in ([methods] if isinstance(methods, str) else list(methods))
+    per = split_options(names, options)
     rows: list[Estimate] = []
-    for name in resolve_methods(methods, table):
-        est = make_estimator(name, **options)
+    for name in names:
+        est = make_estimator(name, level=level, seed=seed, **per[name])
         if table.is_stratified:
-            rows.extend(est.fit_strata(table))
-            continue
-        try:
-            rows.append(est.fit(table))
-        except (NotEstimableError, CaptureTableError) as err:
-            reason = getattr(err, "reason", None) or str(err)
-            rows.append(Estimate.not_estimable(name, table, reason, level=options.get("level") or 0.95,
-                                               seed=options.get("seed")))
+            skip = _skip_row(est, table) if every else None
+            rows.extend([skip] if skip else est.fit_strata(table))
+        else:
+            rows.append(est.fit_or_row(table))
     return rows
+
+
+def _skip_row(est, table) -> Estimate | None:
+    """With ``"all"``: one row when ``est`` applies to no stratum's number of lists."""
+    ks = {sub.k for _, sub in table.iter_strata()}
+    if any(est.applies_to(k) for k in ks):
+        return None
+    lo, hi = est._list_bounds()
+    need = f"exactly {lo}" if lo == hi else f"{lo} to {hi}" if hi else f"at least {lo}"
+    reason = (f"{est.name} needs {need} lists; the strata have {min(ks)} to {max(ks)}"
+              if ks else f"{est.name}: the table has no strata")
+    code = "too_many_lists" if ks and hi is not None and min(ks) > hi else "too_few_lists"
+    return Estimate.not_estimable(est.name, table.collapse(), reason + "; not run on any stratum",
+                                  code=code, stratum="total", level=getattr(est, "level", 0.95),
+                                  seed=getattr(est, "seed", None))

@@ -18,15 +18,20 @@ from __future__ import annotations
 import functools
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 from scipy.special import gammaln
 
-from ..exceptions import InputError, NotEstimableError
-from .result import Estimate, Estimator
+from ..exceptions import EstimationWarning, InputError
+from ._validation import Check, Interval, Options
+from .base import Estimator
+from .result import Estimate
+from .status import warn
 from .table import CaptureTable
 
-__all__ = ["GraphAveraging", "decomposable_graphs", "graph_posterior"]
+__all__ = ["GraphAveraging", "GraphAveragingResults", "decomposable_graphs", "graph_posterior"]
 
 
 # --------------------------------------------------------------------------- graphs
@@ -204,6 +209,34 @@ def _quantile_from_grid(values: np.ndarray, probs: np.ndarray, q) -> np.ndarray:
     return values[np.minimum(idx, len(values) - 1)]
 
 
+@dataclass(frozen=True)
+class GraphAveragingResults:
+    """The exact posterior, reachable as ``estimate.results``.
+
+    Attributes
+    ----------
+    graphs
+        Every decomposable graph averaged over, as readable labels (``"[EXH-ABA, OSCE, HRW]"``).
+    weights
+        Posterior probability of each graph (sums to 1).
+    n, posterior_n
+        The grid of population sizes and the posterior probability of each grid point.
+    modes
+        The posterior mode of N under each graph.
+    """
+
+    graphs: tuple[str, ...]
+    weights: np.ndarray
+    n: np.ndarray
+    posterior_n: np.ndarray
+    modes: np.ndarray
+
+    def top(self, m: int = 5) -> list[tuple[str, float]]:
+        """The ``m`` graphs of highest posterior probability, with their probabilities."""
+        order = np.argsort(-self.weights, kind="stable")[:m]
+        return [(self.graphs[g], float(self.weights[g])) for g in order]
+
+
 class GraphAveraging(Estimator):
     """Exact Bayesian model averaging over all decomposable graphical models (3 to 5 lists).
 
@@ -228,11 +261,17 @@ class GraphAveraging(Estimator):
         Interval level (equal-tailed posterior quantiles).
     top
         Number of graphs, by posterior weight, reported in ``diagnostics["top_models"]``.
-    draws
-        Number of draws of N kept on the Estimate (sampled from the grid posterior with ``seed``;
-        the estimate itself is computed exactly on the grid).
+    n_draws
+        Number of draws of N kept on the Estimate, shaped ``(1, n_draws)`` (sampled from the grid
+        posterior with ``seed``; the estimate itself is computed exactly on the grid). They let
+        strata be summed draw by draw.
     seed
         Seed for the draws.
+
+    Notes
+    -----
+    ``estimate.results`` is a :class:`GraphAveragingResults` (every graph's weight, the grid
+    posterior of N).
 
     References
     ----------
@@ -247,36 +286,40 @@ class GraphAveraging(Estimator):
     name = "dga"
     min_lists = 3
     max_lists = 5
-    random = True
+    draws_kind = "posterior"
+    _constraints: ClassVar[dict[str, list]] = {
+        "prior_delta": [None, Interval("real", 0, None, closed="neither")],
+        "n_max": [None, Interval("integer", 1, None)],
+        "n_grid": [Interval("integer", 10, None)],
+        "prior_n": [Options(("jeffreys", "uniform")), Check(callable, "a function of N")],
+        "level": [Interval("real", 0, 1, closed="neither")],
+        "top": [Interval("integer", 1, None)],
+        "n_draws": [Interval("integer", 1, None)],
+        "seed": [Interval("integer", 0, None)],
+    }
 
-    def __init__(self, prior_delta: float | None = None, n_max: int | None = None,
+    def __init__(self, *, prior_delta: float | None = None, n_max: int | None = None,
                  n_grid: int = 20_000, prior_n: str | Callable = "jeffreys", level: float = 0.95,
-                 top: int = 5, draws: int = 10_000, seed: int = 1):
+                 top: int = 5, n_draws: int = 10_000, seed: int = 1):
         self.prior_delta = prior_delta
         self.n_max = n_max
         self.n_grid = n_grid
         self.prior_n = prior_n
         self.level = level
         self.top = top
-        self.draws = draws
+        self.n_draws = n_draws
         self.seed = seed
 
-    def _check_lists(self, table: CaptureTable) -> None:
-        if table.k < 3:
-            raise NotEstimableError(
-                f"dga averages graphical models over 3 to 5 lists; the table has {table.k}. With two "
-                "lists use lincoln-petersen (or chao for a lower bound)")
-        if table.k > 5:
-            raise NotEstimableError(
-                f"dga averages over every decomposable graph, which is only practical for 3 to 5 lists; "
-                f"the table has {table.k}. Use lcmcr (latent classes) or loglinear instead, or merge "
-                "lists down to 5")
+    def _hint_few(self) -> str:
+        return "With two lists use lincoln-petersen (or chao for a lower bound)"
+
+    def _hint_many(self) -> str:
+        return ("dga averages over every decomposable graph, which is only practical for 3 to 5 "
+                "lists. Use lcmcr (latent classes) or loglinear instead, or merge lists down to 5")
 
     def _fit(self, table: CaptureTable) -> Estimate:
         k, obs = table.k, table.observed
         delta = 2.0**-k if self.prior_delta is None else float(self.prior_delta)
-        if not delta > 0:
-            raise InputError("prior_delta must be positive", column="prior_delta", value=self.prior_delta)
         n_max = int(self.n_max) if self.n_max is not None else max(40 * obs, obs + 1000)
         if n_max <= obs:
             raise InputError(f"n_max ({n_max}) must exceed the number observed ({obs})",
@@ -284,7 +327,7 @@ class GraphAveraging(Estimator):
         missing, width = _grid(obs, n_max, int(self.n_grid))
         n = obs + missing
         log_prior = _log_prior(self.prior_n, n) + np.log(width)
-        w = graph_posterior(table.counts, k, delta, missing, log_prior)
+        w = graph_posterior(table.dense_counts(max_k=self.max_lists), k, delta, missing, log_prior)
         return self._summarise(table, w, n, width, delta, n_max)
 
     def _summarise(self, table, w, n, width, delta, n_max) -> Estimate:
@@ -294,26 +337,35 @@ class GraphAveraging(Estimator):
         mode = float(n[np.argmax(post_n / width)])
         mean = float(post_n @ n)
         graphs = decomposable_graphs(table.k)
+        labels = tuple(_graph_label(g[2], table.lists) for g in graphs)
         gw = w.sum(axis=1)
         order = np.argsort(-gw, kind="stable")[: self.top]
-        top = [{"model": _graph_label(graphs[g][2], table.lists), "weight": float(gw[g]),
+        top = [{"model": labels[g], "weight": float(gw[g]),
                 "mode": float(n[np.argmax(w[g] / width)])} for g in order]
         from .lcmcr import seed_sequence
 
         rng = np.random.default_rng(seed_sequence(self.seed, table))
-        pick = rng.choice(n.size, size=int(self.draws), p=post_n)
+        pick = rng.choice(n.size, size=int(self.n_draws), p=post_n)
         draws = n[pick] + np.round(rng.uniform(-0.5, 0.5, pick.size) * (width[pick] - 1))
-        warn = ()
         if post_n[n > n_max - 0.05 * (n_max - table.observed)].sum() > 1e-3:
-            msg = f"dga: the posterior of N has mass near the grid's end n_max={n_max:,}; raise it"
-            warn = (msg,)
+            warn("grid_end", f"dga: the posterior of N has mass near the grid's end "
+                 f"n_max={n_max:,}; raise it", EstimationWarning)
         diag = {"posterior_mode": mode, "posterior_mean": mean, "posterior_median": float(med),
                 "prior_delta": delta, "prior_n": self.prior_n if isinstance(self.prior_n, str)
                 else getattr(self.prior_n, "__name__", "callable"),
                 "n_max": n_max, "grid_points": int(n.size), "graphs": len(graphs),
                 "top_models": top}
+        results = GraphAveragingResults(graphs=labels, weights=_ro(gw), n=_ro(n),
+                                        posterior_n=_ro(post_n),
+                                        modes=_ro(n[np.argmax(w / width, axis=1)]))
         return Estimate(method=self.name, model=f"average of {len(graphs)} decomposable graphs",
                         lists=table.lists, observed=table.observed, estimate=float(med),
                         lower=float(lo), upper=float(hi), level=self.level, seed=self.seed,
-                        diagnostics=diag, warnings=warn, draws=draws.astype(float))
+                        diagnostics=diag, draws=draws.reshape(1, -1).astype(float),
+                        draws_kind="posterior", results=results)
 
+
+def _ro(a) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a

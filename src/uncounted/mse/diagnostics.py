@@ -14,7 +14,6 @@ doi:10.1214/ss/1177011137
 from __future__ import annotations
 
 import numpy as np
-from scipy.stats import norm, rankdata
 
 __all__ = ["ess_bulk", "ess_tail", "rhat", "summarise_chains"]
 
@@ -25,9 +24,19 @@ def _split(draws: np.ndarray) -> np.ndarray:
     return np.concatenate([draws[:, :half], draws[:, -half:]], axis=0)
 
 
+def _average_ranks(x: np.ndarray) -> np.ndarray:
+    """Ranks 1..n of all values of ``x``, ties given their average rank (as ``rankdata``)."""
+    flat = x.ravel()
+    _, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    first = np.concatenate([[0], np.cumsum(counts)[:-1]])  # ranks before each distinct value
+    return (first + (counts + 1) / 2.0)[inverse].reshape(x.shape)
+
+
 def _rank_normal(x: np.ndarray) -> np.ndarray:
-    r = rankdata(x, method="average").reshape(x.shape)
-    return norm.ppf((r - 0.375) / (x.size + 0.25))
+    from scipy.special import ndtri
+
+    r = _average_ranks(x)
+    return ndtri((r - 0.375) / (x.size + 0.25))
 
 
 def _basic_rhat(x: np.ndarray) -> float:

@@ -27,10 +27,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy.optimize import brentq, minimize_scalar
-from scipy.special import gammaln
-from scipy.stats import chi2, norm
 
+from ._optimize import brent_minimize, brent_root
+from ._stats import z_value
 from .glm import fit_poisson
 
 #: Rcapture searches the upper end up to this multiple of the estimate (``fmaxSupCL``); we go on
@@ -62,7 +61,7 @@ def _cormack(n0: float, N: float) -> float:
             return -N + 0.5 * math.log(2 * math.pi * N)
         return n0 - N - 0.5 * math.log(n0 / N)
     a = n0 * math.log(n0) if n0 > 0 else 0.0
-    return a + gammaln(N + 1) - N * math.log(N) - gammaln(n0 + 1)
+    return a + math.lgamma(N + 1) - N * math.log(N) - math.lgamma(n0 + 1)
 
 
 def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float = 0.95
@@ -80,19 +79,18 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
     if not np.isfinite(estimate):
         return n, math.inf, math.inf
     hi = max(FMAX_SUPCL * estimate, n + 1.0)
-    res = minimize_scalar(lambda N: -profile_loglik(N, X, y), bounds=(n, hi), method="bounded",
-                          options={"xatol": 1e-4})
-    nmax, lmax = float(res.x), -float(res.fun)
-    target = lmax - chi2.ppf(level, 1) / 2.0
+    nmax, neg = brent_minimize(lambda N: -profile_loglik(N, X, y), n, hi, xtol=1e-4)
+    lmax = -neg
+    target = lmax - z_value(level) ** 2 / 2.0  # the chi-squared(1) quantile is z squared
 
     def g(N):
         return profile_loglik(N, X, y) - target
 
-    lower = n if g(n) > 0 else brentq(g, n, nmax, xtol=1e-4)
+    lower = n if g(n) > 0 else brent_root(g, n, nmax, xtol=1e-4)
     upper, top = math.inf, hi
     while top <= MAX_UPPER_FACTOR * max(estimate, n):
         if g(top) < 0:
-            upper = brentq(g, nmax, top, xtol=1e-4)
+            upper = brent_root(g, nmax, top, xtol=1e-4)
             break
         top *= 2.0
     return float(lower), float(upper), nmax
@@ -106,7 +104,7 @@ def safe_exp(x: float) -> float:
 def wald_interval(n: float, intercept: float, var_intercept: float, level: float = 0.95
                   ) -> tuple[float, float]:
     """``n + exp(b0 -+ z sqrt(var))``: Wald on the log of the unobserved count (SparseMSE)."""
-    z = norm.ppf(0.5 + level / 2)
+    z = z_value(level)
     s = math.sqrt(max(var_intercept, 0.0))
     return n + safe_exp(intercept - z * s), n + safe_exp(intercept + z * s)
 
@@ -119,31 +117,39 @@ def mata_interval(n: float, intercepts: np.ndarray, variances: np.ndarray, weigh
     where the weight-averaged tail areas equal ``(1 - level) / 2``. Models of weight below 1e-10
     are left out.
     """
+    from scipy.special import ndtr
+
     w = np.asarray(weights, dtype=float)
     keep = (w > 1e-10) & np.isfinite(intercepts) & np.isfinite(variances)
     b, s, w = intercepts[keep], np.sqrt(np.maximum(variances[keep], 1e-300)), w[keep] / w[keep].sum()
     alpha = (1 - level) / 2
 
     def tail(u, q):
-        return float(np.sum(w * norm.cdf((u - b) / s))) - q
+        return float(np.sum(w * ndtr((u - b) / s))) - q
 
     lo_u, hi_u = float(np.min(b - 12 * s)), float(np.max(b + 12 * s))
-    lo = brentq(tail, lo_u, hi_u, args=(alpha,), xtol=1e-10)
-    hi = brentq(tail, lo_u, hi_u, args=(1 - alpha,), xtol=1e-10)
+    lo = brent_root(lambda u: tail(u, alpha), lo_u, hi_u, xtol=1e-10)
+    hi = brent_root(lambda u: tail(u, 1 - alpha), lo_u, hi_u, xtol=1e-10)
     return n + safe_exp(lo), n + safe_exp(hi)
 
 
 def parametric_bootstrap(X: np.ndarray, mu: np.ndarray, replicates: int, seed: int | None,
-                         level: float = 0.95) -> tuple[float, float, np.ndarray]:
+                         level: float = 0.95, *, observed: float | None = None
+                         ) -> tuple[float, float, np.ndarray]:
     """Percentile interval from Poisson tables simulated from the fitted means ``mu``.
 
-    Each replicate table is refitted with the same model (all replicates in one batch);
-    ``N* = n* + exp(b0*)``. Returns ``(lower, upper, draws)``.
+    Each replicate table is refitted with the same model (all replicates in one batch), giving a
+    draw ``exp(b0*)`` of the number unobserved; the draws of N are ``n + exp(b0*)`` with ``n`` the
+    number actually observed (known, not resampled), so the interval never falls below ``n``.
+    Returns ``(lower, upper, draws)``.
     """
     rng = np.random.default_rng(seed)
-    ystar = rng.poisson(np.asarray(mu, dtype=float), size=(replicates, len(mu))).astype(float)
+    mu = np.asarray(mu, dtype=float)
+    ystar = rng.poisson(mu, size=(replicates, len(mu))).astype(float)
     fits = fit_poisson(X, ystar, np.ones((replicates, X.shape[1]), dtype=bool))
-    draws = ystar.sum(axis=1) + np.exp(fits.coef[:, 0])
+    # the fitted means of a Poisson model with an intercept add up to the number observed
+    n = float(np.round(mu.sum())) if observed is None else float(observed)
+    draws = n + np.exp(np.minimum(fits.coef[:, 0], 700.0))
     alpha = (1 - level) / 2
     lo, hi = np.quantile(draws, [alpha, 1 - alpha])
     return float(lo), float(hi), draws

@@ -18,16 +18,20 @@ from __future__ import annotations
 import math
 import os
 import time
-import warnings
+from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from ..exceptions import ConvergenceWarning, InputError, NotEstimableError
+from ..exceptions import ConvergenceWarning, InputError
+from ._validation import Interval
+from .base import Estimator
 from .diagnostics import summarise_chains
-from .result import Estimate, Estimator
-from .table import CaptureTable, pattern_matrix
+from .result import Estimate
+from .status import warn
+from .table import CaptureTable
 
-__all__ = ["LatentClass", "chain_seeds", "plot_trace", "seed_sequence"]
+__all__ = ["LatentClass", "LatentClassResults", "chain_seeds", "plot_trace", "seed_sequence"]
 
 
 def seed_sequence(seed: int, table: CaptureTable | None = None) -> np.random.SeedSequence:
@@ -49,16 +53,17 @@ def chain_seeds(seed: int, chains: int, table: CaptureTable | None = None) -> li
 
 
 def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct observed patterns as a ``(M, J)`` 0/1 ``uint8`` matrix, and their counts."""
-    nz = np.flatnonzero(table.counts)
-    nz = nz[nz > 0]
-    bits = pattern_matrix(table.k)[nz].astype(np.uint8)
-    return np.ascontiguousarray(bits), table.counts[nz].astype(np.int64)
+    """The distinct observed patterns as a ``(M, J)`` 0/1 ``uint8`` matrix, and their counts.
+
+    Only the patterns somebody has: the sampler's cost per iteration is proportional to their
+    number, never to ``2**J``.
+    """
+    return np.ascontiguousarray(table.bits()), np.array(table.pattern_counts, dtype=np.int64)
 
 
-def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha, b_alpha, seeds,
+def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha, b_alpha, seeds,
                   workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, states=None):
-    """Run one chain per seed; return arrays ``(chains, samples)`` of N, alpha and occupied classes.
+    """Run one chain per seed; return arrays ``(chains, n_draws)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
     seeds its own thread's generator, so the draws are the same whatever ``workers`` is.
@@ -73,7 +78,7 @@ def sample_chains(bits, counts, *, max_classes, burn_in, samples, thin, a_alpha,
 
     def one(args):
         s, state = args
-        return run_chain(bits, counts, int(max_classes), int(burn_in), int(samples), int(thin),
+        return run_chain(bits, counts, int(max_classes), int(burn_in), int(n_draws), int(thin),
                          float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
                          int(label_swaps), state)
 
@@ -104,8 +109,8 @@ class LatentClass(Estimator):
         Truncation level ``K`` of the stick-breaking prior (LCMCR's ``K``; HRDAG uses 10-15).
     burn_in
         Iterations discarded at the start of each chain.
-    samples
-        Draws kept per chain.
+    n_draws
+        Draws kept per chain in the first round (see ``target_ess``).
     thin
         Iterations per kept draw. With the default moves N needs ~10 iterations per effective
         draw on Kosovo, so 5 loses little; with ``hmc_steps=0`` use ~50.
@@ -140,12 +145,13 @@ class LatentClass(Estimator):
         the wrong stick (UKdat_5: chains then disagree by 5% and R-hat is 1.02-1.16). 0 turns
         them off.
     target_ess
-        When the bulk or tail ESS of N after ``samples`` draws is below this, every chain is
-        extended by another ``samples`` draws (same ``thin``, no new burn-in), until the target
-        or ``max_samples`` draws per chain is reached. The extensions are seeded from ``seed``,
+        When the bulk or tail ESS of N after ``n_draws`` draws is below this, every chain is
+        extended by another ``n_draws`` draws (same ``thin``, no new burn-in), until the target
+        or ``max_draws`` draws per chain is reached. The extensions are seeded from ``seed``,
         so the result is still reproducible. 0 turns this off.
-    max_samples
-        Largest number of kept draws per chain when extending (at least ``samples``).
+    max_draws
+        Largest number of kept draws per chain when extending (a value below ``n_draws`` means
+        no extension).
 
     Notes
     -----
@@ -153,8 +159,10 @@ class LatentClass(Estimator):
     at most 16,000 draws per chain until the bulk and tail ESS of N reach ``target_ess``) take
     about 2 s on Kosovo and give a bulk ESS of N near 4,000. See ``benchmarks/bayes_speed.py``.
     A :class:`ConvergenceWarning` is issued when R-hat > 1.01 or the bulk or tail ESS < 400
-    after the extensions. ``diagnostics`` holds the HMC step size and acceptance rate of each
-    chain.
+    after the extensions, and the Estimate's status is then ``unreliable``. ``diagnostics``
+    holds R-hat, ESS and the HMC step size and acceptance rate of each chain; the draws are kept
+    per chain, shaped ``(chains, draws)``; ``estimate.results`` is a
+    :class:`LatentClassResults`; wall-clock seconds are in ``estimate.timings``.
 
     References
     ----------
@@ -172,17 +180,33 @@ class LatentClass(Estimator):
 
     name = "lcmcr"
     min_lists = 3
-    random = True
+    draws_kind = "posterior"
+    _constraints: ClassVar[dict[str, list]] = {
+        "max_classes": [Interval("integer", 2, None)],
+        "burn_in": [Interval("integer", 0, None)],
+        "n_draws": [Interval("integer", 10, None)],
+        "thin": [Interval("integer", 1, None)],
+        "chains": [Interval("integer", 1, None)],
+        "seed": [Interval("integer", 0, None)],
+        "level": [Interval("real", 0, 1, closed="neither")],
+        "a_alpha": [Interval("real", 0, None, closed="neither")],
+        "b_alpha": [Interval("real", 0, None, closed="neither")],
+        "workers": [None, Interval("integer", 1, None)],
+        "collapsed_steps": [Interval("integer", 0, None)],
+        "hmc_steps": [Interval("integer", 0, None)],
+        "label_swaps": [Interval("integer", 0, None)],
+        "target_ess": [Interval("real", 0, None)],
+        "max_draws": [Interval("integer", 1, None)],
+    }
 
-    def __init__(self, max_classes: int = 10, burn_in: int = 2_000, samples: int = 2_000,
+    def __init__(self, *, max_classes: int = 10, burn_in: int = 2_000, n_draws: int = 2_000,
                  thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
                  collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
-                 target_ess: float = 400,
-                 max_samples: int = 16_000):
+                 target_ess: float = 400, max_draws: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
-        self.samples = samples
+        self.n_draws = n_draws
         self.thin = thin
         self.chains = chains
         self.seed = seed
@@ -194,26 +218,11 @@ class LatentClass(Estimator):
         self.hmc_steps = hmc_steps
         self.label_swaps = label_swaps
         self.target_ess = target_ess
-        self.max_samples = max_samples
+        self.max_draws = max_draws
 
-    def _check_lists(self, table: CaptureTable) -> None:
-        if table.k < 3:
-            raise NotEstimableError(
-                f"lcmcr needs at least 3 lists (a latent class model is not identified with fewer); "
-                f"the table has {table.k}. With two lists use lincoln-petersen")
-
-    def _validate(self) -> None:
-        checks = [("max_classes", self.max_classes, 2), ("samples", self.samples, 10),
-                  ("thin", self.thin, 1), ("chains", self.chains, 1), ("burn_in", self.burn_in, 0),
-                  ("collapsed_steps", self.collapsed_steps, 0), ("hmc_steps", self.hmc_steps, 0),
-                  ("label_swaps", self.label_swaps, 0),
-                  ("max_samples", self.max_samples, 1)]
-        for name, value, low in checks:
-            if int(value) != value or value < low:
-                raise InputError(f"{name} must be an integer >= {low}", column=name, value=value)
-        if not (self.a_alpha > 0 and self.b_alpha > 0):
-            raise InputError("a_alpha and b_alpha must be positive", column="a_alpha",
-                             value=(self.a_alpha, self.b_alpha))
+    def _hint_few(self) -> str:
+        return ("A latent class model is not identified with fewer than 3 lists. With two lists "
+                "use lincoln-petersen")
 
     def _workers(self) -> int:
         if self.workers is not None:
@@ -223,24 +232,23 @@ class LatentClass(Estimator):
     def _fit(self, table: CaptureTable) -> Estimate:
         from ._lcmcr_kernels import state_size
 
-        self._validate()
         bits, counts = observed_patterns(table)
-        chains = int(self.chains)
+        chains, per_round = int(self.chains), int(self.n_draws)
         stream = seed_sequence(self.seed, table)
         seeds = [int(x) for x in stream.generate_state(chains, dtype=np.uint32)]
         states = [np.zeros(state_size(int(self.max_classes), table.k)) for _ in seeds]
         t0 = time.perf_counter()
-        cap = max(int(self.max_samples), int(self.samples))
+        cap = max(int(self.max_draws), per_round)
         parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
-            cap // int(self.samples))
+            cap // per_round)
         while True:
             parts.append(sample_chains(
-                bits, counts, max_classes=self.max_classes, burn_in=burn_in, samples=self.samples,
+                bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
                 thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
                 workers=self._workers(), collapsed_steps=self.collapsed_steps,
                 hmc_steps=self.hmc_steps, label_swaps=self.label_swaps, states=states))
             n = np.hstack([p[0] for p in parts])
-            if (not self.target_ess or n.shape[1] + int(self.samples) > cap
+            if (not self.target_ess or n.shape[1] + per_round > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
                 break
             burn_in = 0
@@ -252,7 +260,8 @@ class LatentClass(Estimator):
         return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
 
     def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc) -> Estimate:
-        diag = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
+        conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
+        diag = dict(conv)
         flat = n.ravel()
         a = (1 - self.level) / 2
         med, lo, hi = np.quantile(flat, [0.5, a, 1 - a])
@@ -262,22 +271,33 @@ class LatentClass(Estimator):
         diag.update({
             "posterior_mean": float(flat.mean()), "posterior_mode": float(values[np.argmax(freq)]),
             "chains": int(self.chains), "samples_per_chain": int(per_chain),
-            "extensions": per_chain // int(self.samples) - 1,
+            "extensions": per_chain // int(self.n_draws) - 1,
             "burn_in": int(self.burn_in), "thin": int(self.thin), "max_classes": int(self.max_classes),
             "chain_seeds": seeds,
             "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),
             "all_classes_used_share": float((occ >= int(self.max_classes)).mean()),
-            "seconds": seconds,
-            "workers": self._workers(),
-            "iterations_per_second_per_chain": (iters / int(self.chains) / seconds
-                                                * min(self._workers(), int(self.chains))
-                                                if seconds else None),
             "chain_medians": np.median(n, axis=1).tolist(),
             "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
         if self.hmc_steps:
             diag["hmc_step_size"] = hmc[:, 0].tolist()
             diag["hmc_acceptance"] = hmc[:, 1].tolist()
+        timings = {"sampling_seconds": seconds, "workers": self._workers(),
+                   "iterations_per_second_per_chain": (iters / int(self.chains) / seconds
+                                                       * min(self._workers(), int(self.chains))
+                                                       if seconds else None)}
+        self._warn(diag)
+        results = LatentClassResults(n=_ro(n), alpha=_ro(alpha), occupied=_ro(occ),
+                                     rhat=conv.get("rhat"), ess_bulk=conv.get("ess_bulk"),
+                                     ess_tail=conv.get("ess_tail"), chain_seeds=tuple(seeds),
+                                     step_size=_ro(hmc[:, 0]), acceptance=_ro(hmc[:, 1]))
+        return Estimate(method=self.name, model=f"latent classes (K<={self.max_classes})",
+                        lists=table.lists, observed=table.observed, estimate=float(med),
+                        lower=float(lo), upper=float(hi), level=self.level, seed=self.seed,
+                        diagnostics=diag, draws=n.astype(float), draws_kind="posterior",
+                        timings=timings, results=results)
+
+    def _warn(self, diag: dict) -> None:
         problems = []
         rh, eb, et = diag.get("rhat"), diag.get("ess_bulk"), diag.get("ess_tail")
         if rh is not None and not math.isnan(rh) and rh > 1.01:
@@ -286,36 +306,62 @@ class LatentClass(Estimator):
             if e is not None and not math.isnan(e) and e < 400:
                 problems.append(f"{label} ESS {e:.0f} < 400")
         if problems:
-            warnings.warn(f"lcmcr: the chains for N may not have converged ({'; '.join(problems)}); "
-                          "raise burn_in, samples or thin", ConvergenceWarning, stacklevel=3)
+            warn("not_converged", f"lcmcr: the chains for N may not have converged "
+                 f"({'; '.join(problems)}); raise burn_in, n_draws or thin", ConvergenceWarning)
         if diag["all_classes_used_share"] > 0.5:
-            warnings.warn(f"lcmcr: all {self.max_classes} latent classes are occupied in most draws; "
-                          "the truncation may bind: raise max_classes", ConvergenceWarning,
-                          stacklevel=3)
-        return Estimate(method=self.name, model=f"latent classes (K<={self.max_classes})",
-                        lists=table.lists, observed=table.observed, estimate=float(med),
-                        lower=float(lo), upper=float(hi), level=self.level, seed=self.seed,
-                        diagnostics=diag, draws=flat.astype(float))
+            warn("truncation_binds", f"lcmcr: all {self.max_classes} latent classes are occupied "
+                 "in most draws; the truncation may bind: raise max_classes", ConvergenceWarning)
+
+
+@dataclass(frozen=True)
+class LatentClassResults:
+    """The sampler's output, reachable as ``estimate.results``.
+
+    Attributes
+    ----------
+    n, alpha, occupied
+        Draws of N, of the stick-breaking concentration and of the number of occupied classes,
+        each shaped ``(chains, draws)``.
+    rhat, ess_bulk, ess_tail
+        Convergence of N (rank-normalised split R-hat, bulk and tail ESS; Vehtari et al. 2021).
+    chain_seeds
+        The seed of each chain's first round.
+    step_size, acceptance
+        Each chain's HMC step size (tuned in burn-in) and acceptance rate in the last round.
+    """
+
+    n: np.ndarray
+    alpha: np.ndarray
+    occupied: np.ndarray
+    rhat: float | None
+    ess_bulk: float | None
+    ess_tail: float | None
+    chain_seeds: tuple[int, ...]
+    step_size: np.ndarray
+    acceptance: np.ndarray
+
+
+def _ro(a) -> np.ndarray:
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
 
 
 def plot_trace(estimate: Estimate, path=None, ax=None):
     """Trace plot of N, one line per chain, from an ``lcmcr`` Estimate's draws.
 
-    The draws are stored chain after chain; ``diagnostics["chains"]`` says how many. With ``path``
-    the figure is written there (PNG through matplotlib's Agg backend). Returns the Axes.
+    Without ``ax`` a new :class:`matplotlib.figure.Figure` is made (no pyplot, no change of
+    backend). With ``path`` the figure is written there (PNG). Returns the Axes.
     """
-    if estimate.draws is None or "chains" not in estimate.diagnostics:
-        raise InputError("plot_trace needs an lcmcr Estimate with its draws (draws per chain)",
+    if estimate.draws is None or estimate.draws_kind != "posterior":
+        raise InputError("plot_trace needs an Estimate with posterior draws per chain (lcmcr)",
                          column="estimate", value=estimate.method)
-    import matplotlib
-
     if ax is None:
-        matplotlib.use("Agg", force=False)
-        import matplotlib.pyplot as plt
+        from matplotlib.figure import Figure
 
-        _, ax = plt.subplots(figsize=(7, 3.5))
-    chains = int(estimate.diagnostics["chains"])
-    draws = np.asarray(estimate.draws, dtype=float).reshape(chains, -1)
+        ax = Figure(figsize=(7, 3.5)).subplots()
+    draws = estimate.draws
+    chains = draws.shape[0]
     for c in range(chains):
         ax.plot(draws[c], linewidth=0.5, alpha=0.8, label=f"chain {c + 1}")
     ax.axhline(estimate.estimate, color="black", linewidth=1)

@@ -23,21 +23,30 @@ doi:10.1016/j.csda.2012.03.002
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
-from ..exceptions import ConvergenceWarning, EstimationWarning, InputError, NotEstimableError
+from ..exceptions import ConvergenceWarning, EstimationWarning
 from . import intervals, models, sparse
+from ._validation import Check, Interval, Options, parameter_error
+from .base import Estimator
 from .glm import fit_poisson
-from .result import Estimate, Estimator
+from .loglinear_search import DIVERGING_STEP, best_admissible, existing_weighted, greedy
+from .result import Estimate
+from .status import not_estimable, warn
 from .table import CaptureTable
+
+__all__ = ["LogLinear", "LogLinearResults"]
 
 SELECTIONS = ("aic", "bic", "stepwise", "average-aic", "average-bic")
 INTERVALS = ("profile", "wald", "bootstrap")
 #: Largest number of lists for the exhaustive search over all hierarchical models.
 EXHAUSTIVE_MAX_LISTS = 5
+#: Largest design matrix (cells x columns, 8 bytes each) built over the full ``2**k`` table; a
+#: table that needs more is not estimable here (a row with the reason, never an allocation error).
+DENSE_DESIGN_BYTES = 256 * 2**20
 TOP_MODELS = 10
 
 
@@ -47,6 +56,8 @@ class _Fitted:
 
     name: str
     terms: list[str]
+    cols: tuple[int, ...]
+    cells: np.ndarray
     X: np.ndarray
     y: np.ndarray
     coef: np.ndarray
@@ -56,6 +67,47 @@ class _Fitted:
     npar: int
     var_intercept: float
     converged: bool
+
+
+@dataclass(frozen=True)
+class LogLinearResults:
+    """Everything a log-linear fit computed, reachable as ``estimate.results``.
+
+    Attributes
+    ----------
+    model
+        The model's name (Rcapture's generating class), or ``"model average (AIC|BIC)"``.
+    coef, coef_names
+        Coefficients of the chosen model on the log scale, intercept first (``log`` of the
+        expected number unobserved), and their names (``"(intercept)"``, list names, ``"A:B"``).
+        ``None`` for a model average.
+    cov_intercept
+        Variance of the intercept.
+    cells, observed, fitted
+        The capture patterns fitted (bit masks), their counts and fitted values.
+    deviance, df, loglik, aic, bic
+        Fit of the chosen model.
+    candidates, criterion, weights, estimates
+        Every model compared, by name, with its criterion (AIC or BIC; the p-value path for
+        ``"stepwise"``), its Akaike/Schwarz weight and its estimate of N.
+    """
+
+    model: str
+    coef: np.ndarray | None
+    coef_names: tuple[str, ...] | None
+    cov_intercept: float | None
+    cells: np.ndarray | None
+    observed: np.ndarray | None
+    fitted: np.ndarray | None
+    deviance: float | None
+    df: int | None
+    loglik: float | None
+    aic: float | None
+    bic: float | None
+    candidates: tuple[str, ...] = ()
+    criterion: np.ndarray | None = None
+    weights: np.ndarray | None = None
+    estimates: np.ndarray | None = None
 
 
 class LogLinear(Estimator):
@@ -81,10 +133,11 @@ class LogLinear(Estimator):
         ``"profile"`` (Rcapture's profile likelihood; the default), ``"wald"`` (on the log of the
         unobserved count; the default for ``"stepwise"``), or ``"bootstrap"`` (parametric,
         seeded). Model averages always use the tail-area interval, or ``"bootstrap"`` is refused.
-    bootstrap
-        Bootstrap replicates (default 1000 when ``interval="bootstrap"``).
+    n_draws
+        Bootstrap replicates when ``interval="bootstrap"`` (default 1000); their estimates are
+        kept as the Estimate's draws (``draws_kind="bootstrap"``).
     seed
-        Seed of the bootstrap; stored on the result.
+        Seed of the bootstrap; stored on the result when a bootstrap ran.
     model
         Fit this one model instead of selecting, e.g. ``"[123,14,34]"`` (1-based list numbers,
         Rcapture's generating-class notation) or ``"EXH:ABA,OSCE"``.
@@ -96,99 +149,138 @@ class LogLinear(Estimator):
         ``closedpMS.t``, which ranks every model ``glm`` returns, including fits that drift to the
         boundary; the result then carries a warning. Model averages always use admissible models.
 
+    Notes
+    -----
+    The models are fitted over the full ``2**k`` table of observable cells, zeros included. A
+    table whose design would exceed :data:`DENSE_DESIGN_BYTES` is not estimable here (reason
+    ``table_too_large``). ``estimate.results`` is a :class:`LogLinearResults`.
+
     References
     ----------
     See the module docstring.
     """
 
     name = "loglinear"
+    _constraints: ClassVar[dict[str, list]] = {
+        "selection": [Options(SELECTIONS)],
+        "max_order": [None, Interval("integer", 1, None)],
+        "level": [Interval("real", 0, 1, closed="neither")],
+        "interval": [None, Options(INTERVALS)],
+        "n_draws": [Interval("integer", 10, None)],
+        "seed": [Interval("integer", 0, None)],
+        "model": [None, str, Check(lambda v: len(list(v)) > 0 and not isinstance(v, (bytes, dict)),
+                                   "a list of terms")],
+        "pthresh": [Interval("real", 0, 1)],
+        "admissible": [bool],
+    }
 
-    def __init__(self, selection: str = "bic", max_order: int | None = None, level: float = 0.95,
-                 interval: str | None = None, bootstrap: int | None = None, seed: int | None = None,
+    def __init__(self, *, selection: str = "bic", max_order: int | None = None, level: float = 0.95,
+                 interval: str | None = None, n_draws: int = 1000, seed: int = 1,
                  model: str | None = None, pthresh: float = 0.02, admissible: bool = True):
         self.selection = selection
         self.max_order = max_order
         self.level = level
         self.interval = interval
-        self.bootstrap = bootstrap
+        self.n_draws = n_draws
         self.seed = seed
         self.model = model
         self.pthresh = pthresh
         self.admissible = admissible
 
     # ------------------------------------------------------------------ checks
-    def _validate(self, k: int) -> tuple[int, str]:
-        if self.selection not in SELECTIONS:
-            raise InputError(f"selection must be one of {', '.join(SELECTIONS)}",
-                             column="selection", value=self.selection)
-        if self.interval is not None and self.interval not in INTERVALS:
-            raise InputError(f"interval must be one of {', '.join(INTERVALS)}",
-                             column="interval", value=self.interval)
-        if not 0 < self.level < 1:
-            raise InputError("level must be between 0 and 1, e.g. 0.95", column="level",
-                             value=self.level)
+    def _check_more(self, params) -> None:
+        averaging = params["selection"].startswith("average") and params["model"] is None
+        if averaging and params["interval"] == "bootstrap":
+            raise parameter_error("LogLinear", "interval", (
+                "interval='bootstrap' is not available for model averages (selection="
+                f"{params['selection']!r}); leave interval out to use the tail-area interval"),
+                params["interval"])
+
+    def _settings(self, k: int) -> tuple[int, str]:
+        """The interaction order and interval method for a table of ``k`` lists."""
         order = k - 1 if self.max_order is None else int(self.max_order)
         if not 1 <= order <= k - 1:
-            raise InputError(f"max_order must be between 1 and {k - 1} (the number of lists minus "
-                             "one) for this table", column="max_order", value=self.max_order)
-        if self.bootstrap is not None and int(self.bootstrap) < 10:
-            raise InputError("bootstrap needs at least 10 replicates", column="bootstrap",
-                             value=self.bootstrap)
+            raise parameter_error("LogLinear", "max_order", (
+                f"max_order={self.max_order!r} is not valid for this table: it must be between 1 "
+                f"and {k - 1} (the number of lists minus one). Leave it out to use {k - 1}."),
+                self.max_order)
         averaging = self.selection.startswith("average") and self.model is None
         interval = self.interval or ("mata" if averaging else
                                      "wald" if self.selection == "stepwise" and self.model is None
                                      else "profile")
         if averaging and interval in ("profile", "wald"):
             interval = "mata"
-        if averaging and interval == "bootstrap":
-            raise InputError("a bootstrap interval is not available for model averages; use "
-                             "interval=None (the tail-area interval)", column="interval",
-                             value=self.interval)
         return order, interval
+
+    def _width(self, table: CaptureTable, order: int) -> int:
+        """Columns of the widest design this fit builds over the full table (an upper bound)."""
+        k = table.k
+        if self.model is not None:
+            sizes = [models.popcount(g) for g in models.parse_model(self.model, table.lists)]
+            return 1 + k + sum(2**m - m - 1 for m in sizes)
+        if self.selection == "stepwise":
+            return 1 + k + k * (k - 1) // 2
+        return 1 + k + sum(math.comb(k, o) for o in range(2, order + 1))
+
+    def _cells(self, table: CaptureTable, order: int) -> np.ndarray:
+        """Counts of the ``2**k - 1`` observable cells, when the dense design fits in memory."""
+        k = table.k
+        size = (2**k - 1) * self._width(table, order) * 8
+        if size > DENSE_DESIGN_BYTES:
+            raise not_estimable("table_too_large", (
+                f"log-linear models here are fitted over all 2**{k} - 1 capture patterns; on {k} "
+                f"lists the design needs {size / 2**30:,.1f} GiB, more than the "
+                f"{DENSE_DESIGN_BYTES / 2**30:.2f} GiB allowed. Use chao or lcmcr, merge lists, "
+                "or lower max_order"))
+        return table.dense_counts(max_k=k)[1:].astype(float)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, table: CaptureTable) -> Estimate:
         k = table.k
-        order, interval = self._validate(k)
-        counts = table.counts
-        y = counts[1:].astype(float)
+        order, interval = self._settings(k)
+        y = self._cells(table, order)
         n = table.observed
         diag: dict = {"selection": self.selection if self.model is None else "fixed",
                       "interval_method": interval}
+        candidates = None
         if self.model is not None:
             chosen = self._fixed(table, y)
             diag["models_compared"] = 1
         elif self.selection == "stepwise":
-            chosen = self._stepwise(table, diag)
+            chosen = self._stepwise(table, y, diag)
         else:
-            chosen, avg = self._search(table, y, order, diag)
+            chosen, avg, candidates = self._search(table, y, order, diag)
             if avg is not None:
-                return self._average_estimate(table, avg, diag)
-        return self._estimate(table, chosen, interval, diag, n)
+                return self._average_estimate(table, y, avg, diag)
+        return self._estimate(table, chosen, interval, diag, n, candidates)
 
     def _fixed(self, table: CaptureTable, y: np.ndarray) -> _Fitted:
         k = table.k
         gens = models.parse_model(self.model, table.lists)
         top = max([models.popcount(g) for g in gens] + [1])
         if top > k - 1:
-            raise InputError(f"model {self.model!r} has a {top}-list term; with {k} lists the "
-                             f"highest estimable order is {k - 1}", column="model", value=self.model)
+            raise parameter_error("LogLinear", "model", (
+                f"model={self.model!r} has a {top}-list term; with {k} lists the highest estimable "
+                f"order is {k - 1}. Drop or split that term."), self.model)
         cols = models.columns(k, top)
         mask = models.closure_mask(gens, cols)
         return self._single(table, y, cols, mask)
 
     def _single(self, table, y, cols, mask) -> _Fitted:
-        X = models.design_matrix(table.k, np.asarray(cols)[mask])
+        used = tuple(int(c) for c in np.asarray(cols)[mask])
+        X = models.design_matrix(table.k, used)
         f = fit_poisson(X, y)
         return _Fitted(name=models.model_name(mask, cols, table.k),
-                       terms=_term_labels(mask, cols, table.lists), X=X, y=y, coef=f.coef[0],
+                       terms=_term_labels(mask, cols, table.lists), cols=used,
+                       cells=np.arange(1, 2**table.k), X=X, y=y, coef=f.coef[0],
                        mu=f.mu[0], deviance=float(f.deviance[0]), loglik=float(f.loglik[0]),
                        npar=int(f.npar[0]), var_intercept=float(f.var_intercept[0]),
                        converged=bool(f.converged[0]))
 
-    def _stepwise(self, table: CaptureTable, diag: dict) -> _Fitted:
+    def _stepwise(self, table: CaptureTable, y: np.ndarray, diag: dict) -> _Fitted:
         k = table.k
-        fit, steps = sparse.stepwise_pairs(table.counts, k, self.pthresh)
+        counts = np.concatenate([[0.0], y])
+        fit, steps = sparse.stepwise_pairs(counts, k, self.pthresh)
         cols = [0] + [1 << j for j in range(k)] + list(fit.pairs)
         mask = np.ones(len(cols), dtype=bool)
         diag["steps"] = [{"added": models.term_label(s["added"], table.lists),
@@ -198,10 +290,12 @@ class LogLinear(Estimator):
         diag["pthresh"] = self.pthresh
         diag["empty_overlaps"] = [models.term_label(t, table.lists) for t in fit.empty]
         diag["models_compared"] = len(steps) + 1
+        used = tuple([0] + [1 << j for j in range(k)] + [t for t in fit.pairs if t not in fit.empty])
         return _Fitted(name=models.model_name(mask, cols, k),
-                       terms=_term_labels(mask, cols, table.lists), X=fit.X, y=fit.y,
-                       coef=fit.coef, mu=fit.mu, deviance=fit.deviance, loglik=fit.loglik,
-                       npar=fit.npar, var_intercept=fit.var_intercept, converged=fit.converged)
+                       terms=_term_labels(mask, cols, table.lists), cols=used, cells=fit.cells,
+                       X=fit.X, y=fit.y, coef=fit.coef, mu=fit.mu, deviance=fit.deviance,
+                       loglik=fit.loglik, npar=fit.npar, var_intercept=fit.var_intercept,
+                       converged=fit.converged)
 
     def _search(self, table: CaptureTable, y: np.ndarray, order: int, diag: dict):
         k, n = table.k, table.observed
@@ -213,7 +307,7 @@ class LogLinear(Estimator):
             fits = fit_poisson(X, y, masks)
             diag["search"] = "exhaustive"
         else:
-            masks, fits = _greedy(X, y, cols, n, crit_name)
+            masks, fits = greedy(X, y, cols, n, crit_name)
             diag["search"] = "stepwise (add or drop one term)"
         crit = fits.bic(n) if crit_name == "bic" else fits.aic()
         crit = np.where(np.isfinite(crit) & np.isfinite(fits.coef[:, 0]), crit, np.inf)
@@ -222,46 +316,47 @@ class LogLinear(Estimator):
         weights = np.exp(-delta / 2)
         weights /= weights.sum()
         top = np.argsort(crit, kind="stable")[:TOP_MODELS]
+        names = tuple(models.model_name(m, cols, k) for m in masks)
         diag["models_compared"] = int(masks.shape[0])
         diag["criterion"] = crit_name.upper()
-        diag["top_models"] = [{"model": models.model_name(masks[i], cols, k),
+        diag["top_models"] = [{"model": names[i],
                                "estimate": float(est[i]), crit_name: float(crit[i]),
                                "weight": float(weights[i]), "deviance": float(fits.deviance[i]),
                                "df": int(len(y) - fits.npar[i]),
                                "mle_exists": bool(fits.eta_step[i] < DIVERGING_STEP)} for i in top]
+        candidates = (names, crit, weights, est)
         if self.selection.startswith("average"):
-            return None, (masks, fits, cols, est, weights, crit_name)
+            return None, (masks, fits, cols, est, weights, crit_name, names), candidates
         i = int(top[0])
         if self.admissible:
-            i, skipped = _best_admissible(masks, fits, crit, X, y)
+            i, skipped = best_admissible(masks, fits, crit, X, y)
             diag["models_without_mle_skipped"] = skipped
             if skipped:
-                diag["best_any_model"] = models.model_name(masks[int(top[0])], cols, k)
-        chosen = _Fitted(name=models.model_name(masks[i], cols, k),
-                         terms=_term_labels(masks[i], cols, table.lists), X=X[:, masks[i]], y=y,
+                diag["best_any_model"] = names[int(top[0])]
+        used = tuple(int(c) for c in np.asarray(cols)[masks[i]])
+        chosen = _Fitted(name=names[i], terms=_term_labels(masks[i], cols, table.lists), cols=used,
+                         cells=np.arange(1, 2**k), X=X[:, masks[i]], y=y,
                          coef=fits.coef[i][masks[i]], mu=fits.mu[i], deviance=float(fits.deviance[i]),
                          loglik=float(fits.loglik[i]), npar=int(fits.npar[i]),
                          var_intercept=float(fits.var_intercept[i]), converged=bool(fits.converged[i]))
-        return chosen, None
+        return chosen, None, candidates
 
     # ------------------------------------------------------------------ results
-    def _estimate(self, table: CaptureTable, f: _Fitted, interval: str, diag: dict, n: int
-                  ) -> Estimate:
+    def _estimate(self, table: CaptureTable, f: _Fitted, interval: str, diag: dict, n: int,
+                  candidates=None) -> Estimate:
         b0 = float(f.coef[0])
         point = n + intervals.safe_exp(b0)
         if not math.isfinite(point):
-            raise NotEstimableError(f"the log-linear estimate under model {f.name} is infinite: the "
-                                    "data do not bound the number unobserved")
-        notes = []
+            raise not_estimable("unbounded", f"the log-linear estimate under model {f.name} is "
+                                "infinite: the data do not bound the number unobserved")
         exists = sparse.mle_exists(f.X, f.y)
         if not exists:
-            notes.append(f"no finite MLE for model {f.name} (a fitted cell tends to 0): the "
-                         "estimate is unreliable")
+            warn("no_finite_mle", f"no finite MLE for model {f.name} (a fitted cell tends to 0): "
+                 "the estimate is unreliable", EstimationWarning)
         if not f.converged:
-            warnings.warn(f"IRLS did not converge for model {f.name}", ConvergenceWarning,
-                          stacklevel=3)
-        draws = None
-        seed = None
+            warn("irls_not_converged", f"IRLS did not converge for model {f.name}",
+                 ConvergenceWarning)
+        draws = seed = None
         if interval == "profile":
             lo, hi, nmax = intervals.profile_interval(f.X, f.y, point, self.level)
             diag["profile_mode"] = nmax
@@ -269,28 +364,35 @@ class LogLinear(Estimator):
             lo, hi = intervals.wald_interval(n, b0, f.var_intercept, self.level)
         else:
             seed = self.seed
-            reps = int(self.bootstrap or 1000)
-            lo, hi, draws = intervals.parametric_bootstrap(f.X, f.mu, reps, seed, self.level)
-            diag["bootstrap_replicates"] = reps
-        notes += _boundary_notes(point, lo, hi, n)
+            lo, hi, draws = intervals.parametric_bootstrap(f.X, f.mu, int(self.n_draws), seed,
+                                                           self.level, observed=n)
+            diag["bootstrap_replicates"] = int(self.n_draws)
+        _boundary_notes(point, lo, hi, n)
         df = int(len(f.y) - f.npar)
+        aic, bic = -2 * f.loglik + 2 * f.npar, -2 * f.loglik + math.log(n) * f.npar
         diag.update({"model": f.name, "terms": f.terms, "deviance": f.deviance, "df": df,
-                     "aic": -2 * f.loglik + 2 * f.npar, "bic": -2 * f.loglik + math.log(n) * f.npar,
-                     "npar": f.npar, "intercept": b0, "se_log_unobserved": math.sqrt(max(
-                         f.var_intercept, 0.0)), "mle_exists": bool(exists), "converged": f.converged})
-        for msg in notes:
-            warnings.warn(msg, EstimationWarning, stacklevel=3)
+                     "aic": aic, "bic": bic, "npar": f.npar, "intercept": b0,
+                     "se_log_unobserved": math.sqrt(max(f.var_intercept, 0.0)),
+                     "mle_exists": bool(exists), "converged": f.converged})
+        names, crit, weights, est = candidates or ((f.name,), None, None, None)
+        results = LogLinearResults(
+            model=f.name, coef=_ro(f.coef), coef_names=tuple(_coef_name(t, table.lists)
+                                                              for t in f.cols),
+            cov_intercept=float(f.var_intercept), cells=_ro(f.cells), observed=_ro(f.y),
+            fitted=_ro(f.mu), deviance=f.deviance, df=df, loglik=f.loglik, aic=aic, bic=bic,
+            candidates=tuple(names), criterion=_ro(crit), weights=_ro(weights),
+            estimates=_ro(est))
         return Estimate(method=self.name, model=f.name, lists=table.lists, observed=n,
                         estimate=point, lower=float(lo), upper=float(hi), level=self.level,
-                        seed=seed, diagnostics=diag, warnings=tuple(notes), draws=draws)
+                        seed=seed, diagnostics=diag, draws=draws,
+                        draws_kind="bootstrap" if draws is not None else None, results=results)
 
-    def _average_estimate(self, table: CaptureTable, avg, diag: dict) -> Estimate:
-        masks, fits, cols, est, _, crit_name = avg
+    def _average_estimate(self, table: CaptureTable, y: np.ndarray, avg, diag: dict) -> Estimate:
+        masks, fits, cols, est, _, crit_name, names = avg
         n = table.observed
-        y = table.counts[1:]
         crit = fits.bic(n) if crit_name == "bic" else fits.aic()
-        ok, checked = _existing_weighted(masks, fits, crit, est, models.design_matrix(
-            table.k, cols), y.astype(float))
+        ok, checked = existing_weighted(masks, fits, crit, est,
+                                        models.design_matrix(table.k, cols), y)
         w = np.where(ok, np.exp(-(crit - crit[ok].min()) / 2), 0.0)
         w /= w.sum()
         diag["existence_checks"] = checked
@@ -301,120 +403,55 @@ class LogLinear(Estimator):
         se = np.sqrt(f0 + f0**2 * fits.var_intercept[ok])
         se_u = float(np.sum(w[ok] * np.sqrt(se**2 + (est[ok] - point) ** 2)))
         top = np.argsort(-w, kind="stable")[:TOP_MODELS]
-        diag["top_models"] = [{"model": models.model_name(masks[i], cols, table.k),
+        label = f"model average ({crit_name.upper()})"
+        diag["top_models"] = [{"model": names[i],
                                "estimate": float(est[i]), crit_name: float(crit[i]),
                                "weight": float(w[i]), "deviance": float(fits.deviance[i]),
                                "df": int(len(y) - fits.npar[i])} for i in top]
-        diag.update({"model": f"model average ({crit_name.upper()})", "se_unconditional": se_u,
+        diag.update({"model": label, "se_unconditional": se_u,
                      "effective_models": float(1.0 / np.sum(w**2)),
                      "models_averaged": int(ok.sum()),
                      "models_left_out_no_mle": int((~ok).sum()),
                      "interval_method": "model-averaged tail area (Turek & Fletcher 2012)"})
-        notes = _boundary_notes(point, lo, hi, n)
-        for msg in notes:
-            warnings.warn(msg, EstimationWarning, stacklevel=3)
-        return Estimate(method=self.name, model=f"model average ({crit_name.upper()})",
-                        lists=table.lists, observed=n, estimate=point, lower=lo, upper=hi,
-                        level=self.level, diagnostics=diag, warnings=tuple(notes))
+        _boundary_notes(point, lo, hi, n)
+        results = LogLinearResults(model=label, coef=None, coef_names=None, cov_intercept=None,
+                                   cells=_ro(np.arange(1, 2**table.k)), observed=_ro(y),
+                                   fitted=_ro(w @ fits.mu), deviance=None, df=None, loglik=None,
+                                   aic=None, bic=None, candidates=tuple(names), criterion=_ro(crit),
+                                   weights=_ro(w), estimates=_ro(est))
+        return Estimate(method=self.name, model=label, lists=table.lists, observed=n,
+                        estimate=point, lower=lo, upper=hi, level=self.level, diagnostics=diag,
+                        results=results)
 
 
-#: IRLS's last step in the linear predictor above this means cells are drifting to zero: the MLE
-#: does not exist. (On all 6,893 five-list models of Western and NewOrl_5 and the 8 three-list
-#: models of Korea this screen agrees exactly with the linear programme: steps are < 1e-3 or ~1.)
-DIVERGING_STEP = 0.1
-#: Models with at least this weight are also checked with the existence linear programme.
-CHECK_WEIGHT = 1e-3
+def _ro(a):
+    """A read-only copy of an array (None stays None)."""
+    if a is None:
+        return None
+    a = np.array(a)
+    a.setflags(write=False)
+    return a
 
 
-def _best_admissible(masks, fits, crit, X, y) -> tuple[int, int]:
-    """Index of the best model (smallest criterion) whose MLE exists, and how many were skipped."""
-    for skipped, i in enumerate(np.argsort(crit, kind="stable")):
-        if not np.isfinite(crit[i]):
-            break
-        if fits.eta_step[i] < DIVERGING_STEP and ((y > 0).all() or
-                                                  sparse.mle_exists(X[:, masks[i]], y)):
-            return int(i), skipped
-    raise NotEstimableError("no log-linear model has a maximum likelihood estimate for this table")
-
-
-def _existing_weighted(masks, fits, crit, est, X, y) -> tuple[np.ndarray, int]:
-    """Models to average: finite criterion and estimate, and an MLE that exists.
-
-    Existence is screened by the IRLS step size (see :data:`DIVERGING_STEP`) and confirmed with the
-    linear programme for every model whose weight reaches :data:`CHECK_WEIGHT`.
-    Returns the boolean selection and the number of linear programmes solved.
-    """
-    ok = np.isfinite(crit) & np.isfinite(est) & (fits.eta_step < DIVERGING_STEP)
-    checked = 0
-    verified = np.zeros(len(crit), dtype=bool)
-    while ok.any() and not (y > 0).all():
-        w = np.where(ok, np.exp(-(crit - crit[ok].min()) / 2), 0.0)
-        todo = np.flatnonzero((w >= CHECK_WEIGHT * w.sum()) & ~verified)
-        if todo.size == 0:
-            break
-        for i in todo:
-            checked += 1
-            verified[i] = True
-            ok[i] = sparse.mle_exists(X[:, masks[i]], y)
-    if not ok.any():
-        raise NotEstimableError("no log-linear model has a maximum likelihood estimate for "
-                                "this table")
-    return ok, checked
+def _coef_name(t: int, lists) -> str:
+    return "(intercept)" if t == 0 else models.term_label(t, lists)
 
 
 def _term_labels(mask, cols, lists) -> list[str]:
     return [models.term_label(t, lists) for t in models.generating_class(mask, cols)]
 
 
-def _boundary_notes(point: float, lo: float, hi: float, n: int) -> list[str]:
-    notes = []
+def _boundary_notes(point: float, lo: float, hi: float, n: int) -> None:
+    """Warn (code ``estimate_on_boundary``) when the estimate or an interval end is at a boundary."""
     if not math.isfinite(point):
-        raise NotEstimableError("the log-linear estimate is infinite: the data do not bound the "
-                                "number unobserved under this model")
+        raise not_estimable("unbounded", "the log-linear estimate is infinite: the data do not "
+                            "bound the number unobserved under this model")
+    notes = []
     if point - n < 1e-6 * max(n, 1):
         notes.append("estimate on the boundary: none estimated unobserved")
     if lo <= n + 1e-9:
         notes.append("interval's lower end at the number observed")
     if not math.isfinite(hi):
         notes.append("no finite upper end: the data do not bound the population")
-    return notes
-
-
-def _greedy(X, y, cols, n, crit_name, max_steps: int = 200):
-    """Stepwise AIC/BIC search over hierarchical models: best single add or drop until no gain.
-
-    Returns every model evaluated (masks) and their fits.
-    """
-    current = models.closure_mask([], cols)
-    seen: dict[bytes, int] = {}
-    all_masks: list[np.ndarray] = []
-    fits_list = []
-
-    def evaluate(cands):
-        new = [m for m in cands if m.tobytes() not in seen]
-        if new:
-            arr = np.array(new)
-            fits = fit_poisson(X, y, arr)
-            for i, m in enumerate(new):
-                seen[m.tobytes()] = len(all_masks)
-                all_masks.append(m)
-                fits_list.append((fits, i))
-        return [seen[m.tobytes()] for m in cands]
-
-    def crit(j):
-        fits, i = fits_list[j]
-        return float(fits.bic(n)[i] if crit_name == "bic" else fits.aic()[i])
-
-    best = crit(evaluate([current])[0])
-    for _ in range(max_steps):
-        cands = list(models.neighbours(current, cols))
-        if not cands:
-            break
-        ids = evaluate(cands)
-        scores = [crit(j) for j in ids]
-        j = int(np.argmin(scores))
-        if not scores[j] < best:
-            break
-        best, current = scores[j], cands[j]
-    masks = np.array(all_masks)
-    return masks, fit_poisson(X, y, masks)
+    for msg in notes:
+        warn("estimate_on_boundary", msg, EstimationWarning, stacklevel=3)

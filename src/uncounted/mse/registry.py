@@ -1,16 +1,20 @@
 """Estimator names used by the CLI and :func:`uncounted.estimate`, resolved lazily.
 
 Each entry maps a method name to ``module:Class``; the module is imported only when the method is
-used, so a method whose dependencies are heavy (numba) costs nothing until asked for.
+used, so a method whose dependencies are heavy (numba) costs nothing until asked for. A module that
+fails to import is an error (a broken estimator must never vanish quietly from ``--method all``);
+a missing third-party package becomes a :class:`DependencyError` with the install hint.
 """
 
 from __future__ import annotations
 
 import importlib
-import inspect
 from typing import Any
 
-from ..exceptions import InputError
+from ..exceptions import DependencyError, InputError
+from ._validation import unknown_options
+
+__all__ = ["METHODS", "available_methods", "estimator_class", "make_estimator", "method_options"]
 
 METHODS: dict[str, str] = {
     "lincoln-petersen": "uncounted.mse.closed_form:LincolnPetersen",
@@ -22,15 +26,10 @@ METHODS: dict[str, str] = {
 
 
 def available_methods() -> list[str]:
-    """Method names whose module can be imported here."""
-    out = []
+    """Every registered method name (each module is imported: a broken one raises)."""
     for name in METHODS:
-        try:
-            estimator_class(name)
-        except InputError:
-            continue
-        out.append(name)
-    return out
+        estimator_class(name)
+    return list(METHODS)
 
 
 def estimator_class(name: str):
@@ -38,22 +37,40 @@ def estimator_class(name: str):
     try:
         target = METHODS[name]
     except KeyError:
-        raise InputError(f"unknown method {name!r}. Choose one of: {', '.join(METHODS)}, all",
-                         column="--method", value=name) from None
+        err = InputError(f"unknown method {name!r}. Choose one of: {', '.join(METHODS)}, all",
+                         value=name)
+        err.column = "method"
+        raise err from None
     module, _, attr = target.partition(":")
     try:
-        return getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError) as err:
-        raise InputError(f"method {name!r} is not available in this installation ({err})",
-                         column="--method", value=name) from err
+        mod = importlib.import_module(module)
+    except ImportError as err:
+        missing = getattr(err, "name", None) or ""
+        if missing.split(".")[0] in ("", "uncounted"):
+            raise  # our own module is broken: a bug, never a quietly missing method
+        raise DependencyError(f"method {name!r} needs the package {missing!r}, which is not "
+                              f"installed. Install it: pip install {missing}") from err
+    return getattr(mod, attr)
 
 
-def make_estimator(name: str, **options: Any):
-    """Build the estimator ``name``, passing only the options its constructor accepts.
+def method_options(name: str) -> tuple[str, ...]:
+    """The option names the estimator ``name`` accepts."""
+    return estimator_class(name).options()
 
-    Options that are ``None`` are left to the estimator's defaults.
+
+def make_estimator(name: str, *, level: float | None = None, seed: int | None = None,
+                   **options: Any):
+    """Build the estimator ``name`` with ``options``.
+
+    An option the estimator does not have is an :class:`InputError` listing the valid ones. An
+    option given as ``None`` takes the estimator's default. ``level`` and ``seed`` are run-level
+    settings, as in :func:`uncounted.estimate`: passed when the estimator has them (a deterministic
+    method has no seed and ignores it).
     """
     cls = estimator_class(name)
-    params = inspect.signature(cls.__init__).parameters
-    kwargs = {k: v for k, v in options.items() if v is not None and k in params}
+    unknown_options(f"method {name!r}", options, cls.options())
+    kwargs = {k: v for k, v in options.items() if v is not None}
+    for key, value in (("level", level), ("seed", seed)):
+        if value is not None and key in cls.options():
+            kwargs[key] = value
     return cls(**kwargs)

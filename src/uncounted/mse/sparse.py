@@ -90,11 +90,11 @@ def check_model(counts: np.ndarray, k: int, pairs) -> int:
 
 def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
     """Whether the Poisson log-linear MLE is finite (Fienberg & Rinaldo's linear programme)."""
-    from scipy.optimize import linprog
-
     nobs = X.shape[0]
     if np.all(y > 0):
         return True
+    from scipy.optimize import linprog
+
     c = np.zeros(nobs + 1)
     c[-1] = -1.0
     a_eq = np.hstack([X.T, np.zeros((X.shape[1], 1))])

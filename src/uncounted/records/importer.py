@@ -17,7 +17,6 @@
 from __future__ import annotations
 
 import csv
-import json
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -27,10 +26,12 @@ from pathlib import Path
 from .._extras import require_extra
 from ..exceptions import DataWarning, RecordError
 from ..project import Project
-from ..store import default_actor, now
+from ..store.records import ImportLog
+from ..store.schema import RECORD_COLUMNS
+from ..store.staging import StagedParts
 from .readers import open_source
 from .schema import RowError, map_headers
-from .transform import RECORD_COLUMNS, normalise_chunk
+from .transform import normalise_chunk
 
 __all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
 
@@ -127,11 +128,8 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     result = ImportResult(list_name, None, "active", src.path.name, src.sha256, src.format,
                           src.encoding, src.delimiter, src.n_bytes)
     with project.store() as store:
-        live = store.execute(
-            "SELECT i.import_id, i.file_sha256, i.n_imported FROM lists l JOIN imports i "
-            "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name]).fetchall()
-        live = live[0] if live else None
-        if live is not None and live[1] == src.sha256:
+        live = store.records.live_import(list_name)
+        if live is not None and live.sha256 == src.sha256:
             return _log_unchanged(store, result, live, actor)
         with tempfile.TemporaryDirectory(prefix="uncounted-import-") as tmp:
             # 1. read, validate and normalise into Parquet parts (the store is not touched)
@@ -143,16 +141,12 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
                                   file=src.path.name) if total_errors else RecordError(
                     "the list has no records.", file=src.path.name)
             # 2. one transaction: replace the list's records, log the import
-            store.execute("SET memory_limit = ?", [IMPORT_MEMORY])
-            store.execute("SET preserve_insertion_order = false")
-            with store.transaction() as con:
-                result.import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
-                if live is not None:
-                    con.execute("DELETE FROM records WHERE list_name = ?", [list_name])
-                select = ", ".join("?::BIGINT" if c == "import_id" else c for c in RECORD_COLUMNS)
-                con.execute(f"INSERT INTO records ({', '.join(RECORD_COLUMNS)}) SELECT {select} "
-                            "FROM read_parquet(?)", [result.import_id, _parts_glob(tmp)])
-                _commit_list(store, con, result, live, description, actor, skip_invalid)
+            store.records.prepare_bulk_load(IMPORT_MEMORY)
+            with store.transaction():
+                result.import_id = store.records.next_import_id()
+                store.records.replace_records(list_name, str(Path(tmp) / "part-*.parquet"),
+                                              result.import_id, replace=live is not None)
+                _commit_list(store, result, live, description, actor, skip_invalid)
                 if progress:
                     progress(src.n_bytes, src.n_bytes, "commit")
     if rejects:
@@ -165,17 +159,12 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     return result
 
 
-def _parts_glob(tmp) -> str:
-    return str(Path(tmp) / "part-*.parquet")
-
-
 def _stage(tmp: Path, src, result, skip_invalid, progress):
     """Read, validate and normalise every chunk into Parquet parts in ``tmp``; returns errors.
 
     Memory stays flat in the file size: one chunk at a time in Python, and DuckDB later streams
     the parts into the store. Repeated record ids are found across all parts at the end.
     """
-    import duckdb
     import pyarrow.parquet as pq
 
     errors: list[RowError] = []
@@ -183,97 +172,59 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
     rejects: list[tuple[int, dict | None, list[str]]] = []
     mapping = extras = None
     offset = part = 0
-    con = duckdb.connect(config={"memory_limit": IMPORT_MEMORY, "preserve_insertion_order": False})
-    try:
-        for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes, "read"))
-                                if progress else None):
-            if mapping is None:
-                mapping, extras = map_headers(list(chunk.columns), src.path.name)
-                result.columns, result.extras = mapping, extras
-            good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
-                                                    result.list_name, 0)
-            total_errors += len(bad)
-            errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
-            for reg, n in unresolved.items():
-                result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
-            if skip_invalid and bad:
-                rejects.extend(_rejected_rows(chunk, bad, offset))
-            offset += len(chunk)
-            if good.num_rows:
-                part += 1
-                pq.write_table(good.select(RECORD_COLUMNS), tmp / f"part-{part:05d}.parquet")
-        result.n_rows = offset
-        dups = _duplicates(con, tmp, src.path.name, mapping.get("record_id", "record_id")) \
-            if part else []
-    finally:
-        con.close()
+    for chunk in src.chunks(progress=(lambda b: progress(b, src.n_bytes, "read"))
+                            if progress else None):
+        if mapping is None:
+            mapping, extras = map_headers(list(chunk.columns), src.path.name)
+            result.columns, result.extras = mapping, extras
+        good, bad, unresolved = normalise_chunk(chunk, mapping, extras, src.path.name, offset,
+                                                result.list_name, 0)
+        total_errors += len(bad)
+        errors.extend(bad[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        for reg, n in unresolved.items():
+            result.unresolved_regions[reg] = result.unresolved_regions.get(reg, 0) + n
+        if skip_invalid and bad:
+            rejects.extend(_rejected_rows(chunk, bad, offset))
+        offset += len(chunk)
+        if good.num_rows:
+            part += 1
+            pq.write_table(good.select(RECORD_COLUMNS), tmp / f"part-{part:05d}.parquet")
+    result.n_rows = offset
+    n_good = 0
+    dups: list[RowError] = []
+    if part:
+        with StagedParts(tmp, IMPORT_MEMORY) as parts:
+            dups = _duplicates(parts, src.path.name, mapping.get("record_id", "record_id"))
+            n_good = parts.count()
     if dups:
         total_errors += len(dups)
         errors.extend(dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
         if skip_invalid:
             rejects.extend((e.row, None, [str(e)]) for e in dups)
-    result.n_rejected = result.n_rows - _count_good(tmp, part, {e.row for e in dups})
+    result.n_rejected = result.n_rows - n_good
     result.n_imported = result.n_rows - result.n_rejected
     return errors, total_errors, rejects
 
 
-def _count_good(tmp: Path, part: int, dup_rows: set[int]) -> int:
-    if not part:
-        return 0
-    import duckdb
-
-    with duckdb.connect() as con:
-        n = con.execute("SELECT count(*) FROM read_parquet(?)", [_parts_glob(tmp)]).fetchall()
-    return n[0][0] - len(dup_rows)
-
-
-def _duplicates(con, tmp: Path, file: str, id_column: str) -> list[RowError]:
-    """Repeated record ids: each repeat after the first is an error and is removed from its part."""
-    # a hash aggregate finds the repeated ids (usually none); only their rows are then sorted
-    found = con.execute(
-        "SELECT record_id, row_number FROM read_parquet(?) WHERE record_id IN (SELECT record_id "
-        "FROM read_parquet(?) GROUP BY record_id HAVING count(*) > 1) ORDER BY row_number",
-        [_parts_glob(tmp), _parts_glob(tmp)]).fetchall()
-    seen: set[str] = set()
-    rows = []
-    for rid, r in found:
-        if rid in seen:
-            rows.append((rid, r))
-        seen.add(rid)
+def _duplicates(parts: StagedParts, file: str, id_column: str) -> list[RowError]:
+    """Repeated record ids: each repeat after the first is an error, removed from the parts."""
+    rows = parts.repeated_ids()
     if rows:
-        # rewrite the parts without the repeats (rare; the parts are small)
-        glob = _parts_glob(tmp).replace("'", "''")
-        kept = str(tmp / "dedup.parquet").replace("'", "''")
-        first = str(tmp / "part-00000.parquet").replace("'", "''")
-        con.execute(f"COPY (SELECT * FROM (SELECT *, row_number() OVER (PARTITION BY record_id "
-                    f"ORDER BY row_number) AS _k FROM read_parquet('{glob}')) WHERE _k = 1) "
-                    f"TO '{kept}' (FORMAT parquet)")
-        for f in tmp.glob("part-*.parquet"):
-            f.unlink()
-        con.execute(f"COPY (SELECT * EXCLUDE (_k) FROM read_parquet('{kept}')) TO "
-                    f"'{first}' (FORMAT parquet)")
+        parts.keep_first_of_repeats()
     return [RowError(file, int(r), id_column, rid,
                      "this record id is already used by an earlier row.",
                      "Record ids must be unique within a list.") for rid, r in rows]
 
 
-def _commit_list(store, con, result, live, description, actor, skip_invalid) -> None:
+def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
     name = result.list_name
     if live is not None:
-        result.replaced_import_id = live[0]
-        con.execute("UPDATE imports SET status = 'superseded' WHERE list_name = ? AND status = "
-                    "'active'", [name])
+        result.replaced_import_id = live.import_id
     settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
-    con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                [result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
-                 result.encoding, result.delimiter, result.n_rows, result.n_imported,
-                 result.n_rejected, now(), actor or default_actor(),
-                 json.dumps(settings, ensure_ascii=False)])
-    t = now()
-    con.execute("INSERT INTO lists VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (list_name) DO UPDATE SET "
-                "current_import_id = excluded.current_import_id, n_records = excluded.n_records, "
-                "updated_at = excluded.updated_at, description = coalesce(excluded.description, "
-                "lists.description)", [name, description, result.import_id, result.n_imported, t, t])
+    store.records.log_import(ImportLog(
+        result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
+        result.encoding, result.delimiter, result.n_rows, result.n_imported, result.n_rejected,
+        "active", actor, settings), description=description)
     store.audit("replace_list" if live is not None else "import", actor=actor, target=name,
                 detail={"import_id": result.import_id, "file": result.file,
                         "sha256": result.sha256, "n_imported": result.n_imported,
@@ -282,18 +233,16 @@ def _commit_list(store, con, result, live, description, actor, skip_invalid) -> 
 
 
 def _log_unchanged(store, result, live, actor) -> ImportResult:
-    with store.transaction() as con:
-        import_id = con.execute("SELECT nextval('import_seq')").fetchall()[0][0]
-        con.execute("INSERT INTO imports VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, 0, 0, "
-                    "'unchanged', ?, ?, ?)",
-                    [import_id, result.list_name, result.file, result.sha256, result.n_bytes,
-                     result.format,
-                     result.encoding, result.delimiter, now(), actor or default_actor(),
-                     json.dumps({"same_as_import_id": live[0]})])
+    with store.transaction():
+        import_id = store.records.next_import_id()
+        store.records.log_import(ImportLog(
+            import_id, result.list_name, result.file, result.sha256, result.n_bytes,
+            result.format, result.encoding, result.delimiter, None, 0, 0, "unchanged", actor,
+            {"same_as_import_id": live.import_id}))
         store.audit("import_unchanged", actor=actor, target=result.list_name,
-                    detail={"import_id": import_id, "same_as_import_id": live[0]})
+                    detail={"import_id": import_id, "same_as_import_id": live.import_id})
     result.import_id, result.status, result.n_imported = import_id, "unchanged", 0
-    result.n_rows = live[2] or 0
+    result.n_rows = live.n_imported
     return result
 
 
@@ -335,10 +284,10 @@ def _write_rejects(path: Path, rejects) -> Path:
 def list_summary(project_or_dir):
     """The project's lists: name, records, live import, file, hash, dates (a DataFrame)."""
     project = _project(project_or_dir)
+    import pandas as pd
+
     with project.store(read_only=True) as store:
-        return store.execute(
-            "SELECT l.list_name, l.n_records, l.current_import_id AS import_id, i.file_name, "
-            "i.file_sha256, i.format, i.encoding, i.n_rejected, l.created_at, l.updated_at, "
-            "(SELECT count(*) FROM imports j WHERE j.list_name = l.list_name) AS n_imports "
-            "FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id "
-            "ORDER BY l.list_name").df()
+        rows = store.records.lists_overview()
+    return pd.DataFrame(rows, columns=list(store.records.OVERVIEW))[
+        ["list_name", "n_records", "import_id", "file_name", "file_sha256", "format", "encoding",
+         "n_rejected", "created_at", "updated_at", "n_imports"]]

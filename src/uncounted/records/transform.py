@@ -4,16 +4,17 @@ Vectorised: every column is factorised and each distinct value is parsed once (n
 regions are also cached across chunks by the pure modules), so the Python cost is per distinct
 value, not per row. Per-row work is done by numpy (``uniques[codes]``) and by DuckDB: the chunk
 goes to DuckDB as an Arrow table (repeated values as dictionary arrays, so no Python string is
-made per row), and DuckDB builds ``uid`` and the ``raw``/``extras`` JSON columns.
+made per row), and DuckDB builds ``uid`` and the ``raw``/``extras`` JSON columns (with the
+store's SQL, :mod:`uncounted.store.staging`).
 """
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
+from ..store.schema import RECORD_COLUMNS
+from ..store.staging import assemble_records
 from .dates import DateError, parse_partial_date
 from .names import normalise_names_frame, split_full_name
 from .regions import resolve_region
@@ -22,17 +23,6 @@ from .schema import RowError
 __all__ = ["MAX_CELL_CHARS", "RECORD_COLUMNS", "normalise_chunk"]
 
 MAX_CELL_CHARS = 100_000
-RECORD_COLUMNS = [
-    "uid", "list_name", "record_id", "import_id", "row_number", "raw",
-    "surname_raw", "given_name_raw", "patronymic_raw", "full_name_raw",
-    "surname_cyr", "given_name_cyr", "patronymic_cyr",
-    "surname_key", "given_name_key", "patronymic_key", "given_name_canon",
-    "birth_date_raw", "birth_year", "birth_month", "birth_day", "birth_precision",
-    "death_date_raw", "death_year", "death_month", "death_day", "death_precision",
-    "reported_date_raw", "reported_year", "reported_month", "reported_day", "reported_precision",
-    "region_raw", "region_iso", "region_status", "federal_district",
-    "unit", "rank", "source_url", "notes", "extras",
-]
 _DATE_FIELDS = ("birth_date", "death_date", "reported_date")
 _INT_COLUMNS = {f"{d}_{k}" for d in ("birth", "death", "reported") for k in ("year", "month", "day")}
 
@@ -191,13 +181,6 @@ def _none_if_empty(col: _Column) -> _Coded:
     return col.coded([u if u != "" else None for u in col.uniq])
 
 
-@lru_cache(maxsize=1)
-def _duck():
-    import duckdb
-
-    return duckdb.connect()
-
-
 def _to_arrow(out: dict, keep: np.ndarray | None):
     """The per-row arrays as an Arrow table (only the rows in ``keep``, when given)."""
     import pyarrow as pa
@@ -218,51 +201,15 @@ def _to_arrow(out: dict, keep: np.ndarray | None):
 
 def _records(out: dict, cols: _Columns, extras: list[str], keep, list_name: str,
              import_id: int):
-    """RECORD_COLUMNS as an Arrow table; DuckDB builds ``uid``, ``raw`` and ``extras``.
-
-    The original headers go in through a one-row table, never into the SQL text.
-    """
-    import pyarrow as pa
-
+    """RECORD_COLUMNS as an Arrow table; the store's staging SQL builds ``uid``, ``raw`` and
+    ``extras`` (:func:`uncounted.store.staging.assemble_records`)."""
     chunk = cols.chunk
-    n_raw = chunk.shape[1]
     for i, name in enumerate(chunk.columns):
         codes, uniq = cols.factorised(name)
         out[f"_c{i}"] = _Coded(np.where(codes < 0, len(uniq) - 1, codes), uniq)
-    data = _to_arrow(out, keep)
-    heads = pa.table({f"_k{i}": [str(c)] for i, c in enumerate(chunk.columns)})
     pos = {str(c): i for i, c in enumerate(chunk.columns)}
-
-    def obj(idx):
-        if not idx:
-            return "NULL::VARCHAR"
-        return "json_object(" + ", ".join(f"_h._k{i}, _t._c{i}" for i in idx) + ")::VARCHAR"
-
-    select = []
-    for c in RECORD_COLUMNS:
-        if c == "uid":
-            select.append("(?::VARCHAR || '/' || _t.record_id) AS uid")
-        elif c == "list_name":
-            select.append("?::VARCHAR AS list_name")
-        elif c == "import_id":
-            select.append("?::BIGINT AS import_id")
-        elif c == "raw":
-            select.append(f"{obj(list(range(n_raw)) if len(data) else [])} AS raw")
-        elif c == "extras":
-            select.append(f"{obj([pos[str(e)] for e in extras]) if extras else 'NULL::VARCHAR'}"
-                          " AS extras")
-        else:
-            select.append(f"_t.{c}")
-    con = _duck().cursor()  # its own connection: registered names do not clash across threads
-    try:
-        con.register("_uncounted_t", data)
-        con.register("_uncounted_h", heads)
-        rel = con.sql(f"SELECT {', '.join(select)} FROM _uncounted_t AS _t, _uncounted_h AS _h",
-                      params=[list_name, list_name, import_id])
-        fetch = getattr(rel, "to_arrow_table", None) or rel.arrow  # duckdb < 1.4: .arrow()
-        return fetch()
-    finally:
-        con.close()
+    return assemble_records(_to_arrow(out, keep), [str(c) for c in chunk.columns],
+                            [pos[str(e)] for e in extras], list_name, import_id)
 
 
 def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[str], file: str,

@@ -15,15 +15,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..analysis import ledger as analysis_ledger
+import numpy as np
+
+from ..analysis.ledger import load_ledger as _load_ledger
 from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
-from ..mse.api import estimate
-from ..mse.registry import available_methods, make_estimator
-from ..mse.table import CaptureTable, pattern_label, pattern_matrix
+from ..histories import Persons, capture_table, current_persons
+from ..linkage.review import review_progress
+from ..mse.table import CaptureTable, pattern_label, popcount
 from ..project import Project
-from ..records.regions import federal_subjects
-from . import projectdata as pdata
+from ..store import UNKNOWN, Store
 
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
              "jinja2", "matplotlib"]
@@ -32,7 +33,7 @@ MAX_STRATA = 60
 
 def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
             strata: Sequence[str] | None = None, level: float | None = None,
-            seed: int | None = None, connection=None) -> dict[str, Any]:
+            seed: int | None = None, store=None) -> dict[str, Any]:
     """Report data for a project folder or a capture-table CSV.
 
     Parameters
@@ -46,13 +47,13 @@ def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
         Stratum columns of a CSV table (projects are stratified by region).
     level, seed
         Interval level and seed (default: the project's settings, else 0.95 and 1).
-    connection
-        For a project: a context manager that yields an open connection to its store (the review
-        server passes its own, held under its lock); default: open the store read-only.
+    store
+        For a project: a context manager that yields its open :class:`~uncounted.store.Store`
+        (the review server passes its own, held under its lock); default: open it read-only.
     """
     path = Path(source)
     if path.is_dir():
-        return _from_project(path, methods=methods, level=level, seed=seed, connection=connection)
+        return _from_project(path, methods=methods, level=level, seed=seed, store=store)
     if path.is_file():
         return _from_table(path, methods=methods, strata=strata, level=level, seed=seed)
     raise InputError("is neither a project folder nor a capture-table CSV. Give the folder made by "
@@ -91,64 +92,66 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
     return data
 
 
-def _from_project(root: Path, *, methods, level, seed, connection=None) -> dict[str, Any]:
+def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, Any]:
     import contextlib
 
     project = Project.open(root)
-    if connection is None:
+    if store is None:
         @contextlib.contextmanager
-        def connection():
-            with project.store(read_only=True) as store:
-                yield store.con
+        def opened():
+            with project.store(read_only=True) as st:
+                yield st
 
-        connection = connection()
+        store = opened()
     level = float(project.setting("estimate", "level", 0.95) if level is None else level)
     seed = int(project.setting("estimate", "seed", 1) if seed is None else seed)
     band = tuple(project.setting("linkage", "review_band", [0.3, 0.9]))
     data = _base(str(project.setting("project", "name", root.name)), "project", root)
-    with connection as con:
-        data["lists"] = pdata.rows_as_dicts(con, """
-            SELECT l.list_name AS name, l.description, l.n_records, i.file_name, i.file_sha256,
-                   i.imported_at FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id
-            ORDER BY l.list_name""")
-        run = pdata.latest_run(con)
-        imports = pdata.rows_as_dicts(con, """
-            SELECT import_id, list_name, file_name, file_sha256, file_bytes, format, encoding,
-                   n_rows, n_imported, n_rejected, status, imported_at, actor FROM imports
-            ORDER BY import_id""")
-        stored = [r["payload"] for r in pdata.rows_as_dicts(
-            con, "SELECT payload FROM estimates ORDER BY estimate_id")]
-        data["stored_estimates"] = [x for p in stored for x in (p if isinstance(p, list) else [p])]
+    with store as st:
+        data["lists"] = [{"name": row["list_name"], **{c: row[c] for c in (
+            "description", "n_records", "file_name", "file_sha256", "imported_at")}}
+            for row in st.records.lists_overview()]
+        run = st.runs.get()
+        imports = st.records.imports()
+        data["stored_estimates"] = st.estimates.saved()
         if run is None:
-            data["notes"].append("No linkage run yet: records are not joined into persons, so there "
-                                 "is no capture table to estimate from. Run 'uncounted link'.")
-            n_rec = con.execute("SELECT count(*) FROM records").fetchone()[0]
+            data["notes"].append("No linkage run yet: records are not joined into persons, so "
+                                 "there is no capture table to estimate from. Run 'uncounted "
+                                 "link'.")
             data["reproducibility"].update(_repro_settings(project, imports, None, level, seed))
-            data["records"] = int(n_rec)
+            data["records"] = st.records.count()
             return data
-        clustering = pdata.cluster(con, default_threshold=project.setting("linkage", "threshold", 0.9))
+        persons = current_persons(st)
         data["linkage"] = {
             "run": {k: run[k] for k in ("run_id", "created_at", "backend", "threshold", "n_records",
                                         "n_pairs", "n_persons")},
-            "histogram": pdata.probability_histogram(con),
-            "review": {"band": list(band), **pdata.review_progress(con, band)},
-            "persons_now": clustering.n_persons}
+            "histogram": probability_histogram(st, run["run_id"]),
+            "review": {"band": list(band), **review_progress(st, band)},
+            "persons_now": persons.n_persons}
         data["reproducibility"].update(_repro_settings(project, imports, run, level, seed))
-    if len(clustering.list_names) < 2 or clustering.n_persons == 0:
-        data["notes"].append("Fewer than two lists with records: nothing to estimate.")
-        return data
-    table = clustering.capture_table(by_region=True)
+        if len(persons.lists) < 2 or persons.n_persons == 0:
+            data["notes"].append("Fewer than two lists with records: nothing to estimate.")
+            return data
+        table = capture_table(st, strata=["region"], persons=persons)
+        data["regions"] = region_summary(st, persons)
     data["capture"] = capture_summary(table)
     data["reproducibility"]["input_hash"] = table.collapse().input_hash()
     data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
     data["strata"] = strata_summary(table, _strata_method(methods, project), level=level, seed=seed,
                                     column="region")
-    data["regions"] = region_summary(clustering)
-    rates, why = region_rates(clustering, level=level)
+    rates, why = region_rates(data["regions"], level=level)
     data["regions"]["rates"] = rates
     if why:
         data["regions"]["rates_note"] = why
     return data
+
+
+def probability_histogram(store: Store, run_id: int, bins: int = 20) -> dict[str, Any]:
+    """Histogram of the match probabilities of a run's scored pairs."""
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    p = store.runs.probabilities(run_id)
+    counts, _ = np.histogram(p, bins=edges)
+    return {"edges": edges.tolist(), "counts": counts.tolist(), "n_pairs": int(p.size)}
 
 
 def _repro_settings(project, imports, run, level, seed) -> dict[str, Any]:
@@ -171,6 +174,7 @@ def _repro_settings(project, imports, run, level, seed) -> dict[str, Any]:
 
 def _strata_method(methods, project=None) -> str:
     """One method for the per-stratum fits: the first requested/configured one, else chao."""
+    from ..mse.registry import available_methods
 
     wanted: list[str] = []
     if isinstance(methods, str):
@@ -189,10 +193,10 @@ def _strata_method(methods, project=None) -> str:
 def capture_summary(table: CaptureTable) -> dict[str, Any]:
     """Patterns (UpSet rows) and list totals of a table (collapsed over strata)."""
     flat = table.collapse()
-    patterns = [{"mask": int(p), "label": pattern_label(p, flat.lists),
+    patterns = [{"mask": p, "label": pattern_label(p, flat.lists),
                  "members": [flat.lists[j] for j in range(flat.k) if (p >> j) & 1],
-                 "count": int(flat.counts[p])}
-                for p in range(1, 2 ** flat.k) if flat.counts[p] > 0]
+                 "count": c}
+                for p, c in zip(flat.patterns.tolist(), flat.pattern_counts.tolist(), strict=True)]
     patterns.sort(key=lambda x: (-x["count"], x["mask"]))
     return {"lists": list(flat.lists), "observed": int(flat.observed),
             "list_totals": {k: int(v) for k, v in flat.list_totals().items()},
@@ -201,6 +205,7 @@ def capture_summary(table: CaptureTable) -> dict[str, Any]:
 
 def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> list[dict]:
     """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept)."""
+    from ..mse.api import estimate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncountedWarning)
@@ -211,6 +216,7 @@ def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> l
 def strata_summary(table: CaptureTable, method: str, *, level: float, seed: int,
                    column: str) -> dict[str, Any] | None:
     """Per-stratum estimates with one method (strata beyond ``MAX_STRATA`` are left out)."""
+    from ..mse.registry import make_estimator
 
     if not table.is_stratified:
         return None
@@ -231,15 +237,16 @@ def strata_summary(table: CaptureTable, method: str, *, level: float, seed: int,
             "shown": len(shown)}
 
 
-def region_summary(clustering: pdata.Clustering) -> dict[str, Any]:
-    """Records and persons by ``region_iso`` (persons placed by :meth:`Clustering.person_regions`)."""
+def region_summary(store: Store, persons: Persons) -> dict[str, Any]:
+    """Records and persons by ``region_iso`` (each person in its region, the store's one rule)."""
     import collections
 
-    persons = collections.Counter(clustering.person_regions().tolist())
-    records = collections.Counter("unknown" if r is None else r for r in clustering.regions.tolist())
-    total = sum(persons.values()) or 1
-    rows = [{"region_iso": reg, "persons": persons[reg], "records": records.get(reg, 0),
-             "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]
+    regions = store.persons.regions(persons.frame)
+    counts = collections.Counter(regions.tolist())
+    records = store.records.region_counts()
+    total = sum(counts.values()) or 1
+    rows = [{"region_iso": reg, "persons": counts[reg], "records": records.get(reg, 0),
+             "share": counts[reg] / total} for reg in sorted(counts, key=lambda r: (-counts[r], r))]
     return {"rows": rows, "rates": None}
 
 
@@ -252,13 +259,14 @@ def table_regions(table: CaptureTable) -> dict[str, Any] | None:
     """
     if len(table.strata_columns) != 1:
         return None
+    from ..records.regions import federal_subjects
 
     codes = {r["iso_code"] for r in federal_subjects()}
-    if not any(str(key[0]) in codes for key in table.strata):
+    if not any(str(key[0]) in codes for key in table.strata_keys):
         return None
-    sizes = pattern_matrix(table.k).sum(axis=1)  # lists in each capture pattern
-    persons = {str(key[0]): int(vec.sum()) for key, vec in table.strata.items()}
-    records = {str(key[0]): int(vec @ sizes) for key, vec in table.strata.items()}
+    persons = {str(key[0]): sub.observed for key, sub in table.strata.items()}
+    records = {str(key[0]): int(popcount(sub.patterns) @ sub.pattern_counts)  # list memberships
+               for key, sub in table.strata.items()}
     total = sum(persons.values()) or 1
     rows = [{"region_iso": reg, "persons": persons[reg], "records": records[reg],
              "share": persons[reg] / total} for reg in sorted(persons, key=lambda r: (-persons[r], r))]
@@ -269,9 +277,10 @@ LEDGER_COLUMNS = ["date", "measure", "low", "central", "high", "source_org", "so
                   "certainty", "url"]
 
 
-def load_ledger() -> dict[str, Any] | None:
-    """The published-estimates ledger (``uncounted.analysis.ledger``) for Russia's military dead."""
-    df = analysis_ledger.load_ledger(side="russia")
+def load_ledger() -> dict[str, Any]:
+    """The published-estimates ledger (:func:`uncounted.analysis.ledger.load_ledger`) for
+    Russia's military dead."""
+    df = _load_ledger(side="russia")
     cols = [c for c in LEDGER_COLUMNS if c in df.columns]
     keep = cols + [c for c in ("value", "value_kind") if c in df.columns]
     rows = _records(df[keep])
@@ -284,13 +293,15 @@ def _records(df) -> list[dict[str, Any]]:
     return df.astype(object).where(df.notna(), None).to_dict("records")
 
 
-def region_rates(clustering: pdata.Clustering, *, level: float) -> tuple[dict | None, str | None]:
-    """Persons per 100,000 men by region (``uncounted.analysis.regions``), or why not."""
+def region_rates(regions: dict[str, Any], *, level: float) -> tuple[dict | None, str | None]:
+    """Persons per 100,000 men by region (:func:`uncounted.analysis.regions.regional_rates`) from
+    the persons of :func:`region_summary`, or why not."""
     import pandas as pd
 
-    regions = [r for r in clustering.person_regions().tolist() if r != "unknown"]
+    codes = [r["region_iso"] for r in regions["rows"] for _ in range(r["persons"])
+             if r["region_iso"] != UNKNOWN]
     try:
-        df = regional_rates(pd.DataFrame({"iso_code": regions}), level=level)
+        df = regional_rates(pd.DataFrame({"iso_code": codes}), level=level)
     except (UncountedError, ValueError, OSError) as err:
         return None, f"Rates per 100,000 men were not computed: {err}"
     df = df[df["deaths"] > 0].sort_values("per_100k", ascending=False, na_position="last")

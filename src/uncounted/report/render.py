@@ -61,7 +61,7 @@ def to_json(data: dict[str, Any]) -> str:
 
 def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path | None = None,
                  methods: Sequence[str] | str | None = None, strata: Sequence[str] | None = None,
-                 level: float | None = None, seed: int | None = None, connection=None) -> str:
+                 level: float | None = None, seed: int | None = None, store=None) -> str:
     """Build the report of a project folder or a capture-table CSV and return its text.
 
     Parameters
@@ -72,14 +72,14 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
         ``"html"`` (self-contained page) or ``"json"`` (the data behind it).
     png_dir
         Also write each chart as ``<name>.png`` into this folder.
-    methods, strata, level, seed, connection
+    methods, strata, level, seed, store
         Passed to :func:`uncounted.report.collect.collect`.
     """
 
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}", column="--format", value=fmt)
     data = collect(source, methods=methods, strata=strata, level=level, seed=seed,
-                   connection=connection)
+                   store=store)
     if fmt == "json" and png_dir is None:
         return to_json(data)
 

@@ -145,7 +145,7 @@ def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, 
     population, lists
         Override the scenario's population size and number of lists.
     options
-        Other estimator options (``selection``, ``max_order``, ``chains``, ``samples`` ...).
+        Other estimator options (``selection``, ``max_order``, ``chains``, ``n_draws`` ...).
     progress
         Called with the number of replicates finished so far, after each one.
     """
@@ -154,8 +154,8 @@ def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, 
     if replicates < 1:
         raise InputError(f"--replicates must be at least 1; got {replicates}", column="--replicates",
                          value=replicates)
-    make_estimator(method)  # an unknown method fails here, with the list of known ones
     options = dict(options or {})
+    make_estimator(method, **options)  # an unknown method or option fails here, listing valid ones
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
     jobs = max(1, min(jobs or _cores(), replicates))
     results: list[dict[str, Any] | None] = [None] * replicates

@@ -15,7 +15,7 @@ import secrets
 from typing import Any
 
 from ..exceptions import InputError, ProjectError
-from ..store import Store, now
+from ..store import Store
 
 SESSION_COOKIE = "uncounted_session"
 LOGIN_COOKIE = "uncounted_login"
@@ -41,13 +41,9 @@ def add_user(store: Store, username: str, password: str, *, role: str = "reviewe
                          column="password")
     if role not in ("reviewer", "admin"):
         raise InputError("role must be reviewer or admin", column="--role", value=role)
-    exists = store.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone()
-    if exists:
+    if store.users.exists(username):
         raise ProjectError(f"user {username!r} already exists")
-    digest = _hasher().hash(password)
-    with store.transaction():
-        store.execute("INSERT INTO users VALUES (?, ?, ?, ?)", [username, digest, role, now()])
-        store.audit("user_add", actor=actor, target=username, detail={"role": role})
+    store.users.add(username, _hasher().hash(password), role=role, actor=actor)
 
 
 _DUMMY_HASH: list[str] = []
@@ -154,10 +150,4 @@ def secret_key(store: Store, env_value: str | None = None) -> str:
     """The signing key: ``$UNCOUNTED_WEB_SECRET`` if set, else one kept in the store's ``meta``."""
     if env_value:
         return env_value
-    row = store.execute("SELECT value FROM meta WHERE key = 'web_secret'").fetchone()
-    if row:
-        return row[0]
-    key = secrets.token_urlsafe(48)
-    with store.transaction():
-        store.execute("INSERT INTO meta VALUES ('web_secret', ?)", [key])
-    return key
+    return store.users.web_secret(secrets.token_urlsafe(48))

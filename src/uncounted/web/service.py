@@ -5,32 +5,36 @@ from two threads at once; the web server answers requests on a thread pool. So :
 holds the only connection and every use of it goes through ``self.lock``. Work that needs no store
 (fitting the live estimate, hashing passwords) happens outside the lock.
 
-Decisions are append-only. Each carries ``based_on_decision``, the decision in force that the
+Decisions are written by the store's one writer (``store.decisions.record``), as the command-line
+reviewer's are: append-only, each carrying ``based_on_decision``, the decision in force that the
 reviewer saw; when that is no longer the latest one (another reviewer decided in between) the new
 decision is still recorded, and flagged as a conflict in the answer, the audit log and the queue.
+The persons shown and estimated are the persons of the latest link run with the decisions in force
+(:func:`uncounted.histories.current_persons`), the same as in the report and ``uncounted
+histories``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 from typing import Any
 
-from ..exceptions import InputError, ProjectError
-from ..mse.registry import available_methods, make_estimator
-from ..project import Project
-from ..report import build_report
-from ..report import projectdata as pdata
-from ..store import Store, now
-from .auth import secret_key
+import numpy as np
+import pandas as pd
 
-DECISIONS = ("match", "non-match", "unsure")
+from ..exceptions import InputError
+from ..histories import Persons, capture_table, current_persons
+from ..linkage.review import review_progress
+from ..project import Project
+from ..store import Store
+
 FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
           ("patronymic", "patronymic_raw"), ("full name", "full_name_raw"),
           ("birth date", "birth_date_raw"), ("death date", "death_date_raw"),
           ("region", "region_raw"), ("region (ISO)", "region_iso"), ("unit", "unit"),
           ("rank", "rank"), ("source", "source_url"), ("notes", "notes")]
-MAX_NOTE = 2000
 
 
 class Review:
@@ -53,7 +57,6 @@ class Review:
         self.store = Store.open(project.store_path)
         self.lock = threading.RLock()
         self.band = tuple(float(x) for x in project.setting("linkage", "review_band", [0.3, 0.9]))
-        self.default_threshold = float(project.setting("linkage", "threshold", 0.9))
         self.level = float(project.setting("estimate", "level", 0.95))
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
@@ -66,33 +69,27 @@ class Review:
     def queue(self, *, limit: int = 200, offset: int = 0, include_decided: bool = False) -> dict:
         """Review-band pairs of the latest run, most uncertain first, with both records."""
         with self.lock:
-            con = self.store.con
-            run = pdata.latest_run(con)
-            if run is None:
+            run_id = self.store.runs.latest_id()
+            if run_id is None:
                 return {"pairs": [], "band": list(self.band), "total": 0, "run_id": None}
-            flagged = {(c["uid_l"], c["uid_r"]) for c in pdata.conflicts(con)}
-            rows = con.execute(f"""
-                WITH latest AS ({pdata.LATEST_DECISIONS})
-                SELECT p.uid_l, p.uid_r, p.match_probability, p.match_weight, d.decision_id,
-                       d.decision, d.reviewer
-                FROM pairs p LEFT JOIN latest d ON d.uid_l = p.uid_l AND d.uid_r = p.uid_r
-                WHERE p.run_id = ? AND p.match_probability >= ? AND p.match_probability < ?
-                ORDER BY abs(p.match_probability - 0.5), p.uid_l, p.uid_r
-            """, [run["run_id"], self.band[0], self.band[1]]).fetchall()
+            flagged = {(c["uid_l"], c["uid_r"]) for c in self.store.decisions.conflicts()}
+            pairs = self.store.runs.band_pairs(run_id, self.band)
+            pairs = pairs.assign(_d=(pairs["match_probability"] - 0.5).abs()).sort_values(
+                ["_d", "uid_l", "uid_r"], kind="stable")
+            rows = [(r.uid_l, r.uid_r, r.match_probability, r.match_weight,
+                     None if _missing(r.decision_id) else int(r.decision_id),
+                     None if _missing(r.decision) else r.decision,
+                     None if _missing(r.reviewer) else r.reviewer)
+                    for r in pairs.itertuples(index=False)]
             keep = [r for r in rows if include_decided or r[5] is None or (r[0], r[1]) in flagged]
             page = keep[offset:offset + limit]
             uids = sorted({u for r in page for u in (r[0], r[1])})
             records = self._records(uids)
         pairs = [self._pair_dict(r, records, (r[0], r[1]) in flagged) for r in page]
-        return {"pairs": pairs, "band": list(self.band), "total": len(keep), "run_id": run["run_id"]}
+        return {"pairs": pairs, "band": list(self.band), "total": len(keep), "run_id": run_id}
 
     def _records(self, uids: list[str]) -> dict[str, dict]:
-        if not uids:
-            return {}
-        cols = ["uid", "list_name", "record_id"] + [c for _, c in FIELDS]
-        cur = self.store.con.execute(
-            f"SELECT {', '.join(cols)} FROM records WHERE uid IN (SELECT unnest(?))", [uids])
-        return {r[0]: dict(zip(cols, r, strict=True)) for r in cur.fetchall()}
+        return self.store.records.by_uid(uids, ["list_name", "record_id"] + [c for _, c in FIELDS])
 
     @staticmethod
     def _pair_dict(row, records: dict[str, dict], conflict: bool) -> dict[str, Any]:
@@ -110,57 +107,51 @@ class Review:
                 "reviewer": reviewer, "conflict": conflict}
 
     def history(self, uid_l: str, uid_r: str) -> list[dict]:
-        uid_l, uid_r = sorted((uid_l, uid_r))
         with self.lock:
-            return pdata.rows_as_dicts(self.store.con, """
-                SELECT decision_id, decision, reviewer, decided_at, note, based_on_decision
-                FROM decisions WHERE uid_l = ? AND uid_r = ? ORDER BY decision_id""", [uid_l, uid_r])
+            return self.store.decisions.history(uid_l, uid_r)
 
     def lists(self) -> list[dict]:
+        cols = ["list_name", "description", "n_records", "updated_at", "file_name", "file_sha256"]
         with self.lock:
-            return pdata.rows_as_dicts(self.store.con, """
-                SELECT l.list_name, l.description, l.n_records, l.updated_at, i.file_name,
-                       i.file_sha256 FROM lists l
-                LEFT JOIN imports i ON i.import_id = l.current_import_id ORDER BY l.list_name""")
+            return [{c: row[c] for c in cols} for row in self.store.records.lists_overview()]
 
     def progress(self) -> dict:
         with self.lock:
-            return pdata.review_progress(self.store.con, self.band)
+            return review_progress(self.store, self.band)
 
     def stored_estimates(self) -> list[dict]:
         with self.lock:
-            rows = pdata.rows_as_dicts(self.store.con,
-                                       "SELECT payload FROM estimates ORDER BY estimate_id")
-        return [x for r in rows for x in (r["payload"] if isinstance(r["payload"], list)
-                                          else [r["payload"]])]
+            return self.store.estimates.saved()
 
-    def clustering(self) -> pdata.Clustering:
-        """Persons now (decisions overriding the model), cached until the next decision."""
+    def clustering(self) -> Persons | None:
+        """Persons now (decisions overriding the model), cached until the next decision or run;
+        None before the first link run (records are not persons yet)."""
         with self.lock:
-            seen = self.store.con.execute(
-                "SELECT coalesce(max(decision_id), 0) FROM decisions").fetchone()[0]
-            cached = self._cache.get("clustering")
-            if cached is not None and cached.decisions_seen == seen:
+            key = (self.store.runs.latest_id(), self.store.decisions.last_id())
+            if key[0] is None:
+                return None
+            cached = self._cache.get("persons")
+            if cached is not None and self._cache.get("persons_key") == key:
                 return cached
-            result = pdata.cluster(self.store.con, default_threshold=self.default_threshold)
-            self._cache["clustering"] = result
+            result = current_persons(self.store)
+            self._cache["persons"], self._cache["persons_key"] = result, key
             return result
 
     def persons(self, *, page: int = 1, per_page: int = 50, query: str = "") -> dict:
         """Persons with their records, largest first; ``query`` filters by a surname substring."""
         cl = self.clustering()
-        import numpy as np
-
-        sizes = np.bincount(cl.label, minlength=cl.n_persons) if cl.n_persons else np.zeros(0, int)
-        order = sorted(range(cl.n_persons), key=lambda i: (-int(sizes[i]), i))
+        if cl is None:
+            return {"persons": [], "total": 0, "page": 1, "per_page": per_page}
+        label = cl.labels()
+        n = int(label.max()) + 1 if label.size else 0
+        sizes = np.bincount(label, minlength=n) if n else np.zeros(0, int)
+        order = sorted(range(n), key=lambda i: (-int(sizes[i]), i))
         members: dict[int, list[str]] = {}
-        for uid, lab in zip(cl.uids.tolist(), cl.label.tolist(), strict=True):
+        for uid, lab in zip(cl.frame["uid"].tolist(), label.tolist(), strict=True):
             members.setdefault(lab, []).append(uid)
         if query:
             with self.lock:
-                hits = {r[0] for r in self.store.con.execute(
-                    "SELECT uid FROM records WHERE contains(lower(coalesce(surname_raw, '') || ' ' || "
-                    "coalesce(full_name_raw, '')), lower(?))", [query]).fetchall()}
+                hits = self.store.records.matching_name(query)
             order = [i for i in order if any(u in hits for u in members.get(i, []))]
         start = (max(page, 1) - 1) * per_page
         shown = order[start:start + per_page]
@@ -173,18 +164,26 @@ class Review:
     def live_estimate(self) -> dict[str, Any]:
         """The fast estimator on the capture table of the current clustering."""
         cl = self.clustering()
-        key = ("estimate", cl.decisions_seen)
+        if cl is None:
+            return {"method": self.live_method, "persons": 0, "decisions": 0, "level": self.level,
+                    "observed": None, "estimate": None, "lower": None, "upper": None,
+                    "estimable": False, "reason": "no link run yet: records are not joined into "
+                                                  "persons. Run 'uncounted link'."}
+        key = ("estimate", cl.run_id, cl.decisions_seen)
         if self._cache.get("estimate_key") == key:
             return self._cache["estimate"]
-        k = len(set(cl.lists.tolist()))
+        k = len(cl.lists)
         method = self._method_for(k)
         out: dict[str, Any] = {"method": method, "persons": cl.n_persons,
                                "decisions": cl.decisions_seen, "level": self.level}
         try:
             if k < 2:
                 raise InputError("fewer than two lists have records")
+            with self.lock:
+                table = capture_table(self.store, persons=cl)
+            from ..mse.registry import make_estimator
 
-            est = make_estimator(method, level=self.level, seed=1).fit(cl.capture_table())
+            est = make_estimator(method, level=self.level, seed=1).fit(table)
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
                        upper=_num(est.upper), model=est.model, estimable=True)
         except Exception as err:  # noqa: BLE001 - the panel shows why there is no number
@@ -196,6 +195,7 @@ class Review:
     def _method_for(self, k: int) -> str:
         if self.live_method != "auto":
             return self.live_method
+        from ..mse.registry import available_methods
 
         if "loglinear" in available_methods() and k <= self.AUTO_LOGLINEAR_MAX_LISTS:
             return "loglinear"
@@ -204,40 +204,21 @@ class Review:
     # ------------------------------------------------------------------ writing
     def decide(self, reviewer: str, uid_l: str, uid_r: str, decision: str, *,
                based_on: int | None = None, note: str | None = None) -> dict[str, Any]:
-        """Append a decision; never drops one. Returns it with ``conflict``/``stale`` flags."""
-        if decision not in DECISIONS:
-            raise InputError(f"decision must be one of {', '.join(DECISIONS)}", column="decision",
-                             value=decision)
-        if not uid_l or not uid_r or uid_l == uid_r:
-            raise InputError("a decision needs two different record uids", column="uid_l")
-        if note is not None and len(note) > MAX_NOTE:
-            raise InputError(f"the note is longer than {MAX_NOTE} characters", column="note")
-        uid_l, uid_r = sorted((str(uid_l), str(uid_r)))
+        """Append a decision; never drops one. Returns it with ``conflict``/``stale`` flags.
+
+        Errors are the store writer's: :class:`~uncounted.exceptions.InputError` for a bad
+        decision, pair, note or ``based_on`` (HTTP 422), :class:`~uncounted.exceptions.ProjectError`
+        for a record that is not in the store (409).
+        """
         with self.lock:
-            con = self.store.con
-            known = con.execute("SELECT count(*) FROM records WHERE uid IN (?, ?)",
-                                [uid_l, uid_r]).fetchone()[0]
-            if known != 2:
-                raise ProjectError(f"no such records: {uid_l}, {uid_r}")
-            with self.store.transaction():
-                prev = con.execute(
-                    "SELECT decision_id, decision, reviewer FROM decisions WHERE uid_l = ? AND "
-                    "uid_r = ? ORDER BY decision_id DESC LIMIT 1", [uid_l, uid_r]).fetchone()
-                new_id = con.execute(
-                    "INSERT INTO decisions VALUES (nextval('decision_seq'), ?, ?, ?, ?, ?, ?, ?) "
-                    "RETURNING decision_id",
-                    [uid_l, uid_r, decision, reviewer, now(), note, based_on]).fetchone()[0]
-                stale = prev is not None and based_on != prev[0]
-                conflict = stale and prev[1] != decision
-                detail = {"decision_id": new_id, "decision": decision, "based_on": based_on,
-                          "previous": None if prev is None else prev[0], "stale": stale,
-                          "conflict": conflict}
-                self.store.audit("decision", actor=reviewer, target=f"{uid_l} | {uid_r}",
-                                 detail=detail)
-        out = {"uid_l": uid_l, "uid_r": uid_r, **detail}
-        if stale:
-            out["previous_decision"] = prev[1]
-            out["previous_reviewer"] = prev[2]
+            rec = self.store.decisions.record(uid_l, uid_r, decision, reviewer=reviewer,
+                                              note=note, based_on=based_on)
+        out = {"uid_l": rec.uid_l, "uid_r": rec.uid_r, "decision_id": rec.decision_id,
+               "decision": rec.decision, "based_on": rec.based_on, "previous": rec.previous,
+               "stale": rec.stale, "conflict": rec.conflict}
+        if rec.stale:
+            out["previous_decision"] = rec.previous_decision
+            out["previous_reviewer"] = rec.previous_reviewer
         return out
 
     def audit(self, action: str, *, actor: str, target: str | None = None,
@@ -246,26 +227,30 @@ class Review:
             self.store.audit(action, actor=actor, target=target, detail=detail)
 
     def report_html(self, methods: list[str]) -> str:
-        """The offline report of this project, read through the server's own connection."""
-        import contextlib
+        """The offline report of this project, read through the server's own store."""
+        from ..report import build_report
 
         @contextlib.contextmanager
-        def connection():
+        def locked():
             with self.lock:
-                yield self.store.con
+                yield self.store
 
-        return build_report(self.project.root, methods=methods, connection=connection())
+        return build_report(self.project.root, methods=methods, store=locked())
 
     def password_hash(self, username: str) -> str | None:
         """The stored argon2 hash of ``username`` (None for an unknown user)."""
         with self.lock:
-            row = self.store.con.execute("SELECT password_hash FROM users WHERE username = ?",
-                                         [username]).fetchone()
-        return None if row is None else row[0]
+            return self.store.users.password_hash(username)
 
     def secret(self, env_value: str | None) -> str:
+        from .auth import secret_key
+
         with self.lock:
             return secret_key(self.store, env_value)
+
+
+def _missing(x) -> bool:
+    return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
 def _norm(x) -> str:

@@ -1,0 +1,316 @@
+"""Reading and validating capture tables: CSV files, DataFrames, rows and counts.
+
+Every reader turns its input into named columns of cells and hands them to :func:`from_columns`,
+which applies the file contract once (DESIGN.md): list columns hold 0 or 1, ``count`` holds
+non-negative integers, an all-zero row with a positive count is an error, and a list with no
+records is dropped with a :class:`~uncounted.exceptions.DataWarning`. Errors name the file, the
+1-based data row, the column and the value, and say how to fix it.
+
+CSV files are read with the standard library's ``csv`` module, so a capture table can be read and
+estimated without importing pandas; DataFrames are accepted as they are.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import io
+import math
+import sys
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..exceptions import CaptureTableError, DataWarning
+from .table import COUNT_COLUMN, MAX_LISTS
+
+_GLOB = set("*?[")
+
+
+def from_csv(cls, path: str | Path, *, strata=None, lists=None):
+    """Read a capture-table CSV (see :meth:`CaptureTable.from_csv`)."""
+    path = Path(path)
+    name = str(path)
+    if not path.exists():
+        raise CaptureTableError("file not found. Check the path.", file=name)
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise CaptureTableError("the file is empty. A capture table needs a header row with one "
+                                "column per list and at least one data row.", file=name)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        where = "the header" if line == 1 else f"line {line}"
+        raise CaptureTableError(
+            f"{where} is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}). "
+            "Save the file as UTF-8.", file=name, row=None if line == 1 else line - 1) from err
+    try:
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+                if any(cell.strip() for cell in r)]
+    except csv.Error as err:
+        raise CaptureTableError(f"cannot be read as CSV: {err}", file=name) from err
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    for i, r in enumerate(body, start=1):
+        if len(r) != len(header):
+            raise CaptureTableError(
+                f"this row has {len(r)} fields where the header has {len(header)}. Each row needs "
+                "one value per column.", file=name, row=i)
+    cells = np.array(body, dtype=str).reshape(len(body), len(header))
+    columns = {h: cells[:, j] for j, h in enumerate(header)}
+    return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
+
+
+def from_frame(cls, frame, *, strata=None, lists=None, source: str = "<DataFrame>"):
+    """Build a table from a pandas DataFrame in the file contract's shape."""
+    header = [str(c).strip() for c in frame.columns]
+    if len(set(header)) != len(header):
+        dup = next(h for h in header if header.count(h) > 1)
+        raise CaptureTableError(f"two columns are named {dup!r}", file=source, column=dup)
+    columns = {h: frame.iloc[:, j].to_numpy() for j, h in enumerate(header)}
+    return from_columns(cls, header, columns, len(frame), strata=strata, lists=lists, source=source)
+
+
+def from_rows(cls, rows, lists=None, *, source: str = "<rows>"):
+    """Build a table from individual capture histories, one row per individual."""
+    rows = list(rows)
+    if rows and isinstance(rows[0], Mapping):
+        header = list(lists) if lists is not None else list(dict.fromkeys(k for r in rows for k in r))
+        for i, r in enumerate(rows, start=1):
+            missing = [h for h in header if h not in r]
+            if missing:
+                raise CaptureTableError(f"this row has no value for {', '.join(missing)}",
+                                        file=source, row=i, column=missing[0])
+        columns = {h: [r[h] for r in rows] for h in header}
+    else:
+        width = len(rows[0]) if rows else len(lists or ())
+        header = list(lists) if lists is not None else [f"L{j + 1}" for j in range(width)]
+        for i, r in enumerate(rows, start=1):
+            if len(r) != len(header):
+                raise CaptureTableError(f"this row has {len(r)} values for {len(header)} lists",
+                                        file=source, row=i)
+        columns = {h: [r[j] for r in rows] for j, h in enumerate(header)}
+    return from_columns(cls, header, columns, len(rows), lists=lists, source=source)
+
+
+def from_counts(cls, counts, lists=None, *, source: str = "<counts>"):
+    """Build a table from a dense count vector or a mapping of pattern strings to counts."""
+    if isinstance(counts, Mapping):
+        keys = list(counts)
+        if not keys:
+            raise CaptureTableError("no patterns given", file=source)
+        k = len(keys[0])
+        header = list(lists) if lists is not None else [f"L{j + 1}" for j in range(k)]
+        for key in keys:
+            if len(key) != k or set(key) - {"0", "1"}:
+                raise CaptureTableError(f"pattern {key!r} is not a string of {k} zeros and ones",
+                                        file=source)
+        columns = {h: [key[j] for key in keys] for j, h in enumerate(header)}
+        columns[COUNT_COLUMN] = list(counts.values())
+        return from_columns(cls, [*header, COUNT_COLUMN], columns, len(keys), lists=header,
+                            source=source)
+    arr = np.asarray(counts, dtype=np.int64)
+    n = arr.size
+    if n >= 2 and n & (n - 1) == 0:
+        k = n.bit_length() - 1
+    elif n >= 3 and (n + 1) & n == 0:
+        k = (n + 1).bit_length() - 1
+        arr = np.concatenate([[0], arr])
+    else:
+        raise CaptureTableError(f"{n} counts given; expected 2**k or 2**k - 1 for k lists", file=source)
+    if arr[0] != 0:
+        raise CaptureTableError("the count of the all-zero pattern must be 0 (it is the unknown)",
+                                file=source, value=arr[0])
+    header = list(lists) if lists is not None else [f"L{j + 1}" for j in range(k)]
+    if len(header) != k:
+        raise CaptureTableError(f"{len(header)} list names for {n} counts ({k} lists)", file=source)
+    neg = np.flatnonzero(arr < 0)
+    if neg.size:
+        raise CaptureTableError("counts must be non-negative integers", file=source,
+                                row=int(neg[0]), column=COUNT_COLUMN, value=int(arr[neg[0]]))
+    nz = np.flatnonzero(arr)
+    return _finish(cls, header, nz.astype(np.uint64), arr[nz], None, (), (), source)
+
+
+def from_patterns(cls, patterns, counts, lists, *, source: str = "<patterns>"):
+    """Build a table from bit masks (see :meth:`CaptureTable.from_patterns`)."""
+    lists = [str(x) for x in lists]
+    k = len(lists)
+    if not 2 <= k <= MAX_LISTS:
+        raise CaptureTableError(f"{k} lists given; a capture table needs 2 to {MAX_LISTS}",
+                                file=source)
+    p = np.asarray(patterns)
+    if p.dtype.kind == "O":  # Python ints beyond int64 (list 64 in the pattern)
+        try:
+            p = np.array([int(x) for x in p.ravel()], dtype=np.uint64)
+        except (OverflowError, TypeError, ValueError):
+            p = np.array([-1])
+    if p.size and (p.dtype.kind not in "iu" or (p.dtype.kind == "i" and p.min() < 0)):
+        raise CaptureTableError("patterns are non-negative integer bit masks below 2**64",
+                                file=source)
+    p = p.astype(np.uint64)
+    c = np.ones(p.size, dtype=np.int64) if counts is None else np.asarray(counts, dtype=np.int64)
+    if c.shape != p.shape:
+        raise CaptureTableError(f"{c.size} counts for {p.size} patterns", file=source)
+    if (c < 0).any():
+        raise CaptureTableError("counts must be non-negative integers", file=source)
+    high = p >> np.uint64(k) if k < 64 else np.zeros_like(p)
+    bad = np.flatnonzero(((p == 0) & (c > 0)) | (high != 0))
+    if bad.size:
+        raise CaptureTableError(f"pattern {int(p[bad[0]])} at position {int(bad[0])} is not a "
+                                f"non-zero bit mask over {k} lists", file=source)
+    if c.sum() == 0:
+        raise CaptureTableError("all counts are zero; there is nothing to estimate", file=source)
+    return _finish(cls, lists, p, c, None, (), (), source)
+
+
+def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nrows: int, *,
+                 strata=None, lists=None, source: str):
+    """Validate named columns against the file contract and build the table."""
+    strata_cols = [strata] if isinstance(strata, str) else [str(s) for s in (strata or [])]
+    header = [str(h) for h in header]
+    lower = {c.lower(): c for c in header}
+    count_col = lower.get(COUNT_COLUMN)
+    for s in strata_cols:
+        if s not in header:
+            raise CaptureTableError(f"stratum column {s!r} is not in the table; columns are "
+                                    f"{', '.join(header)}", file=source, column=s)
+    list_cols = _list_columns(header, lists, count_col, strata_cols, source)
+    if len(set(list_cols)) != len(list_cols):
+        raise CaptureTableError("two list columns have the same name", file=source)
+    if nrows == 0:
+        raise CaptureTableError("the table has a header but no data rows", file=source)
+    k = len(list_cols)
+    if k < 2:
+        raise CaptureTableError(
+            f"a capture table needs at least two list columns; found {k} "
+            f"({', '.join(list_cols) or 'none'}). Other columns must be 'count' or stratum columns.",
+            file=source)
+    if k > MAX_LISTS:
+        raise CaptureTableError(f"{k} list columns: a capture table holds at most {MAX_LISTS} lists "
+                                "(one bit each). Choose the list columns, or merge lists.", file=source)
+    bits = np.zeros(nrows, dtype=np.uint64)
+    for j, name in enumerate(list_cols):
+        values = _int_column(columns[name], source, name, binary=True)
+        bits |= values.astype(np.uint64) << np.uint64(j)
+    if count_col is not None:
+        counts = _int_column(columns[count_col], source, count_col, binary=False)
+    else:
+        counts = np.ones(nrows, dtype=np.int64)
+    zero = np.flatnonzero((bits == 0) & (counts > 0))
+    if zero.size:
+        raise CaptureTableError(
+            "an all-zero row (caught by no list) is not allowed: the number nobody caught is what "
+            "the estimate is for. Remove the row.", file=source, row=int(zero[0]) + 1,
+            column=list_cols[0])
+    if counts.sum() == 0:
+        raise CaptureTableError("all counts are zero; there is nothing to estimate", file=source)
+    groups, keys = None, ()
+    if strata_cols:
+        groups, keys = _stratum_ids([columns[s] for s in strata_cols], nrows)
+    return _finish(cls, list_cols, bits, counts, groups, tuple(strata_cols), keys, source)
+
+
+def _finish(cls, lists, bits, counts, groups, strata_cols, keys, source):
+    """Build, then drop the lists with no records (with a DataWarning naming them)."""
+    table = cls._build(lists, bits, counts, strata_columns=strata_cols, strata_keys=keys,
+                       groups=groups, source=source)
+    trimmed = table.drop_empty_lists()
+    if trimmed is table:
+        return table
+    empty = trimmed.dropped
+    warnings.warn(f"{source}: list(s) {', '.join(empty)} have no records and were dropped",
+                  DataWarning, stacklevel=4)
+    if trimmed.k < 2:
+        raise CaptureTableError(f"after dropping list(s) with no records ({', '.join(empty)}) fewer "
+                                "than two lists remain", file=source)
+    return trimmed
+
+
+def _list_columns(header, lists, count_col, strata_cols, source) -> list[str]:
+    others = [c for c in header if c != count_col and c not in strata_cols]
+    if lists is None:
+        return others
+    out: list[str] = []
+    for item in [lists] if isinstance(lists, str) else lists:
+        item = str(item)
+        if item in header:
+            out.append(item)
+            continue
+        matched = fnmatch.filter(others, item) if _GLOB & set(item) else []
+        if not matched:
+            raise CaptureTableError(f"list column {item!r} is not in the table; columns are "
+                                    f"{', '.join(header)}", file=source, column=item)
+        out.extend(m for m in matched if m not in out)
+    return out
+
+
+def _stratum_ids(cols: list[Sequence], nrows: int) -> tuple[np.ndarray, tuple]:
+    """Stratum id of each row and the keys (tuples of strings) in order of first appearance."""
+    values = [c.tolist() if isinstance(c, np.ndarray) and c.dtype.kind == "U"
+              else [_cell_str(v) for v in c] for c in cols]
+    index: dict[tuple, int] = {}
+    ids = np.empty(nrows, dtype=np.int64)
+    for i, key in enumerate(zip(*values, strict=True)):
+        ids[i] = index.setdefault(key, len(index))
+    return ids, tuple(index)
+
+
+def _cell_str(v) -> str:
+    return v if isinstance(v, str) else str(v)
+
+
+def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
+    """Parse a column as integers (0/1 for a list), raising a located error at the first bad cell."""
+    arr = np.asarray(col)
+    out = None
+    if arr.dtype.kind in "iub":
+        out = arr.astype(np.int64)
+    elif arr.dtype.kind == "f":
+        ok = np.isfinite(arr) & (arr == np.round(arr))
+        out = arr.astype(np.int64) if ok.all() else None
+    else:
+        text = arr if arr.dtype.kind == "U" else arr.astype(str)
+        try:  # NumPy parses integers with surrounding blanks
+            out = text.astype(np.int64)
+        except (ValueError, OverflowError):
+            out = None
+    if out is None:
+        out = _parse_slowly(list(col), source, name, binary)
+    bad = np.flatnonzero((out != 0) & (out != 1)) if binary else np.flatnonzero(out < 0)
+    if bad.size:
+        _raise_cell(source, name, int(bad[0]), list(col)[int(bad[0])], binary)
+    return out
+
+
+def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndarray:
+    out = np.empty(len(values), dtype=np.int64)
+    for i, v in enumerate(values):
+        try:
+            f = float(v.strip()) if isinstance(v, str) else float(v)
+            if not math.isfinite(f) or f != int(f):
+                raise ValueError
+            out[i] = int(f)
+        except (TypeError, ValueError):
+            _raise_cell(source, name, i, v, binary)
+    return out
+
+
+def _raise_cell(source: str, name: str, i: int, value, binary: bool):
+    if not binary:
+        raise CaptureTableError(f"counts must be non-negative integers; got {value!r}", file=source,
+                                row=i + 1, column=name, value=value)
+    raise CaptureTableError(
+        f"list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} is not "
+        "a list, name it as a stratum column or choose the list columns explicitly.",
+        file=source, row=i + 1, column=name, value=value)
+
+
+def is_dataframe(obj) -> bool:
+    """True for a pandas DataFrame (without importing pandas when it is not loaded)."""
+    pd = sys.modules.get("pandas")
+    return pd is not None and isinstance(obj, pd.DataFrame)
+
