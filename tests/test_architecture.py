@@ -133,7 +133,7 @@ def test_estimate_loads_only_the_core():
             f"r = typer.testing.CliRunner().invoke(app, ['estimate', {str(KOSOVO)!r}])\n"
             "assert r.exit_code == 0, r.output")
     loaded = _loaded(code)
-    assert {"numpy", "pandas"} <= loaded          # the probe did run the estimate
+    assert "numpy" in loaded                      # the probe did run the estimate
     # (pyarrow is left out: pandas itself imports it when it is installed)
     assert loaded & {"numba", "duckdb", "splink", "matplotlib", "statsmodels", "jinja2",
                      "fastapi", "faker", "pymorphy3", "iuliia"} == set()

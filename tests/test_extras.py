@@ -89,8 +89,8 @@ def test_library_import_raises_dependency_error(module, missing, extra):
 
 def test_store_without_duckdb_names_the_extra(tmp_path):
     r = _run(["duckdb"], "from uncounted.store import Store\nfrom uncounted.exceptions import "
-                         "DependencyError\ntry:\n    Store(" + repr(str(tmp_path / 'x.duckdb')) +
-                         ", _create=True)\nexcept DependencyError as err:\n    print('EXTRA', err.extra)")
+                         "DependencyError\ntry:\n    Store.create(" + repr(str(tmp_path / 'x.duckdb')) +
+                         ")\nexcept DependencyError as err:\n    print('EXTRA', err.extra)")
     assert "EXTRA lists" in r.stdout, r.stderr
 
 

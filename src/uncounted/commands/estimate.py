@@ -101,7 +101,7 @@ def register(app: typer.Typer) -> None:
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
         if table.is_dir():
-            from ..linkage.uncertainty import estimate_project
+            from ..histories import estimate_project
 
             tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
                                          **options)
