@@ -65,3 +65,10 @@ def test_unknown_method():
     r = runner.invoke(app, ["estimate", KOSOVO, "--method", "magic"])
     assert r.exit_code == 2
     assert "unknown method 'magic'" in r.output
+
+
+def test_version_prints_and_exits():
+    from uncounted import __version__
+
+    r = runner.invoke(app, ["--version"])
+    assert r.exit_code == 0 and r.output.strip() == f"uncounted {__version__}"

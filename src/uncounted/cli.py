@@ -3,7 +3,11 @@
 Commands live one module each in :mod:`uncounted.commands`; every module there defines
 ``register(app)``, and this file discovers them, so adding a command touches no shared file.
 Errors derived from :class:`~uncounted.exceptions.UncountedError` print one message on stderr and
-exit with status 2, never a traceback.
+exit with status 2, never a traceback; a missing optional dependency prints which extra to install.
+
+Start-up: command modules import only Typer, :mod:`uncounted._console` and the exceptions at top
+level, and each command imports the stage it drives when it runs, so ``uncounted --help`` loads
+no stage and ``uncounted estimate`` loads only :mod:`uncounted.mse` (``docs/architecture.md``).
 """
 
 from __future__ import annotations
@@ -14,31 +18,50 @@ import sys
 import warnings
 
 import typer
-from rich.console import Console
 from typer.core import TyperGroup
 
-from .exceptions import UncountedError, UncountedWarning
+from . import commands
+from ._console import console, err_console, escape
+from ._extras import missing_extra_error
+from ._version import __version__
+from .exceptions import DependencyError, UncountedError, UncountedWarning
 
-console = Console()
-err_console = Console(stderr=True)
+__all__ = ["app", "console", "err_console", "escape", "main"]
 
 
 class _Group(TyperGroup):
-    """Turns UncountedError into a clean message and exit status 2."""
+    """Turns UncountedError into a clean message and exit status 2; a missing optional module
+    into the extra that brings it."""
 
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
+        except DependencyError as err:
+            self._fail(_with_command(err, ctx))
+        except ImportError as err:
+            hint = missing_extra_error(err, command=_command_name(ctx))
+            if hint is None:
+                raise
+            self._fail(hint)
         except UncountedError as err:
-            err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
-            raise typer.Exit(err.exit_code) from None
+            self._fail(err)
+
+    @staticmethod
+    def _fail(err: UncountedError):
+        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+        raise typer.Exit(err.exit_code) from None
 
 
-def escape(text: str) -> str:
-    """Escape Rich markup in user-supplied text."""
-    from rich.markup import escape as _escape
+def _command_name(ctx) -> str:
+    """``uncounted NAME`` for the subcommand that failed (Click sets it before invoking it)."""
+    return f"uncounted {ctx.invoked_subcommand}" if ctx.invoked_subcommand else "uncounted"
 
-    return _escape(text)
+
+def _with_command(err: DependencyError, ctx) -> DependencyError:
+    """The same error, its message naming the command when it names an extra."""
+    if err.extra is None:
+        return err
+    return DependencyError.for_extra(err.extra, err.module, what=_command_name(ctx))
 
 
 app = typer.Typer(
@@ -52,14 +75,17 @@ app = typer.Typer(
 )
 
 
-@app.callback()
-def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                      is_eager=True)) -> None:
-    if version:
-        from . import __version__
-
+def _print_version(value: bool) -> None:
+    # an option callback: it runs while the options are parsed, before Click asks for a command
+    if value:
         console.print(f"uncounted {__version__}")
         raise typer.Exit()
+
+
+@app.callback()
+def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
+                                      is_eager=True, callback=_print_version)) -> None:
+    """Count the dead from incomplete, overlapping lists, and estimate the ones no list counted."""
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
@@ -70,8 +96,6 @@ def _show_warning(message, category, filename, lineno, file=None, line=None):
 
 
 def _register_commands() -> None:
-    from . import commands
-
     for info in sorted(pkgutil.iter_modules(commands.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands.__name__}.{info.name}")
         register = getattr(module, "register", None)

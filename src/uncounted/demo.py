@@ -16,7 +16,14 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ProjectError
+from .histories import capture_table, current_persons
+from .linkage.link import link_project
+from .mse.api import estimate
 from .mse.result import Estimate
+from .project import Project
+from .records import import_list
+from .report import build_report
+from .simulate import simulate_lists
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,8 @@ def pair_quality(found: pd.Series, truth: pd.Series) -> PairQuality:
 def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
              methods: Sequence[str] | str = ("loglinear", "dga", "lcmcr", "chao"),
              threshold: float | None = None, force: bool = False, report: bool = True,
-             say: Callable[[str], None] = lambda msg: None, progress: bool = True) -> DemoResult:
+             say: Callable[[str], None] = lambda msg: None,
+             progress: Callable[[str, float | None], None] | None = None) -> DemoResult:
     """Simulate four lists, import them into a new project, link, estimate and write the report.
 
     Parameters
@@ -97,14 +105,10 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
         Linkage threshold (default: the project's setting).
     force
         Replace an existing demo in ``out_dir``.
+    say, progress
+        Callbacks for what the demo is doing (one line each) and for the linkage steps
+        (see :func:`~uncounted.linkage.link.link_project`); silent by default.
     """
-    from .histories import capture_table, current_persons
-    from .linkage.link import link_project
-    from .mse.api import estimate
-    from .project import Project
-    from .records import import_list
-    from .simulate import simulate_lists
-
     out = Path(out_dir)
     project_dir = out / "project"
     if project_dir.exists():
@@ -132,8 +136,6 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
     true_rows = estimate(sim.capture_table, methods, seed=seed)
     report_path = None
     if report:
-        from .report import build_report
-
         report_path = out / "report.html"
         report_path.write_text(build_report(project_dir, methods=list(methods), seed=seed),
                                encoding="utf-8")

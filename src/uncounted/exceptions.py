@@ -90,7 +90,22 @@ class ProjectError(UncountedError):
 
 
 class DependencyError(UncountedError, ImportError):
-    """An optional dependency is missing; the message carries the install command."""
+    """An optional dependency is missing; the message carries the install command.
+
+    ``module`` is the missing module and ``extra`` the extra of ``uncounted`` that brings it
+    (``None`` when it is not one of ours); :meth:`for_extra` writes the usual message.
+    """
+
+    def __init__(self, message: str, *, module: str | None = None, extra: str | None = None):
+        super().__init__(message)
+        self.module, self.extra = module, extra
+
+    @classmethod
+    def for_extra(cls, extra: str, module: str, *, what: str = "this") -> DependencyError:
+        """``"uncounted link needs the 'lists' extra: pip install 'uncounted[lists]' (duckdb is
+        not installed)"``."""
+        return cls(f"{what} needs the {extra!r} extra: pip install 'uncounted[{extra}]' ({module} "
+                   "is not installed)", module=module, extra=extra)
 
 
 class UncountedWarning(UserWarning):
@@ -116,5 +131,7 @@ def require(module: str, extra: str | None = None):
     try:
         return importlib.import_module(module)
     except ImportError as err:  # pragma: no cover - depends on the environment
-        hint = f"pip install 'uncounted[{extra}]'" if extra else f"pip install {module}"
-        raise DependencyError(f"{module} is needed for this and is not installed. Install it: {hint}") from err
+        if extra:
+            raise DependencyError.for_extra(extra, module, what=f"this ({module})") from err
+        raise DependencyError(f"{module} is needed for this and is not installed. Install it: "
+                              f"pip install {module}", module=module) from err

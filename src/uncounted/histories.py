@@ -15,13 +15,16 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from .exceptions import InputError, ProjectError
+from .exceptions import ConfigError, InputError, ProjectError
 from .linkage.cluster import Persons, counts_from_labels, current_persons, patterns_from_labels
+from .linkage.uncertainty import estimate_with_linkage_draws
+from .mse.api import estimate
 from .mse.table import CaptureTable
+from .project import Project
 from .store import UNKNOWN, Store
 
 __all__ = ["STRATA", "UNKNOWN", "Persons", "capture_table", "counts_from_labels",
-           "current_persons", "histories_frame", "patterns_from_labels"]
+           "current_persons", "estimate_project", "histories_frame", "patterns_from_labels"]
 
 #: Stratum names accepted by ``--strata`` and the ``records`` column each one reads.
 STRATA: dict[str, str] = {
@@ -91,3 +94,24 @@ def capture_table(store: Store, *, run_id: int | None = None,
     grouped = grouped.rename(columns={"size": "count"})
     return CaptureTable.from_frame(grouped, strata=strata or None, lists=lists,
                                    source=f"link run {persons.run_id}")
+
+
+def estimate_project(directory, methods, *, strata=None, draws: int = 0, **options):
+    """(capture table, estimates) for a project folder, as ``uncounted estimate DIR`` shows them.
+
+    Without draws: the estimates on the latest link run's histories. With ``draws``: one pooled
+    estimate per method over that many sampled clusterings (unstratified only).
+    """
+    if draws and strata:
+        raise ConfigError("--linkage-draws works on the whole population; leave out --strata",
+                          column="--strata", value=",".join(strata))
+    project = Project.open(directory)
+    with project.store(read_only=True) as store:
+        table = capture_table(store, strata=strata)
+        if not draws:
+            return table, estimate(table, methods, **options)
+        seed = options.pop("seed", 1) or 1
+        level = options.pop("level", 0.95) or 0.95
+        rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
+                                           level=level, **options)
+    return table, rows

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ._version import __version__
 from .exceptions import ConfigError, ProjectError
 from .store import STORE_FILE, Store
 
@@ -44,7 +45,6 @@ class Project:
     @classmethod
     def init(cls, root: str | Path, *, name: str | None = None) -> Project:
         """Create a project in ``root`` (created if missing); refuses to overwrite one."""
-        from . import __version__
 
         root = Path(root)
         if (root / CONFIG_FILE).exists() or (root / STORE_FILE).exists():

@@ -9,6 +9,7 @@ Public API (each heavy library is imported inside the function that needs it)::
 
 from __future__ import annotations
 
+from .._extras import require_extra
 from .claims import evaluate_claim, evaluate_claims, evaluate_on_deaths, load_claims
 from .concentration import (
     concentration_index,
@@ -22,6 +23,9 @@ from .ledger import load_ledger, own_estimates
 from .reference import load_bonuses, load_indicators, load_subjects
 from .regions import garwood_interval, group_rates, rate_per_100k, regional_rates, unit_type_rates
 from .regression import rate_regressions
+
+# statsmodels, matplotlib and PyYAML are imported where used; say now if they are missing
+require_extra("report", "uncounted.analysis")
 
 __all__ = [
     "Deaths", "concentration_index", "concentration_table", "evaluate_claim", "evaluate_claims",

@@ -39,6 +39,8 @@ import numpy as np
 
 from ..exceptions import ConfigError
 from .concentration import POORER_IS_HIGHER
+from .reference import load_bonuses, load_indicators
+from .regions import regional_rates
 
 CLAIM_FIELDS = {"id", "statement", "source", "date", "url", "period", "measure", "quantity",
                 "regions", "threshold", "alternatives", "bonus", "income", "aggregate", "notes"}
@@ -403,7 +405,6 @@ def evaluate_claim(claim: dict, rates, bonuses=None) -> Verdict:
     bonuses
         The sign-up bonus table (default: the packaged one) for ``pay_ratio`` claims.
     """
-    from .reference import load_bonuses
 
     if claim["quantity"] == "pay_ratio" and bonuses is None:
         bonuses = load_bonuses()
@@ -503,9 +504,6 @@ def evaluate_on_deaths(claims: list[dict], deaths, indicators=None, *, bonuses=N
     ``measure`` says what the deaths are (``named_confirmed`` for a list of named dead).
     """
     import pandas as pd
-
-    from .reference import load_indicators
-    from .regions import regional_rates
 
     ind = indicators if isinstance(indicators, pd.DataFrame) else load_indicators(indicators)
     cache: dict[str, Any] = {}

@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..exceptions import InputError
+
 #: For each known indicator: does a higher value mean a poorer region?
 POORER_IS_HIGHER = {
     "pct_below_subsistence_2020": True,
@@ -147,7 +149,6 @@ def parse_indicator(spec: str, columns) -> tuple[str, bool]:
     Known indicators (:data:`POORER_IS_HIGHER`) know their direction; others default to "higher
     is poorer" unless told ``:low``.
     """
-    from ..exceptions import InputError
 
     name, _, end = spec.partition(":")
     if name not in columns:

@@ -28,7 +28,9 @@ from pathlib import Path
 from ..exceptions import InputError, ProjectError, RecordError
 from ..histories import current_persons
 from ..project import Project
+from ..records.readers import open_source
 from ..records.regions import resolve_region
+from ..records.schema import HEADER_SYNONYMS, header_token
 from ..store import UNKNOWN, Store
 from ..store.persons import person_values
 from .reference import load_subjects
@@ -112,15 +114,12 @@ def region_resolver():
 
 
 def _synonyms(wanted, field: str | None):
-    from ..records.schema import HEADER_SYNONYMS
-
     return list(wanted) + list(HEADER_SYNONYMS.get(field, ())) if field else list(wanted)
 
 
 def _pick(columns, wanted, field: str | None = None) -> str | None:
     """The first column whose header matches ``wanted`` (then the contract's synonyms of
     ``field``), compared as :func:`uncounted.records.schema.header_token` reduces them."""
-    from ..records.schema import header_token
 
     tokens = {}
     for c in columns:
@@ -166,8 +165,6 @@ def _read_table(path: Path):
     """Every row of a CSV/XLSX/JSONL file as strings, through the records stage's readers
     (encoding and delimiter detection: UTF-8/16, cp1251, KOI8-R)."""
     import pandas as pd
-
-    from ..records.readers import open_source
 
     src = open_source(path)
     parts = list(src.chunks())

@@ -18,6 +18,8 @@ from __future__ import annotations
 import numpy as np
 
 from ..exceptions import InputError
+from ..mse.api import estimate
+from ..mse.table import CaptureTable
 from .regions import PER
 
 MSE_COLUMNS = ["iso_code", "observed", "estimate", "estimate_lower", "estimate_upper", "men",
@@ -27,8 +29,6 @@ MSE_COLUMNS = ["iso_code", "observed", "estimate", "estimate_lower", "estimate_u
 def region_capture_table(deaths):
     """A capture table with one stratum per region, from persons with capture histories."""
     import pandas as pd
-
-    from ..mse.table import CaptureTable
 
     frame = getattr(deaths, "frame", deaths)
     if "lists" not in frame.columns or frame["lists"].isna().all():
@@ -68,8 +68,6 @@ def mse_rates(deaths, rates, method: str = "chao", *, level: float = 0.95, seed:
         strata as :func:`uncounted.mse.result.sum_strata` computes it).
     """
     import pandas as pd
-
-    from ..mse.api import estimate
 
     table = region_capture_table(deaths)
     rows = estimate(table, [method], level=level, seed=seed, **options)

@@ -1,4 +1,4 @@
-"""Charts for the regional analysis and the ledger (matplotlib, Agg backend, written to PNG).
+"""Charts for the regional analysis and the ledger (matplotlib Figures without pyplot, as PNG).
 
 Each function takes tables and a path, draws one figure, saves it and closes it; matplotlib is
 imported only here, and only when a chart is drawn.
@@ -10,20 +10,17 @@ from pathlib import Path
 
 import numpy as np
 
+from .._figures import pyplot
+from .concentration import POORER_IS_HIGHER, concentration_index, curve, gini, lorenz_curve
+
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    """Pyplot-like functions on bare Figures: no backend switch (see uncounted._figures)."""
+    return pyplot()
 
 
 def lorenz_png(rates, path: str | Path, *, indicator: str | None = "pct_below_subsistence_2020"):
     """Lorenz curve of death rates, and the concentration curve by ``indicator`` (poorest first)."""
-    from .concentration import POORER_IS_HIGHER, concentration_index, curve, gini, lorenz_curve
-
     plt = _plt()
     fig, ax = plt.subplots(figsize=(5.5, 5.5))
     x, y = lorenz_curve(rates["deaths"], rates["men"])

@@ -21,6 +21,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..exceptions import InputError
+from ..records.regions import federal_subjects
 
 INDICATORS_FILE = "region_indicators_bessudnov.csv"
 INDICATORS_URL = "https://github.com/abessudnov/ruCasualtiesPublic"
@@ -41,8 +42,6 @@ def _data_file(name: str):
 @lru_cache(maxsize=1)
 def _subjects_cached():
     import pandas as pd
-
-    from ..records.regions import federal_subjects
 
     df = pd.DataFrame(list(federal_subjects()))
     df = df.rename(columns={"federal_district_en": "federal_district", "type_en": "subject_type"})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
 from .regions import INDICATORS_HELP
 
 VERDICT_STYLE = {"supported": "green", "not supported": "red", "depends on definition": "yellow",
@@ -23,8 +24,6 @@ def _fmt(quantity: str, value: float) -> str:
 def print_verdicts(verdicts, console) -> None:
     """Each claim: its verdict, then one line per definition with the number and whether it holds."""
     from rich.table import Table
-
-    from ..cli import escape
 
     for v in verdicts:
         style = VERDICT_STYLE[v.verdict]
@@ -73,7 +72,6 @@ def register(app: typer.Typer) -> None:
         definition, with the numbers and the definitions that flip it."""
         from ..analysis.claims import MEASURES, evaluate_on_deaths, load_claims, verdict_table
         from ..analysis.deaths import read_deaths
-        from ..cli import console
         from ..exceptions import InputError
 
         if measure not in MEASURES:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 _OPT = {
     "snapshots": typer.Option(None, "--snapshots", help="Named list by month of death, monthly "
                               "snapshots (gives the named count and its nowcast)."),
@@ -40,7 +42,6 @@ def register(app: typer.Typer) -> None:
         """Estimates of the same deaths side by side, one row per source, labelled by measure."""
         from rich.table import Table
 
-        from ..cli import console, escape
         from ..excess.compare import compare as run
 
         table = run(start, end, snapshots=snapshots, named_weekly_file=named_weekly,

@@ -7,6 +7,8 @@ import math
 
 import typer
 
+from .._console import announce_lcmcr_compile, console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -34,9 +36,9 @@ def register(app: typer.Typer) -> None:
         """Run a method on simulated capture tables and report bias, error, width and coverage."""
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
-        from ..cli import console, escape
         from ..simulate.coverage import run_coverage
 
+        announce_lcmcr_compile([method], as_json=as_json)
         options = {k: v for k, v in {"selection": selection, "max_order": max_order, "chains": chains,
                                      "n_draws": n_draws}.items() if v is not None}
         with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import announce_lcmcr_compile, console, err_console, escape, step_progress
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -23,14 +25,16 @@ def register(app: typer.Typer) -> None:
         """Simulate four lists, import, link, estimate and write the report; compare with the truth."""
         from rich.table import Table
 
-        from ..cli import console, err_console, escape
         from ..demo import run_demo
 
         def say(msg: str) -> None:
             err_console.print(f"[cyan]•[/] {escape(msg)}", highlight=False)
 
-        res = run_demo(out, population=population, seed=seed, methods=method, threshold=threshold,
-                       force=force, report=not no_report, say=say)
+        announce_lcmcr_compile(method)
+        with step_progress() as progress:
+            res = run_demo(out, population=population, seed=seed, methods=method,
+                           threshold=threshold, force=force, report=not no_report, say=say,
+                           progress=progress)
         q = res.quality
         console.print(f"\nTrue population {res.true_population:,}; caught by at least one list "
                       f"{res.true_observed:,}; after linkage {res.linked_observed:,} persons.")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from .._console import announce_lcmcr_compile, console, escape
 from ..exceptions import InputError
 
 
@@ -19,8 +20,6 @@ def print_estimates(rows, console, title: str) -> None:
     """Show ``title`` as a line (wrapped at the terminal's width, not squeezed into the table's),
     then the estimates as a Rich table."""
     from rich.table import Table
-
-    from ..cli import escape
 
     t = Table()
     for col, just in [("method", "left"), ("model", "left"), ("stratum", "left"), ("observed", "right"),
@@ -88,7 +87,6 @@ def register(app: typer.Typer) -> None:
                                           "the match probabilities."),
     ) -> None:
         """Estimate the population size from a capture table."""
-        from ..cli import console, escape
         from ..mse import read_capture_table
         from ..mse.api import estimate as run
 
@@ -96,13 +94,14 @@ def register(app: typer.Typer) -> None:
             raise InputError("--selection must be aic, bic, stepwise, average-aic or average-bic",
                              column="--selection", value=selection)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
+        announce_lcmcr_compile(method, as_json=as_json)
         list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
         given = {"selection": selection, "max_order": max_order, "chains": chains,
                  "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
         if table.is_dir():
-            from ..linkage.uncertainty import estimate_project
+            from ..histories import estimate_project
 
             tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
                                          **options)

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
 from ..exceptions import InputError
 
 
@@ -31,8 +32,6 @@ def _fmt(x: float) -> str:
 
 def _print(rows, console, title):
     from rich.table import Table
-
-    from ..cli import escape
 
     t = Table(title=title, title_justify="left")
     for col in ("region", "name", "ages", "observed", "expected", "excess", "se", "z", "P-score"):
@@ -67,7 +66,6 @@ def register(app: typer.Typer) -> None:
                                      "se, ...}; region is the ISO code, RU the country."),
     ) -> None:
         """Excess deaths by region, age band and sex from registry death counts."""
-        from ..cli import console, escape
         from ..excess import excess_deaths, read_registry_deaths
 
         if sex_ratio and trend:

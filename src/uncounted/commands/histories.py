@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -18,7 +20,6 @@ def register(app: typer.Typer) -> None:
         run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
     ) -> None:
         """Write the capture histories of the persons of a link run (review decisions applied)."""
-        from ..cli import console, escape
         from ..histories import capture_table
         from ..project import Project
 

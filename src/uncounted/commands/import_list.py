@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, err_console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command("import")
@@ -19,7 +21,6 @@ def register(app: typer.Typer) -> None:
         """Import a casualty list (all-or-nothing unless --skip-invalid)."""
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
-        from ..cli import console, err_console, escape
         from ..records import import_list
 
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
     def init(directory: Path = typer.Argument(..., help="Folder for the project (created if missing)."),
              name: str = typer.Option(None, help="Project name (default: the folder's name).")) -> None:
         """Create a project: uncounted.toml and one DuckDB store file."""
-        from ..cli import console, escape
         from ..project import Project
 
         p = Project.init(directory, name=name)

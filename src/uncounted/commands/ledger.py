@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def print_ledger(ledger, console, title: str) -> None:
     """One Rich table per measure (measures are never mixed in one table)."""
     from rich.table import Table
 
     from ..analysis.plots import MEASURE_TITLES
-    from ..cli import escape
 
     for measure, part in ledger.groupby("measure", sort=False):
         t = Table(title=f"{title}: {MEASURE_TITLES.get(measure, measure)}", title_justify="left")
@@ -61,7 +62,6 @@ def register(app: typer.Typer) -> None:
 
         from ..analysis.ledger import COLUMNS, load_ledger, own_estimates
         from ..analysis.plots import ledger_png
-        from ..cli import console
 
         for m in measure or []:
             load_ledger(measure=m)  # validates the name

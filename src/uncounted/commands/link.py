@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape, step_progress
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -19,7 +21,6 @@ def register(app: typer.Typer) -> None:
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     ) -> None:
         """Link the records of every list into persons (train by EM, predict, cluster)."""
-        from ..cli import console, escape
         from ..linkage.link import link_project
         from ..project import Project
 
@@ -27,9 +28,9 @@ def register(app: typer.Typer) -> None:
         backend = backend or project.setting("linkage", "backend", "duckdb")
         threshold = threshold if threshold is not None else project.setting("linkage", "threshold",
                                                                             0.9)
-        with project.store() as store:
+        with project.store() as store, step_progress(not quiet) as progress:
             res = link_project(store, backend=backend, threshold=float(threshold), seed=seed,
-                               progress=not quiet)
+                               progress=progress)
         console.print(
             f"link run {res.run_id} ({escape(res.backend)}): {res.n_records:,} records -> "
             f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "

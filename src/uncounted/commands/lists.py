@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command("lists")
@@ -14,7 +16,6 @@ def register(app: typer.Typer) -> None:
         """Show the project's source lists."""
         from rich.table import Table
 
-        from ..cli import console, escape
         from ..records import list_summary
 
         df = list_summary(directory)

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 _SNAPSHOTS = typer.Argument(..., help="CSV snapshot_date, month_of_death, named_deaths: repeated "
                                       "snapshots of a named list counted by month of death.")
 
@@ -67,7 +69,6 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
     ) -> None:
         """Reporting-delay distribution and expected count per month of death (chain ladder)."""
-        from ..cli import console, escape
         from ..excess import (
             backtest,
             bootstrap_chain_ladder,

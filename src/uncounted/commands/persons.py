@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -16,7 +18,6 @@ def register(app: typer.Typer) -> None:
         run: int = typer.Option(None, "--run", help="Link run id (default: the latest)."),
     ) -> None:
         """Write which person each record belongs to."""
-        from ..cli import console, escape
         from ..histories import current_persons
         from ..project import Project
 

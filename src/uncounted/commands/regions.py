@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 INDICATORS_HELP = ("Regional indicators CSV (iso_code, men_16_61_census2021, poverty, income, "
                    "unemployment; region_indicators_bessudnov.csv). Not bundled (no licence); "
                    "default: ../shared/data/ru/ when present.")
@@ -67,8 +69,6 @@ def print_summary(tables: dict, out: Path, console) -> None:
     """A short Rich summary of the regional tables."""
     import pandas as pd
     from rich.table import Table
-
-    from ..cli import escape
 
     deaths, rates = tables["deaths"], tables["rates"]
     nat = tables["districts"].iloc[-1]
@@ -145,7 +145,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Deaths per region per 100,000 men of military age, by district and unit type,
         concentration and regression on poverty, income and unemployment."""
-        from ..cli import console
 
         tables = run_regions(input_path, out, indicators=indicators, project=project, level=level,
                              plots=plots, mse=mse, seed=seed, concentration_by=indicator or None)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import announce_lcmcr_compile, console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -24,9 +26,9 @@ def register(app: typer.Typer) -> None:
         seed: int = typer.Option(None, help="Seed for random methods (default: the project's, else 1)."),
     ) -> None:
         """Write the offline report: lists and overlaps, linkage quality, estimates, strata, regions."""
-        from ..cli import console, escape
         from ..report import build_report
 
+        announce_lcmcr_compile(method)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
                             level=level, seed=seed)

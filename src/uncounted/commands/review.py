@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 KEYS = {"m": "match", "n": "non-match", "u": "unsure"}
 HELP = "[m]atch  [n]on-match  [u]nsure  [s]kip  [q]uit"
 
@@ -13,7 +15,6 @@ HELP = "[m]atch  [n]on-match  [u]nsure  [s]kip  [q]uit"
 def _show(console, store, item, position: int, total: int) -> None:
     from rich.table import Table
 
-    from ..cli import escape
     from ..linkage.review import records_side_by_side
 
     t = Table(title=f"pair {position} of {total}: match probability {item.match_probability:.3f}"
@@ -44,7 +45,6 @@ def register(app: typer.Typer) -> None:
                                                       "[linkage] review_band)."),
     ) -> None:
         """Review uncertain pairs one by one; each answer is saved at once (never lost)."""
-        from ..cli import console
         from ..exceptions import InputError
         from ..linkage.review import ReviewQueue
         from ..project import Project

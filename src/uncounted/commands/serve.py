@@ -7,6 +7,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -24,7 +26,6 @@ def register(app: typer.Typer) -> None:
         """Serve the review UI: candidate pairs side by side, decisions, persons, estimates."""
         import uvicorn
 
-        from ..cli import console, escape
         from ..web import create_app
 
         web = create_app(directory, secure_cookies=secure_cookies, live_method=live_method)
@@ -44,7 +45,6 @@ def register(app: typer.Typer) -> None:
         role: str = typer.Option("reviewer", help="reviewer or admin."),
     ) -> None:
         """Add a reviewer account (the password is stored as an argon2 hash)."""
-        from ..cli import console, escape
         from ..exceptions import InputError
         from ..project import Project
         from ..web.auth import add_user

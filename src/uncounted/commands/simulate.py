@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from .._console import console, escape
+
 
 def register(app: typer.Typer) -> None:
     @app.command()
@@ -22,7 +24,6 @@ def register(app: typer.Typer) -> None:
                                                 help="Draw only the capture table (fast, no names)."),
     ) -> None:
         """Simulate source lists with known truth (or only a capture table) from a scenario."""
-        from ..cli import console, escape
         from ..simulate import simulate_capture_table, simulate_lists
         from ..simulate.api import resolve_scenario
 

@@ -7,14 +7,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._figures import pyplot
+
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+    """Pyplot-like functions on bare Figures: no backend switch (see uncounted._figures)."""
+    return pyplot()
 
 
 def nowcast_chart(mack: pd.DataFrame, path: str | Path, boot: pd.DataFrame | None = None) -> Path:

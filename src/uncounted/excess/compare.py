@@ -22,6 +22,15 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError
+from .nowcast import (
+        build_triangle,
+        development_factors,
+        lognormal_interval,
+        mack_chain_ladder,
+        project,
+        read_snapshots,
+        total_mse,
+    )
 
 COLUMNS = ["measure", "source", "period", "value", "lower", "upper", "note"]
 
@@ -126,15 +135,6 @@ def probate(path, start, end) -> list[dict]:
 
 def nowcast_rows(path, start, end, level=0.95) -> list[dict]:
     """Named by month of death at the latest snapshot, and its Mack nowcast at the largest lag."""
-    from .nowcast import (
-        build_triangle,
-        development_factors,
-        lognormal_interval,
-        mack_chain_ladder,
-        project,
-        read_snapshots,
-        total_mse,
-    )
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

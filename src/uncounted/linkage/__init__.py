@@ -8,6 +8,10 @@ inside the modules that use it.
 
 from __future__ import annotations
 
+from .._extras import require_extra
+
+require_extra("lists", "uncounted.linkage")
+
 __all__ = [
     "Persons",
     "ReviewQueue",

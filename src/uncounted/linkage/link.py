@@ -32,9 +32,11 @@ Linacre, R. et al. (2022). Splink: free software for probabilistic record linkag
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -64,18 +66,25 @@ class LinkResult:
     steps: dict = field(default_factory=dict)
 
 
-def _steps_progress(show: bool):
-    """A Rich progress with one task per step; a no-op object when ``show`` is False."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+@contextlib.contextmanager
+def quiet_splink(level: int = logging.ERROR):
+    """Set the ``splink`` logger to ``level`` inside the block and restore it after.
 
-    from ..cli import err_console
-
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                    console=err_console, disable=not show, transient=False)
+    Splink logs every SQL step at INFO; a linkage run keeps only errors. The level is put back
+    however the block ends, so a caller's own logging set-up is left as it was.
+    """
+    logger = logging.getLogger("splink")
+    before = logger.level
+    logger.setLevel(level)
+    try:
+        yield
+    finally:
+        logger.setLevel(before)
 
 
 def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.9, seed: int = 1,
-                 u_max_pairs: float = 2e6, em_max_pairs: float | None = 2e6, progress: bool = True,
+                 u_max_pairs: float = 2e6, em_max_pairs: float | None = 2e6,
+                 progress: Callable[[str, float | None], None] | None = None,
                  spark=None) -> LinkResult:
     """Link every record in ``store`` into persons and save the run.
 
@@ -92,7 +101,9 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
     u_max_pairs, em_max_pairs
         Random pairs for u estimation; blocked pairs per EM session (``None``: all).
     progress
-        Show the steps with Rich on stderr.
+        Called as ``progress(step, None)`` when a step starts and ``progress(step, seconds)`` when
+        it ends (``uncounted link`` draws them with Rich); ``None`` or ``False``: silent. The
+        library itself never prints.
     spark
         A SparkSession for ``backend="spark"``; default: a local one.
     """
@@ -101,12 +112,14 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
     if not 0.0 < threshold < 1.0:
         raise ConfigError("threshold is a match probability strictly between 0 and 1",
                           value=threshold)
+    if progress is not None and progress is not False and not callable(progress):
+        raise ConfigError("progress is a callback progress(step, seconds) or None", value=progress)
     t0 = time.perf_counter()
-    logging.getLogger("splink").setLevel(logging.ERROR)
     steps: dict[str, float] = {}
-    with _steps_progress(progress) as bar:
+    report = progress or None
+    with quiet_splink():
         def step(name: str):
-            return _Step(bar, name, steps)
+            return _Step(report, name, steps)
 
         with store.runs.workspace() as ws:
             with step("prepare input"):
@@ -137,17 +150,21 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
 
 
 class _Step:
-    def __init__(self, bar, name: str, steps: dict):
-        self.bar, self.name, self.steps = bar, name, steps
+    """Times one step into ``steps`` and tells ``report`` (if any) when it starts and ends."""
+
+    def __init__(self, report, name: str, steps: dict):
+        self.report, self.name, self.steps = report, name, steps
 
     def __enter__(self):
         self.t = time.perf_counter()
-        self.task = self.bar.add_task(self.name, total=1)
+        if self.report:
+            self.report(self.name, None)
         return self
 
     def __exit__(self, *exc):
-        self.bar.update(self.task, completed=1)
         self.steps[self.name] = round(time.perf_counter() - self.t, 2)
+        if self.report and exc[0] is None:
+            self.report(self.name, self.steps[self.name])
 
 
 class _DuckDBEngine:
@@ -159,7 +176,7 @@ class _DuckDBEngine:
         self.store, self.ws = store, ws
         self.db_api = DuckDBAPI(ws.cursor)
         df = self.db_api.register(INPUT_NAME, dataset_display_name="records")
-        self.linker = Linker(df, settings.settings_creator(), log_level=logging.ERROR)
+        self.linker = Linker(df, settings.settings_creator(), log_level=None)  # no handler
 
     def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
         train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
@@ -198,7 +215,7 @@ class _SparkEngine(_DuckDBEngine):
         sdf = self.spark.createDataFrame(frame.astype(object).where(frame.notna(), None),
                                          schema=_spark_schema())
         df = self.db_api.register(sdf, dataset_display_name="records")
-        self.linker = Linker(df, settings.settings_creator(), log_level=logging.ERROR)
+        self.linker = Linker(df, settings.settings_creator(), log_level=None)  # no handler
 
     def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
         # one chunk for u: on Spark every chunk is a job with a fixed cost of seconds
@@ -231,8 +248,8 @@ def local_spark(cores: int = 2):
         from pyspark.sql import SparkSession
         from splink.backends.spark import similarity_jar_location
     except ImportError as err:
-        raise DependencyError("the Spark backend needs pyspark: pip install 'uncounted[spark]' "
-                              "(and Java 17)") from err
+        raise DependencyError.for_extra("spark", "pyspark", what="the Spark backend (and Java 17)"
+                                        ) from err
     import tempfile
 
     scratch = tempfile.mkdtemp(prefix="uncounted-spark-")

@@ -33,6 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from ..exceptions import ConfigError, ProjectError
+from ..mse.api import estimate as run
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
 from ..store import Store
@@ -126,8 +127,6 @@ def estimate_with_linkage_draws(store: Store, methods: Sequence[str] | str = "lo
                                 seed: int = 1, level: float = 0.95, run_id: int | None = None,
                                 progress=None, **options) -> list[Estimate]:
     """One pooled :class:`Estimate` per method over ``draws`` sampled clusterings."""
-    from ..mse.api import estimate as run
-
     tables = draw_tables(store, draws=draws, seed=seed, run_id=run_id)
     per_method: dict[str, list[Estimate]] = {}
     for i, table in enumerate(tables):
@@ -136,28 +135,3 @@ def estimate_with_linkage_draws(store: Store, methods: Sequence[str] | str = "lo
         if progress is not None:
             progress(i + 1, len(tables))
     return [pool(ests, level=level, seed=seed) for ests in per_method.values()]
-
-
-def estimate_project(directory, methods, *, strata=None, draws: int = 0, **options):
-    """(capture table, estimates) for a project folder, as ``uncounted estimate DIR`` shows them.
-
-    Without draws: the estimates on the latest link run's histories. With ``draws``: one pooled
-    estimate per method over that many sampled clusterings (unstratified only).
-    """
-    from ..histories import capture_table
-    from ..mse.api import estimate as run
-    from ..project import Project
-
-    if draws and strata:
-        raise ConfigError("--linkage-draws works on the whole population; leave out --strata",
-                          column="--strata", value=",".join(strata))
-    project = Project.open(directory)
-    with project.store(read_only=True) as store:
-        table = capture_table(store, strata=strata)
-        if not draws:
-            return table, run(table, methods, **options)
-        seed = options.pop("seed", 1) or 1
-        level = options.pop("level", 0.95) or 0.95
-        rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
-                                           level=level, **options)
-    return table, rows

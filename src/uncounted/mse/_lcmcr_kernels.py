@@ -33,6 +33,18 @@ seeded once per chain with :func:`numpy.random.seed` inside the compiled code, s
 do not depend on which thread runs it. :func:`run_chain` releases the GIL, so chains can run in
 parallel threads.
 
+Compile time: numba compiles :func:`run_chain` with every helper linked into it the first time a
+process calls it, and caches the machine code on disk (``cache=True``: ``__pycache__`` beside this
+file, or ``$NUMBA_CACHE_DIR``), so later processes load it in a fraction of a second. Only
+``run_chain`` is cached: its cached code contains the helpers, so caching each helper too only
+made numba write (and compile to machine code) the same code once more per level of calls. The
+helpers have no Python wrapper unless a test calls them, no literal-typed arguments (numba
+compiled a second copy of every callee for a literal ``0``), and no whole-array copy (``x[:] =
+y`` pulls in the formatting of numba's shape-mismatch message). Together that cut the first
+compile from ~21-25 s to ~12-15 s on the 2-core CI machine with the same draws for every seed
+(``benchmarks/startup.py`` measures it in a fresh cache). :func:`compiled` tells whether the cache
+already holds the sampler, so the CLI can say once that it is compiling.
+
 References
 ----------
 Manrique-Vallier, D. (2016). Bayesian population size estimation using Dirichlet process
@@ -58,8 +70,16 @@ import math
 import numpy as np
 from numba import njit
 
+#: Helpers called only from compiled code: compiled into :func:`run_chain`, not cached apart.
+_helper = njit(cache=False, no_cpython_wrapper=True, no_cfunc_wrapper=True)
+#: Helpers the tests also call from Python (they keep numba's Python wrapper).
+_python_helper = njit(cache=False)
 
-@njit(cache=True)
+#: Rough seconds of the first compilation on a 2-core machine (benchmarks/startup.py).
+COMPILE_SECONDS = 15
+
+
+@_helper
 def _multinomial(n, p, out):
     """Draw ``out ~ Multinomial(n, p)`` by conditional binomials (``p`` sums to 1)."""
     remaining = n
@@ -81,7 +101,7 @@ def _multinomial(n, p, out):
     out[k_last] = remaining
 
 
-@njit(cache=True)
+@_helper
 def _log_gamma_variate(shape):
     """``log X`` for ``X ~ Gamma(shape, 1)``, exact in log space for small shapes.
 
@@ -95,7 +115,7 @@ def _log_gamma_variate(shape):
     return math.log(np.random.gamma(shape + 1.0, 1.0)) + math.log(1.0 - np.random.random()) / shape
 
 
-@njit(cache=True)
+@_helper
 def _log_beta_pair(a, b):
     """``(log V, log(1 - V))`` for ``V ~ Beta(a, b)``, from two log-gamma variates."""
     x = _log_gamma_variate(a)
@@ -105,7 +125,7 @@ def _log_beta_pair(a, b):
     return x - log_sum, y - log_sum
 
 
-@njit(cache=True)
+@_helper
 def _stick_breaking(log_v, log_w, pi, log_pi):
     """Class weights ``pi_k = v_k prod_{l<k} (1 - v_l)`` from ``log v`` and ``log(1 - v)``.
 
@@ -119,7 +139,7 @@ def _stick_breaking(log_v, log_w, pi, log_pi):
         left += log_w[k]
 
 
-@njit(cache=True)
+@_helper
 def _missing_step(n_obs, pi, lam, miss_k, prob_k):
     """Draw the unobserved count and its classes given the parameters; return the count.
 
@@ -145,7 +165,7 @@ def _missing_step(n_obs, pi, lam, miss_k, prob_k):
     return n0
 
 
-@njit(cache=True)
+@_helper
 def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k):
     """Draw the classes of the observed people, pattern by pattern; fill class sizes and list hits."""
     m_pat, n_lists = bits.shape
@@ -176,7 +196,7 @@ def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k):
                         ones_k[k, j] += c
 
 
-@njit(cache=True)
+@_helper
 def _softplus(x):
     """``log(1 + exp(x))`` without overflow."""
     if x > 0:
@@ -184,7 +204,7 @@ def _softplus(x):
     return math.log1p(math.exp(x))
 
 
-@njit(cache=True)
+@_python_helper
 def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1, p0, l0):
     """Log posterior of the parameters with the classes and the unobserved count summed out, and
     its gradient (written into ``g_eta``, ``g_xi``); ``-inf`` where it is not finite.
@@ -281,7 +301,7 @@ def _marginal_logp(eta, xi, alpha, bits, counts, n_obs, g_eta, g_xi, pi, a_k, p1
     return logp
 
 
-@njit(cache=True)
+@_helper
 def _hmc_step(x, k_max, alpha, bits, counts, n_obs, eps, steps, scratch_k, scratch_kj, flat):
     """One Hamiltonian Monte Carlo transition on :func:`_marginal_logp` given ``alpha``: unit
     mass, ``steps`` leapfrog steps of size ``eps`` and a Metropolis accept (Neal 2011).
@@ -327,11 +347,12 @@ def _hmc_step(x, k_max, alpha, bits, counts, n_obs, eps, steps, scratch_k, scrat
         return 0.0
     acc = 1.0 if log_acc >= 0.0 else math.exp(log_acc)
     if np.random.random() < acc:
-        x[:] = x1
+        for i in range(n):      # a loop, not x[:] = x1: the slice copy compiles numba's
+            x[i] = x1[i]        # shape-mismatch message formatting (~3 s of first compile)
     return acc
 
 
-@njit(cache=True)
+@_helper
 def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, x, scratch_k,
               scratch_kj, flat):
     """Map ``lambda`` and the stick-breaking fractions to logits, take one :func:`_hmc_step` with
@@ -363,7 +384,7 @@ def _hmc_move(lam, log_v, log_w, alpha, bits, counts, n_obs, eps, steps, x, scra
     return acc
 
 
-@njit(cache=True)
+@_python_helper
 def _swap_log_ratio(log_v, log_w, j, l, alpha, log_r_old, log_r_new):
     """Log acceptance ratio of exchanging the weights (and capture probabilities) of classes
     ``j < l``; fills ``log_r_old`` and ``log_r_new`` with the log stick lengths left before each
@@ -398,7 +419,7 @@ def _swap_log_ratio(log_v, log_w, j, l, alpha, log_r_old, log_r_new):
     return out
 
 
-@njit(cache=True)
+@_helper
 def _label_swaps(lam, log_v, log_w, alpha, tries, log_r_old, log_r_new):
     """Metropolis exchanges of two classes' labels, ``tries`` random pairs; return the number
     accepted.
@@ -442,7 +463,7 @@ def _label_swaps(lam, log_v, log_w, alpha, tries, log_r_old, log_r_new):
     return accepted
 
 
-@njit(cache=True)
+@_helper
 def _suffix_sums(n_k, miss_k, suffix):
     """``suffix[l] = sum_{k >= l} (n_k + m_k)``, the people in classes ``l`` and beyond."""
     k_max = n_k.size
@@ -451,7 +472,7 @@ def _suffix_sums(n_k, miss_k, suffix):
         suffix[k] = suffix[k + 1] + n_k[k] + miss_k[k]
 
 
-@njit(cache=True)
+@_helper
 def _class_terms(k, d, m, n_obs_k, ones, suffix, alpha, n_total):
     """The factors of the collapsed target that depend on class ``k``'s unobserved size.
 
@@ -476,7 +497,7 @@ def _class_terms(k, d, m, n_obs_k, ones, suffix, alpha, n_total):
     return out
 
 
-@njit(cache=True)
+@_helper
 def _proposal_scale(n_obs_k, ones):
     """Random-walk scale for a class's unobserved size, from its observed members only.
 
@@ -498,7 +519,7 @@ def _proposal_scale(n_obs_k, ones):
     return 2.4 * max(sd, 1.0)
 
 
-@njit(cache=True)
+@_helper
 def _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, steps):
     """Metropolis moves of the unobserved class sizes with weights and capture probabilities
     integrated out; return the new unobserved count ``n0``.
@@ -522,6 +543,7 @@ def _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, steps):
     weights, it is not tied to them, so ``N`` moves by its posterior spread in a few iterations.
     """
     k_max = ones_k.shape[0]
+    zero = np.int64(0)  # not the literal 0, which numba would compile _class_terms for apart
     _suffix_sums(n_k, miss_k, suffix)
     n_total = n_obs
     for k in range(k_max):
@@ -535,7 +557,7 @@ def _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, steps):
             if d == 0 or m + d < 0:
                 continue
             diff = (_class_terms(k, d, m, n_k[k], ones_k[k], suffix, alpha, n_total)
-                    - _class_terms(k, 0, m, n_k[k], ones_k[k], suffix, alpha, n_total))
+                    - _class_terms(k, zero, m, n_k[k], ones_k[k], suffix, alpha, n_total))
             if np.log(np.random.random()) < diff:
                 m += d
                 n_total += d
@@ -545,7 +567,7 @@ def _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, steps):
     return n_total - n_obs
 
 
-@njit(cache=True)
+@_helper
 def _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha):
     """Stick-breaking fractions given class sizes, then the concentration ``alpha``; return alpha.
 
@@ -574,7 +596,7 @@ def state_size(k_max, n_lists):
     return 4 + k_max * n_lists + 3 * k_max
 
 
-@njit(cache=True)
+@_helper
 def _load_state(state, lam, log_v, log_w, miss_k):
     """Unpack a saved state (see :func:`state_size`); return alpha."""
     k_max, n_lists = lam.shape
@@ -591,7 +613,7 @@ def _load_state(state, lam, log_v, log_w, miss_k):
     return state[1]
 
 
-@njit(cache=True)
+@_helper
 def _save_state(state, alpha, lam, log_v, log_w, miss_k):
     """Pack a chain's state into ``state`` (see :func:`state_size`)."""
     k_max, n_lists = lam.shape
@@ -609,7 +631,7 @@ def _save_state(state, alpha, lam, log_v, log_w, miss_k):
         i += 1
 
 
-@njit(cache=True)
+@_helper
 def _start(lam, log_v, log_w):
     """Random starting point: ``lambda ~ U(0, 1)``, fractions ``v ~ Beta(1, 1)``; return alpha."""
     k_max, n_lists = lam.shape
@@ -649,7 +671,7 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     """
     np.random.seed(seed)
     n_lists = bits.shape[1]
-    n_obs = 0
+    n_obs = np.int64(0)  # a literal 0 here makes numba compile every callee twice (~5 s)
     for m in range(counts.size):
         n_obs += counts[m]
     lam = np.empty((k_max, n_lists))
@@ -733,3 +755,17 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     state[state.size - 2] = math.exp(log_eps_bar)
     state[state.size - 1] = accepted / moves if moves else np.nan
     return out_n, out_alpha, out_occ
+
+
+def compiled() -> bool | None:
+    """Whether numba's on-disk cache holds :func:`run_chain` for this source file.
+
+    ``True``: the next call loads it at once; ``False``: the next call compiles it (about
+    :data:`COMPILE_SECONDS`); ``None``: cannot tell (numba's cache layout is private and may
+    change, or caching is off). Reads numba's cache index without compiling anything.
+    """
+    try:
+        cache_file = run_chain._cache._cache_file
+        return bool(cache_file._load_index())
+    except Exception:   # noqa: BLE001 - a private numba API: unknown rather than wrong
+        return None

@@ -23,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .._extras import require_extra
 from ..exceptions import DataWarning, RecordError
 from ..project import Project
 from ..store.records import ImportLog
@@ -33,6 +34,8 @@ from .schema import RowError, map_headers
 from .transform import normalise_chunk
 
 __all__ = ["ImportFailed", "ImportResult", "import_list", "list_summary"]
+
+require_extra("lists", "uncounted.records.importer")
 
 MAX_ERRORS_KEPT = 100_000
 IMPORT_MEMORY = "512MB"  # DuckDB's working memory while importing; it spills to disk beyond this

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from ..exceptions import require
 from .translit import (
     detect_ukrainian_style,
     has_cyrillic,
@@ -138,9 +139,7 @@ def name_gender(patronymic: str | None, given_key: str | None = None) -> str | N
 # ----------------------------------------------------------------- grammatical case (pymorphy3)
 @lru_cache(maxsize=1)
 def _morph():
-    from ..exceptions import require
-
-    return require("pymorphy3").MorphAnalyzer()
+    return require("pymorphy3", "lists").MorphAnalyzer()
 
 
 @lru_cache(maxsize=100_000)

@@ -4,7 +4,11 @@
 :func:`build_report` returns the text; :func:`collect` returns the data behind it.
 """
 
+from .._extras import require_extra
 from .collect import collect
 from .render import build_report, render_html
+
+# the modules above import Jinja2 and matplotlib only when they draw; say now if they are missing
+require_extra("report", "uncounted.report")
 
 __all__ = ["build_report", "collect", "render_html"]

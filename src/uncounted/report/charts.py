@@ -14,6 +14,9 @@ import math
 from pathlib import Path
 from typing import Any
 
+from .._figures import pyplot
+from .tilegrid import figure as tilegrid_figure
+
 BLUE, ORANGE, GREEN, GREY, RED = "#2b6ca3", "#d9822b", "#3a8a4f", "#9aa3ad", "#b8383b"
 MAX_BARS = 30
 RC = {"svg.fonttype": "none", "svg.hashsalt": "uncounted", "font.size": 9,
@@ -21,12 +24,8 @@ RC = {"svg.fonttype": "none", "svg.hashsalt": "uncounted", "font.size": 9,
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
-
-    return plt
+    """Pyplot-like functions on bare Figures: no backend switch (see uncounted._figures)."""
+    return pyplot()
 
 
 def upset(capture: dict[str, Any] | None):
@@ -250,9 +249,7 @@ def render_all(data: dict[str, Any], *, png_dir: str | Path | None = None) -> di
 
 def _tilegrid_png(data: dict[str, Any], png_dir: Path) -> None:
     """The regional tile map as ``tilegrid.png`` (the HTML draws it as its own SVG, with tooltips)."""
-    from .tilegrid import figure
-
-    fig = figure(data.get("regions"))
+    fig = tilegrid_figure(data.get("regions"))
     if fig is not None:
         png_dir.mkdir(parents=True, exist_ok=True)
         fig.savefig(png_dir / "tilegrid.png", format="png", dpi=150)

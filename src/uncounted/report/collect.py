@@ -22,8 +22,11 @@ from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
 from ..histories import Persons, capture_table, current_persons
 from ..linkage.review import review_progress
+from ..mse.api import estimate
+from ..mse.registry import available_methods, make_estimator
 from ..mse.table import CaptureTable, pattern_label, popcount
 from ..project import Project
+from ..records.regions import federal_subjects
 from ..store import UNKNOWN, Store
 
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
@@ -174,7 +177,6 @@ def _repro_settings(project, imports, run, level, seed) -> dict[str, Any]:
 
 def _strata_method(methods, project=None) -> str:
     """One method for the per-stratum fits: the first requested/configured one, else chao."""
-    from ..mse.registry import available_methods
 
     wanted: list[str] = []
     if isinstance(methods, str):
@@ -205,7 +207,6 @@ def capture_summary(table: CaptureTable) -> dict[str, Any]:
 
 def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> list[dict]:
     """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept)."""
-    from ..mse.api import estimate
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncountedWarning)
@@ -216,7 +217,6 @@ def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> l
 def strata_summary(table: CaptureTable, method: str, *, level: float, seed: int,
                    column: str) -> dict[str, Any] | None:
     """Per-stratum estimates with one method (strata beyond ``MAX_STRATA`` are left out)."""
-    from ..mse.registry import make_estimator
 
     if not table.is_stratified:
         return None
@@ -259,7 +259,6 @@ def table_regions(table: CaptureTable) -> dict[str, Any] | None:
     """
     if len(table.strata_columns) != 1:
         return None
-    from ..records.regions import federal_subjects
 
     codes = {r["iso_code"] for r in federal_subjects()}
     if not any(str(key[0]) in codes for key in table.strata_keys):

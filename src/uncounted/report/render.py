@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..exceptions import InputError
+from .charts import render_all
 from .collect import collect
 from .tilegrid import tile_map
 
@@ -73,7 +75,6 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
     methods, strata, level, seed, store
         Passed to :func:`uncounted.report.collect.collect`.
     """
-    from ..exceptions import InputError
 
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}", column="--format", value=fmt)
@@ -81,7 +82,6 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
                    store=store)
     if fmt == "json" and png_dir is None:
         return to_json(data)
-    from .charts import render_all
 
     charts = render_all(data, png_dir=png_dir)
     if fmt == "json":

@@ -19,6 +19,9 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from .._figures import pyplot
+from ..records.regions import federal_subjects
+
 #: Sequential palette, light to dark (bins of the legend), and the grey of "no data".
 PALETTE = ("#c6dbef", "#9ecae1", "#6baed6", "#3d85c0", "#2160a0", "#0b3769")
 NO_DATA = "#eceef0"
@@ -72,7 +75,6 @@ def tile_map(regions: dict[str, Any] | None) -> dict[str, Any] | None:
     """Tiles (position, code, name, value, fill, title), legend and SVG size; None without regions."""
     if not regions:
         return None
-    from ..records.regions import federal_subjects
 
     subjects = {r["iso_code"]: r for r in federal_subjects()}
     vals, measure, digits = values(regions)
@@ -107,9 +109,7 @@ def figure(regions: dict[str, Any] | None):
         return None
     from matplotlib.patches import Rectangle
 
-    from .charts import _plt
-
-    plt = _plt()
+    plt = pyplot()
     scale = 1 / 60
     fig = plt.figure(figsize=(tm["width"] * scale, tm["height"] * scale + 0.6))
     ax = fig.add_axes((0, 0.6 / (tm["height"] * scale + 0.6), 1, 1 - 0.6 / (tm["height"] * scale + 0.6)))

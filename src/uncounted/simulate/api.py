@@ -10,11 +10,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from .._extras import require_extra
 from ..exceptions import ConfigError
 from ..mse.table import CaptureTable
 from .capture import capture_counts, draw_captures
+from .corrupt import RecordMaker
 from .population import Covariates, draw_covariates, draw_identities
 from .scenario import Scenario, default_scenario, load_scenario
+from .writers import HEADERS, columns_for, write_csv, write_xlsx
 
 TRUTH_COLUMNS = ["list", "record_id", "person_id", "errors"]
 
@@ -122,8 +125,7 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
     -------
     SimulationResult
     """
-    from .writers import columns_for
-
+    require_extra("lists", "simulate_lists")  # names (Faker), transliteration (iuliia), XLSX
     scn = resolve_scenario(scenario, population, lists)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -155,7 +157,6 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
 
 def _list_records(spec, persons: np.ndarray, person_rows: list[dict], rng: np.random.Generator):
     """Records of one list (shuffled, with duplicates) and their truth rows."""
-    from .corrupt import RecordMaker
 
     maker = RecordMaker(spec, rng)
     made = []
@@ -179,8 +180,6 @@ def _list_records(spec, persons: np.ndarray, person_rows: list[dict], rng: np.ra
 
 
 def _write_list(out: Path, spec, fields: list[str], rows: list[dict]) -> Path:
-    from .writers import HEADERS, write_csv, write_xlsx
-
     header = [HEADERS[spec.headers][f] for f in fields]
     body = [[r.get(f, "") for f in fields] for r in rows]
     if spec.format == "xlsx":

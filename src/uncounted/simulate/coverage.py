@@ -25,6 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..exceptions import InputError, UncountedWarning
+from ..mse.api import estimate
+from ..mse.registry import make_estimator
 from .api import resolve_scenario, simulate_capture_table
 from .scenario import Scenario
 
@@ -99,8 +102,6 @@ class CoverageResult:
 def _one(scn: Scenario, method: str, options: Mapping[str, Any], level: float, replicate: int,
          seed: int) -> dict[str, Any]:
     """Run one replicate (module-level so worker processes can run it)."""
-    from ..exceptions import UncountedWarning
-    from ..mse.api import estimate
 
     table = simulate_capture_table(seed=seed, scenario=scn)
     truth = scn.population.size
@@ -148,8 +149,6 @@ def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, 
     progress
         Called with the number of replicates finished so far, after each one.
     """
-    from ..exceptions import InputError
-    from ..mse.registry import make_estimator
 
     scn = resolve_scenario(scenario, population, lists)
     if replicates < 1:

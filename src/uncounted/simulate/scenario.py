@@ -43,6 +43,7 @@ TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``c
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import math
 import tomllib
 from collections.abc import Mapping
@@ -52,6 +53,8 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import ConfigError
+from .corrupt import transliterator
+from .regions import region_table
 
 #: unit types and default shares: the categories of the BBC Russian/Mediazona list of April 2023,
 #: rounded (professional army, prison recruits, volunteers, mobilised, private military companies,
@@ -68,8 +71,15 @@ DATE_FORMATS = ("dmy", "iso", "text")
 NAMED = ("default", "independent", "heterogeneous")
 
 
-def transliteration_names() -> tuple[str, ...]:
-    """Accepted ``transliteration`` values: iuliia's schema names (lower case) and ``ukrainian``."""
+def transliteration_names() -> tuple[str, ...] | None:
+    """Accepted ``transliteration`` values: iuliia's schema names (lower case) and ``ukrainian``.
+
+    ``None`` without the ``lists`` extra: a capture table (the core's use of a scenario) never
+    writes a name, and :func:`~uncounted.simulate.simulate_lists`, which does, requires the extra
+    before it reads the scenario, so the names are always checked where they are used.
+    """
+    if importlib.util.find_spec("iuliia") is None:
+        return None
     import iuliia
 
     return tuple(sorted(n.lower() for n in dir(iuliia) if n.isupper() and n != "UZ")) + ("ukrainian",)
@@ -218,8 +228,6 @@ def validate(scn: Scenario) -> None:
     if isinstance(pop.regions, str):
         _choice(src, "population.regions", pop.regions, ("bbc-mediazona-2023", "uniform"))
     else:
-        from .regions import region_table
-
         _positive_map(src, "population.regions", pop.regions, set(region_table()["iso_code"]))
         if sum(pop.regions.values()) <= 0:
             _fail(src, "population.regions", "needs at least one positive weight", dict(pop.regions))
@@ -255,7 +263,7 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
     if len(scn.lists) < 2:
         _fail(src, "lists", "needs at least two [[lists]]", len(scn.lists))
     seen: list[str] = []
-    translits = transliteration_names()
+    translits = transliteration_names()      # None: not checked, see transliteration_names
     for i, s in enumerate(scn.lists):
         where = f"lists[{i}]"
         if not isinstance(s.name, str) or not s.name.strip() or "/" in s.name or s.name in seen:
@@ -279,7 +287,8 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
             _fail(src, f"{where}.encoding", "applies to csv files only (xlsx is always UTF-8)", s.encoding)
         _choice(src, f"{where}.headers", s.headers, HEADERS)
         _choice(src, f"{where}.script", s.script, SCRIPTS)
-        _choice(src, f"{where}.transliteration", s.transliteration, translits)
+        if translits is not None:
+            _choice(src, f"{where}.transliteration", s.transliteration, translits)
         if s.script == "latin" and s.encoding == "cp1251":
             _check_cp1251(src, where, s.transliteration)
         _choice(src, f"{where}.name_layout", s.name_layout, LAYOUTS)
@@ -292,8 +301,6 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
 
 
 def _check_cp1251(src: str, where: str, schema: str) -> None:
-    from .corrupt import transliterator
-
     sample = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя Щербаков Юрий Соловьёв Хабаровский край"
     try:
         transliterator(schema)(sample + " " + sample.title()).encode("cp1251")

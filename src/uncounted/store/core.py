@@ -34,7 +34,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Self
 
-from ..exceptions import ProjectError
+from ..exceptions import ProjectError, require
 from .base import default_actor, first_row, now
 from .decisions import Decisions
 from .estimates import Estimates
@@ -92,7 +92,7 @@ class Store:
 
     # ------------------------------------------------------------------ schema
     def _connect(self, read_only: bool):
-        import duckdb
+        duckdb = require("duckdb", "lists")   # DependencyError naming the extra when missing
 
         try:
             return duckdb.connect(str(self.path), read_only=read_only)

@@ -4,6 +4,12 @@
 store; :mod:`uncounted.web.auth` holds accounts, sessions and CSRF.
 """
 
+from .._extras import require_extra
+
+require_extra("web", "uncounted.web")
+require_extra("lists", "uncounted.web")
+require_extra("report", "uncounted.web")
+
 
 def create_app(*args, **kwargs):
     """Build the FastAPI app (see :func:`uncounted.web.app.create_app`)."""

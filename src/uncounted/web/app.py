@@ -12,11 +12,11 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from typing import Any
 
-from ..exceptions import UncountedError
 from ..project import Project
+from ..report.render import fmt_number
 from . import auth
+from .routes import register_api, register_pages
 from .service import Review
 
 HERE = Path(__file__).resolve().parent
@@ -70,8 +70,6 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
         response.headers.setdefault("Cache-Control", "no-store")
         return response
 
-    from .routes import register_api, register_pages
-
     register_pages(app)
     register_api(app)
     return app
@@ -82,22 +80,6 @@ def _templates():
     from fastapi.templating import Jinja2Templates
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    from ..report.render import fmt_number
-
     env.filters["num"] = fmt_number
     return Jinja2Templates(env=env)
 
-
-def session_of(request) -> dict[str, Any] | None:
-    """The signed-in session of ``request`` (user ``u``, ``csrf`` token), or None."""
-    return request.app.state.sessions.read_session(request.cookies.get(auth.SESSION_COOKIE))
-
-
-def cookie_secure(request) -> bool:
-    return bool(request.app.state.secure_cookies) or request.url.scheme == "https"
-
-
-def error_status(err: UncountedError) -> int:
-    from ..exceptions import InputError
-
-    return 422 if isinstance(err, InputError) else 409

@@ -6,11 +6,13 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from starlette.concurrency import run_in_threadpool
 
 from ..exceptions import UncountedError
+from ..mse.registry import available_methods
 from . import auth
-from .app import cookie_secure, error_status, session_of
+from .requests import cookie_secure, error_status, session_of
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any):
@@ -109,13 +111,9 @@ def register_pages(app) -> None:
 
     @app.get("/report")
     async def report_page(request: Request):
-        from fastapi.responses import HTMLResponse
-
         if session_of(request) is None:
             return _login_redirect(request)
         rv = request.app.state.review
-        from ..mse.registry import available_methods
-
         wanted = list(rv.project.setting("estimate", "methods", ["loglinear"])) + ["chao"]
         methods = [m for m in dict.fromkeys(wanted) if m in available_methods()]
         html = await _in_thread(rv.report_html, methods)
@@ -189,6 +187,4 @@ def register_api(app) -> None:
 
 async def _in_thread(fn, *args, **kwargs):
     """Run blocking store work off the event loop."""
-    from starlette.concurrency import run_in_threadpool
-
     return await run_in_threadpool(fn, *args, **kwargs)

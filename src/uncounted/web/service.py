@@ -27,8 +27,11 @@ import pandas as pd
 from ..exceptions import InputError
 from ..histories import Persons, capture_table, current_persons
 from ..linkage.review import review_progress
+from ..mse.registry import available_methods, make_estimator
 from ..project import Project
+from ..report import build_report
 from ..store import Store
+from .auth import secret_key
 
 FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
           ("patronymic", "patronymic_raw"), ("full name", "full_name_raw"),
@@ -181,7 +184,6 @@ class Review:
                 raise InputError("fewer than two lists have records")
             with self.lock:
                 table = capture_table(self.store, persons=cl)
-            from ..mse.registry import make_estimator
 
             est = make_estimator(method, level=self.level, seed=1).fit(table)
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
@@ -195,7 +197,6 @@ class Review:
     def _method_for(self, k: int) -> str:
         if self.live_method != "auto":
             return self.live_method
-        from ..mse.registry import available_methods
 
         if "loglinear" in available_methods() and k <= self.AUTO_LOGLINEAR_MAX_LISTS:
             return "loglinear"
@@ -228,7 +229,6 @@ class Review:
 
     def report_html(self, methods: list[str]) -> str:
         """The offline report of this project, read through the server's own store."""
-        from ..report import build_report
 
         @contextlib.contextmanager
         def locked():
@@ -243,8 +243,6 @@ class Review:
             return self.store.users.password_hash(username)
 
     def secret(self, env_value: str | None) -> str:
-        from .auth import secret_key
-
         with self.lock:
             return secret_key(self.store, env_value)
 
