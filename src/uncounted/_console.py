@@ -50,6 +50,40 @@ def step_progress(show: bool = True) -> Iterator[Callable[[str, float | None], N
         yield progress
 
 
+@contextmanager
+def count_progress(description: str, show: bool = True
+                   ) -> Iterator[Callable[[int, int, str], None]]:
+    """A Rich bar on stderr with an ETA, as a ``progress(done, total, label)`` callback.
+
+    The library calls it before each unit of work with the units finished so far, the total and
+    what starts now (``uncounted.mse.api.estimate``, ``run_coverage``, ``run_demo``); the bar
+    shows ``description: label``, done/total, the time elapsed and the time remaining. It is
+    transient: it leaves no line behind. With ``show=False`` the callback does nothing.
+    """
+    if not show:
+        yield lambda done, total, label="": None
+        return
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
+                               TimeElapsedColumn, TimeRemainingColumn)
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(escape(description), total=None)
+
+        def progress(done: int, total: int, label: str = "") -> None:
+            text = f"{description}: {label}" if label else description
+            bar.update(task, completed=done, total=max(total, 1), description=escape(text))
+
+        yield progress
+
+
+def show_progress(as_json: bool = False) -> bool:
+    """Whether to draw progress: not under ``--json``, and only when stdout and stderr are
+    terminals (piped or redirected output stays clean)."""
+    return interactive(as_json) and sys.stdout.isatty()
+
+
 def interactive(as_json: bool = False) -> bool:
     """True when stderr is a terminal and the output is not machine-readable (``--json``)."""
     return not as_json and sys.stderr.isatty()
