@@ -63,8 +63,15 @@ def count_progress(description: str, show: bool = True
     if not show:
         yield lambda done, total, label="": None
         return
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn,
-                               TimeElapsedColumn, TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                   MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
@@ -104,3 +111,25 @@ def announce_lcmcr_compile(methods: Iterable[str], *, as_json: bool = False) -> 
     if kernels.compiled() is False:
         err_console.print(f"compiling the lcmcr sampler once, about {kernels.COMPILE_SECONDS} s "
                           "(later runs load it from numba's cache)", style="dim", highlight=False)
+
+
+def compile_notice(progress: Callable[[str, float | None], None]
+                   ) -> Callable[[str, float | None], None]:
+    """``progress`` with the first lcmcr step's label saying that the sampler compiles (once,
+    about N s) when numba's cache does not hold it yet: the wait is named where it happens."""
+    state = {"checked": False, "label": None}
+
+    def wrapped(step: str, seconds: float | None = None) -> None:
+        if seconds is None and "lcmcr" in step and not state["checked"]:
+            state["checked"] = True
+            from .mse import _lcmcr_kernels as kernels
+
+            if kernels.compiled() is False:
+                state["label"] = step
+        if step == state["label"]:
+            from .mse import _lcmcr_kernels as kernels
+
+            step = f"{step} (compiling the sampler once, about {kernels.COMPILE_SECONDS} s)"
+        progress(step, seconds)
+
+    return wrapped

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, err_console, escape, step_progress
+from .._console import compile_notice, console, err_console, escape, step_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -30,11 +30,10 @@ def register(app: typer.Typer) -> None:
         def say(msg: str) -> None:
             err_console.print(f"[cyan]•[/] {escape(msg)}", highlight=False)
 
-        announce_lcmcr_compile(method)
         with step_progress() as progress:
             res = run_demo(out, population=population, seed=seed, methods=method,
                            threshold=threshold, force=force, report=not no_report, say=say,
-                           progress=progress)
+                           progress=compile_notice(progress))
         q = res.quality
         console.print(f"\nTrue population {res.true_population:,}; caught by at least one list "
                       f"{res.true_observed:,}; after linkage {res.linked_observed:,} persons.")
