@@ -94,6 +94,6 @@ def test_lcmcr_convergence_warning_makes_the_estimate_unreliable(mse_table):
 
 
 def test_parity_tables_raise_no_false_alarm(mse_table):
-    for name in ("lcmcr_kosovo_aggregate", "mse_korea", "sparsemse_ukdat_5"):
+    for name in ("sparsemse_ukdat", "sparsemse_ukdat_5", "rcapture_hiv"):
         assert ChaoLowerBound().fit(mse_table(name)).status == "ok"
     # the full floors, every table and method: tests/mse/test_status_rules.py

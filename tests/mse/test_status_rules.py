@@ -143,8 +143,9 @@ def test_strong_dependence_for_methods_that_assume_independence():
     e = ChaoLowerBound().fit(neg)
     assert "strong_dependence" in _codes(e) and e.status == "caution"
     assert "negatively" in e.reasons[_codes(e).index("strong_dependence")].message
-    # positive dependence leaves Chao's lower bound a lower bound
-    assert "strong_dependence" not in _codes(ChaoLowerBound().fit(pos))
+    # positive dependence: Chao's value is then only a lower bound, and its row says so
+    p = ChaoLowerBound().fit(pos)
+    assert "strong_dependence" in _codes(p) and "lower bound" in p.reasons[-1].message
     # Lincoln-Petersen on two of the lists is biased either way
     lp = LincolnPetersen(lists=("A", "B")).fit(pos)
     assert "strong_dependence" in _codes(lp)
@@ -188,8 +189,11 @@ def test_the_default_demo_table_raises_no_false_alarm():
     from uncounted.simulate import simulate_capture_table
 
     t = simulate_capture_table(population=5000, seed=1)
-    for row in estimate(t, "chao,loglinear,dga", seed=1):
-        assert row.status == "ok", (row.method, row.reasons)
+    chao, loglinear, dga = estimate(t, "chao,loglinear,dga", seed=1)
+    assert loglinear.status == "ok" and dga.status == "ok"
+    # Chao's caution is a true alarm: its interval misses the 5,000 (positive dependence)
+    assert chao.status == "caution" and _codes(chao) == ["strong_dependence"]
+    assert chao.upper < 5000
 
 
 # ---------------------------------------------------------------------- hints

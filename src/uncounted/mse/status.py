@@ -200,8 +200,7 @@ CHAO_F2_MIN = 5
 #: A list with fewer records than this is a caution.
 LIST_MIN = 10
 #: Methods that assume the lists are independent (given catchability), and the odds ratio whose
-#: 95% interval, lying wholly beyond it (or below its inverse), makes their estimate a caution
-#: (for Chao only below: positive dependence leaves its lower bound a lower bound).
+#: 95% interval, lying wholly beyond it (or below its inverse), makes their estimate a caution.
 INDEPENDENT_LISTS = frozenset({"chao", "lincoln-petersen"})
 DEPENDENCE_OR = 1.5
 
@@ -253,9 +252,9 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
     - **lists too small**: a list with fewer than 10 records -> ``caution``;
     - **strong dependence**: for methods assuming independent lists, a pair of lists whose odds
       ratio among the people the other lists caught is beyond 1.5 (or below 1/1.5) with 95%
-      confidence -> ``caution`` (Bishop, Fienberg & Holland 1975, ch. 6). For Chao's bound only
-      negative dependence counts: positive dependence leaves a lower bound a lower bound, negative
-      makes it overshoot. Log-linear models, dga and lcmcr model the dependence;
+      confidence -> ``caution`` (Bishop, Fienberg & Holland 1975, ch. 6): positive dependence
+      pulls their estimates low (Chao's bound is then only a bound), negative dependence pushes
+      them high. Log-linear models, dga and lcmcr model the dependence;
     - every other warning is at least a ``caution``.
 
     References
@@ -385,17 +384,15 @@ def _data_reasons(est, facts) -> list[Reason]:
         out.append(Reason("small_list", f"list(s) {', '.join(small)} have fewer than {LIST_MIN} "
                           "records: each adds a dimension to the table and almost no information"))
     if est.method in INDEPENDENT_LISTS:
-        # Chao's Mh bound stays a lower bound under positive dependence; negative dependence makes
-        # it overshoot. Lincoln-Petersen is biased either way.
-        signs = (-1,) if est.method == "chao" else (1, -1)
-        strong = [d for d in facts.dependence
-                  if any(sg * d.log_or - 1.96 * d.se > math.log(DEPENDENCE_OR) for sg in signs)]
+        strong = [d for d in facts.dependence if abs(d.log_or) - 1.96 * d.se > math.log(DEPENDENCE_OR)]
         if strong:
             d = max(strong, key=lambda d: abs(d.log_or))
             pos = d.log_or > 0
-            out.append(Reason("strong_dependence", f"lists {d.a} and {d.b} are "
-                              f"{'positively' if pos else 'negatively'} dependent (odds ratio "
-                              f"{d.odds_ratio:,.2f} among the people the other lists caught); "
-                              f"{est.method} assumes independent lists, so its estimate is biased "
-                              f"{'low' if pos else 'high'}"))
+            what = (f"lists {d.a} and {d.b} are {'positively' if pos else 'negatively'} dependent "
+                    f"(odds ratio {d.odds_ratio:,.2f} among the people the other lists caught); "
+                    f"{est.method} assumes independent lists, so its estimate is biased "
+                    f"{'low' if pos else 'high'}")
+            if est.method == "chao" and pos:
+                what += ": read it as a lower bound, not as an estimate of N"
+            out.append(Reason("strong_dependence", what))
     return out
