@@ -145,6 +145,15 @@ def _cov(g) -> str:
     return f"{c:.0%} ± {se:.0%} ({len(g)})"
 
 
+def _err(g) -> str:
+    """Median |estimate - N| / N and median interval width / N."""
+    if len(g) == 0:
+        return "—"
+    err = ((g["estimate"] - g["truth"]).abs() / g["truth"]).median()
+    width = ((g["upper"] - g["lower"]) / g["truth"]).median()
+    return f"{err:.0%} / {width:.0%}"
+
+
 def _load() -> pd.DataFrame:
     frames = [pd.read_csv(p, keep_default_na=False, na_values=[""]) for p in
               sorted(RESULTS.glob("*.csv"))]
@@ -183,7 +192,8 @@ def render(args) -> None:
     lines += ["", "Scenarios:", ""]
     lines += [f"- `{n}`: {scn.description}" for n, (scn, _) in SCENARIOS.items()]
     lines += ["", "## Pooled over scenarios: coverage by method and status", "",
-              "| method | ok | caution | unreliable | not estimable |", "|---|---:|---:|---:|---:|"]
+              "Second line of each method: median |estimate - N| / N and median interval width / N.",
+              "", "| method | ok | caution | unreliable | not estimable |", "|---|---:|---:|---:|---:|"]
     for method in ORDER:
         g = est[est["method"] == method]
         if g.empty:
@@ -191,16 +201,19 @@ def render(args) -> None:
         ne = int(((df["method"] == method) & ~df["estimable"]).sum())
         lines.append(f"| {method} | " + " | ".join(_cov(g[g["status"] == s]) for s in
                                                     ("ok", "caution", "unreliable")) + f" | {ne} |")
+        lines.append("| (error / width) | " + " | ".join(_err(g[g["status"] == s]) for s in
+                                                        ("ok", "caution", "unreliable")) + " | |")
     lines += ["", "## Each rule: coverage where it fired and where it did not", "",
               "Pooled over scenarios and methods (estimable fits only). A rule earns its place when "
-              "the fits it flags cover clearly less than the others.", "",
+              "the fits it flags cover clearly less than the others, or miss N by much more "
+              "(after the `;`: median |error| / median width, as shares of N).", "",
               "| code | status it implies | fired | coverage where fired | coverage elsewhere |",
               "|---|---|---:|---:|---:|"]
     codes = sorted({c for cs in est["reason_codes"] for c in cs.split(",") if c})
     for code in codes:
         hit = est["reason_codes"].str.split(",").apply(lambda cs, code=code: code in cs)
         lines.append(f"| `{code}` | {st.CODES.get(code, ('?',))[0]} | {int(hit.sum())} | "
-                     f"{_cov(est[hit])} | {_cov(est[~hit])} |")
+                     f"{_cov(est[hit])}; {_err(est[hit])} | {_cov(est[~hit])}; {_err(est[~hit])} |")
     lines += ["", "## Coverage against the facts the thresholds cut", ""]
     ratio = est["estimate"] / est["observed"]
     upper = est["upper"] / est["observed"]
@@ -223,16 +236,21 @@ def render(args) -> None:
                 continue
             lines.append(f"| {method} | " + " | ".join(_cov(est[m & (cut == lab)]) for lab in labels)
                          + " |")
+            lines.append("| (error / width) | " + " | ".join(_err(est[m & (cut == lab)])
+                                                             for lab in labels) + " |")
         lines.append("")
     chao = est[est["method"] == "chao"]
     lines += ["### Chao's f2 (`chao_f2_small` < 5)", "", "| f2 | chao |", "|---|---:|"]
     for lab, lo, hi in (("< 5", -1, 4), ("5-9", 5, 9), ("10-19", 10, 19), (">= 20", 20, 10**9)):
-        lines.append(f"| {lab} | {_cov(chao[(chao['f2'] >= lo) & (chao['f2'] <= hi)])} |")
-    lines += ["", "### Pairwise dependence (`strong_dependence`: odds ratio beyond 4 with 95% "
-              "confidence, i.e. `|log OR| - 1.96 se > log 4` = 1.39)", "",
-              "| method | <= 0 | 0-1.39 | > 1.39 |", "|---|---:|---:|---:|"]
-    dcut = pd.cut(est["dependence"], bins=[-math.inf, 0, math.log(4), math.inf],
-                  labels=["a", "b", "c"])
+        g = chao[(chao["f2"] >= lo) & (chao["f2"] <= hi)]
+        lines.append(f"| {lab} | {_cov(g)}; {_err(g)} |")
+    edge = math.log(st.DEPENDENCE_OR)
+    lines += ["", f"### Pairwise dependence (`strong_dependence`: odds ratio beyond "
+              f"{st.DEPENDENCE_OR} or below 1/{st.DEPENDENCE_OR} with 95% confidence, i.e. "
+              f"`|log OR| - 1.96 se > {edge:.2f}`)", "",
+              f"| method | <= 0 | 0-{edge:.2f} | > {edge:.2f} |", "|---|---:|---:|---:|"]
+    strength = est[["dependence", "negative_dependence"]].max(axis=1)
+    dcut = pd.cut(strength, bins=[-math.inf, 0, edge, math.inf], labels=["a", "b", "c"])
     for method in ORDER:
         m = est["method"] == method
         if m.any():
