@@ -18,6 +18,10 @@ from rich.markup import escape as _escape
 console = Console()
 err_console = Console(stderr=True)
 
+#: How each status of an estimate is drawn in the CLI's tables.
+STATUS_STYLE = {"ok": "green", "caution": "yellow", "unreliable": "bold red",
+                "not_estimable": "dim"}
+
 
 def escape(text: str) -> str:
     """Escape Rich markup in user-supplied text (file names, list names, values)."""

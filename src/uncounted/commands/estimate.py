@@ -8,12 +8,9 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, count_progress, escape, show_progress
+from .._console import (STATUS_STYLE, announce_lcmcr_compile, console, count_progress, escape,
+                        show_progress)
 from ..exceptions import InputError
-
-#: How each status is drawn in the table (the reasons are in the note column).
-STATUS_STYLE = {"ok": "green", "caution": "yellow", "unreliable": "bold red",
-                "not_estimable": "dim"}
 
 
 def _fmt(x: float) -> str:

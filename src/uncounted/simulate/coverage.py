@@ -28,6 +28,7 @@ import pandas as pd
 from ..exceptions import InputError, UncountedWarning
 from ..mse.api import estimate
 from ..mse.checks import table_facts
+from ..mse.table import CaptureTable, popcount
 from ..mse.registry import make_estimator
 from .api import resolve_scenario, simulate_capture_table
 from .scenario import Scenario
@@ -113,8 +114,6 @@ class CoverageResult:
 def miss_links(table, rate: float, seed: int):
     """``table`` as imperfect linkage would leave it: each person on two or more lists is, with
     probability ``rate``, not linked across them and counted once per list (a missed match)."""
-    from ..mse.table import CaptureTable, popcount
-
     if rate <= 0:
         return table
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x11A4]))
