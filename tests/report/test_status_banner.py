@@ -16,7 +16,9 @@ def test_an_unreliable_estimate_gets_a_banner(tmp_path):
     assert '<span class="status status-unreliable">unreliable</span>' in html
 
 
-def test_an_ok_estimate_gets_none():
-    html = build_report(DATA / "mse" / "lcmcr_kosovo_aggregate.csv", methods=["chao", "loglinear"])
-    assert 'class="banner' not in html
-    assert html.count('<span class="status status-ok">ok</span>') == 2
+def test_an_ok_estimate_gets_none_and_a_caution_its_own():
+    html = build_report(DATA / "mse" / "lcmcr_kosovo_aggregate.csv", methods=["loglinear", "chao"])
+    # log-linear is ok; Chao's bound is a caution on Kosovo (positively dependent lists)
+    assert html.count('class="banner') == 1 and 'class="banner banner-caution"' in html
+    assert "chao: caution." in html and "read it as a lower bound" in html
+    assert html.count('<span class="status status-ok">ok</span>') == 1
