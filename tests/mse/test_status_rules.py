@@ -1,5 +1,6 @@
 """Each rule of mse/status.py's decide(): fires on a table built to trip it, not on a good one;
-the floors (no false alarm on the parity tables); hints in Python and CLI spelling; failed methods."""
+the floors (no false alarm on the parity tables); hints in Python and CLI spelling; failed
+methods."""
 
 from __future__ import annotations
 
@@ -220,7 +221,8 @@ def test_warn_carries_params_into_the_reason():
         warnings.simplefilter("always")
         st.warn("grid_end", "raise n_max", UncountedWarning, params=("n_max",))
     r = st.reason_from_warning(caught[0].message)
-    assert r == Reason("grid_end", "raise n_max", ("n_max",)) and r.text(cli=True) == "raise --n-max"
+    assert r == Reason("grid_end", "raise n_max", ("n_max",))
+    assert r.text(cli=True) == "raise --n-max"
 
 
 # ---------------------------------------------------------------------- failing methods

@@ -62,7 +62,7 @@ class PairDependence:
         return math.exp(self.log_or)
 
     def beyond(self, limit: float, z: float = 1.96) -> bool:
-        """Whether the odds ratio's interval at ``z`` lies wholly beyond ``limit`` or ``1/limit``."""
+        """Whether the odds ratio's interval at ``z`` lies beyond ``limit`` or below ``1/limit``."""
         edge = math.log(limit)
         return self.log_or - z * self.se > edge or self.log_or + z * self.se < -edge
 
@@ -91,7 +91,7 @@ class TableFacts:
 
 
 def table_facts(table: CaptureTable) -> TableFacts:
-    """Read the facts of ``table`` (collapsed over strata) in one pass over its observed patterns."""
+    """The facts of ``table`` (collapsed over strata), from one pass over its observed patterns."""
     if table.is_stratified:
         table = table.collapse()
     b = table.bits().astype(np.int64)

@@ -55,7 +55,8 @@ CODES: dict[str, tuple[str, str]] = {
     "strata_resampled": ("ok", "strata draws resampled to a common count before summing"),
     "stratum_caution": ("caution", "a stratum in the sum carries a caution"),
     "far_above_observed": ("caution", "the estimate is many times the number observed"),
-    "interval_far_above_observed": ("caution", "the interval reaches many times the number observed"),
+    "interval_far_above_observed": ("caution", "the interval reaches many times the number "
+                                               "observed"),
     "thin_overlap": ("caution", "few people are on more than one list"),
     "small_list": ("caution", "a list has so few records that it says little about the others"),
     "strong_dependence": ("caution", "two lists depend strongly on each other, and the method "
@@ -65,10 +66,12 @@ CODES: dict[str, tuple[str, str]] = {
     "irls_not_converged": ("unreliable", "the model fit did not converge"),
     "convergence_warning": ("unreliable", "an optimiser or sampler did not converge"),
     "stratum_unreliable": ("unreliable", "a stratum in the sum is unreliable"),
-    "implausible_estimate": ("unreliable", "the estimate is implausibly far above the number observed"),
-    "too_few_recaptured": ("unreliable", "too few people are on more than one list to tie the lists "
-                                         "together"),
-    "chao_f2_small": ("unreliable", "almost no one is on exactly two lists, so Chao's bound explodes"),
+    "implausible_estimate": ("unreliable", "the estimate is implausibly far above the number "
+                                           "observed"),
+    "too_few_recaptured": ("unreliable", "too few people are on more than one list to tie the "
+                                         "lists together"),
+    "chao_f2_small": ("unreliable", "almost no one is on exactly two lists, so Chao's bound "
+                                    "explodes"),
     # not estimable
     "not_estimable": ("not_estimable", "the method cannot be applied to this table"),
     "too_few_lists": ("not_estimable", "the table has too few lists for this method"),
@@ -384,7 +387,8 @@ def _data_reasons(est, facts) -> list[Reason]:
         out.append(Reason("small_list", f"list(s) {', '.join(small)} have fewer than {LIST_MIN} "
                           "records: each adds a dimension to the table and almost no information"))
     if est.method in INDEPENDENT_LISTS:
-        strong = [d for d in facts.dependence if abs(d.log_or) - 1.96 * d.se > math.log(DEPENDENCE_OR)]
+        edge = math.log(DEPENDENCE_OR)
+        strong = [d for d in facts.dependence if abs(d.log_or) - 1.96 * d.se > edge]
         if strong:
             d = max(strong, key=lambda d: abs(d.log_or))
             pos = d.log_or > 0
