@@ -103,20 +103,24 @@ def table_facts(table: CaptureTable) -> TableFacts:
                 for i in range(k) for j in range(i + 1, k)}
     dep = []
     if k >= 3:
-        caught = b.sum(axis=1)
-        for i in range(k):
-            for j in range(i + 1, k):
-                # people some other list caught: on i, j, both or neither is then observed
-                seen = (caught - b[:, i] - b[:, j]) > 0
-                cs, bi, bj = c[seen], b[seen, i], b[seen, j]
-                n11 = float(cs[(bi == 1) & (bj == 1)].sum())
-                n10 = float(cs[(bi == 1) & (bj == 0)].sum())
-                n01 = float(cs[(bi == 0) & (bj == 1)].sum())
-                n00 = float(cs[(bi == 0) & (bj == 0)].sum())
-                cells = np.array([n11, n10, n01, n00]) + 0.5
-                log_or = math.log(cells[0] * cells[3] / (cells[1] * cells[2]))
-                dep.append(PairDependence(table.lists[i], table.lists[j], int(cs.sum()), log_or,
-                                          math.sqrt(float(np.sum(1.0 / cells)))))
+        # Among the people some list other than a and b caught (times caught minus their a and b
+        # bits >= 1), all four cells of a by b are observed. For a pattern caught s times: a person
+        # on both counts when s >= 3, on one of them when s >= 2, on neither always.
+        s = b.sum(axis=1)
+        nb = 1 - b
+        w3, w2 = c * (s >= 3), c * (s >= 2)
+        n11 = (b * w3[:, None]).T @ b
+        n10 = (b * w2[:, None]).T @ nb
+        n00 = (nb * c[:, None]).T @ nb
+        iu, ju = np.triu_indices(k, 1)
+        cells = np.stack([n11[iu, ju], n10[iu, ju], n10[ju, iu], n00[iu, ju]]).astype(float)
+        n = cells.sum(axis=0)
+        cells += 0.5
+        log_or = np.log(cells[0] * cells[3] / (cells[1] * cells[2]))
+        se = np.sqrt((1.0 / cells).sum(axis=0))
+        dep = [PairDependence(table.lists[i], table.lists[j], int(m), float(lo), float(e))
+               for i, j, m, lo, e in zip(iu.tolist(), ju.tolist(), n.tolist(), log_or.tolist(),
+                                         se.tolist(), strict=True)]
     return TableFacts(observed=int(table.observed), lists=tuple(table.lists),
                       list_totals=tuple(int(x) for x in np.diag(both)), overlaps=overlaps,
                       f1=int(f[1]) if f.size > 1 else 0, f2=int(f[2]) if f.size > 2 else 0,
