@@ -260,3 +260,11 @@ def test_progress_reports_each_method_and_stratum(mse_table):
     seen.clear()
     estimate(_good3(), "chao,loglinear", progress=lambda *a: seen.append(a))
     assert seen == [(0, 2, "chao"), (1, 2, "loglinear"), (2, 2, "")]
+
+
+def test_an_estimators_own_boundary_notes_are_all_kept():
+    # log-linear may note several boundary facts under one code; the rule adds none of its own
+    notes = (Reason("estimate_on_boundary", "estimate on the boundary: none estimated unobserved"),
+             Reason("estimate_on_boundary", "interval's lower end at the number observed"))
+    e = _est(estimate=1000.0, lower=1000.0, upper=1100.0, reasons=notes)
+    assert e.reasons == notes and e.status == "caution"

@@ -211,7 +211,7 @@ DEPENDENCE_OR = 1.5
 #: message, with its hint, wins over the rule's).
 RULE_CODES = ("not_converged", "far_above_observed", "implausible_estimate",
               "interval_far_above_observed", "thin_overlap", "too_few_recaptured", "chao_f2_small",
-              "small_list", "strong_dependence", "estimate_on_boundary")
+              "small_list", "strong_dependence")
 
 
 def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
@@ -281,12 +281,15 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         if not any(r.status == "not_estimable" for r in reasons):
             reasons.insert(0, Reason("not_estimable", estimate.reason or "not estimable"))
     else:
-        reasons += _chain_reasons(estimate.diagnostics, reasons)
-        reasons += _size_reasons(estimate)
+        derived = _chain_reasons(estimate.diagnostics, reasons) + _size_reasons(estimate)
         if table is not None and table.observed:
             from .checks import table_facts
 
-            reasons += _data_reasons(estimate, table_facts(table))
+            derived += _data_reasons(estimate, table_facts(table))
+        # a rule adds its reason only where the estimator (or an earlier decision) has not
+        # reported that code: the estimator's own message, with its hint, is the one kept
+        have = {r.code for r in reasons}
+        reasons += [r for r in derived if r.code not in have]
         covered = {r.message for r in reasons}
         reasons += [Reason("estimation_warning", w) for w in estimate.warnings if w not in covered]
     reasons = _once(list(dict.fromkeys(reasons)), RULE_CODES)
