@@ -8,8 +8,14 @@ from pathlib import Path
 
 import typer
 
-from .._console import (STATUS_STYLE, announce_lcmcr_compile, console, count_progress, escape,
-                        show_progress)
+from .._console import (
+    STATUS_STYLE,
+    announce_lcmcr_compile,
+    console,
+    count_progress,
+    escape,
+    show_progress,
+)
 from ..exceptions import InputError
 
 

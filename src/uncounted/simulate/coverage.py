@@ -28,8 +28,8 @@ import pandas as pd
 from ..exceptions import InputError, UncountedWarning
 from ..mse.api import estimate
 from ..mse.checks import table_facts
-from ..mse.table import CaptureTable, popcount
 from ..mse.registry import make_estimator
+from ..mse.table import CaptureTable, popcount
 from .api import resolve_scenario, simulate_capture_table
 from .scenario import Scenario
 
