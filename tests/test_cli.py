@@ -75,16 +75,22 @@ def test_version_prints_and_exits():
 
 
 def test_estimate_status_column_and_flag_hints(tmp_path):
-    r = runner.invoke(app, ["estimate", str(DATA / "mse" / "sparsemse_artificial_3.csv"),
-                            "-m", "chao"], env={"COLUMNS": "250"})
-    assert r.exit_code == 0, r.output
-    flat = " ".join(r.stdout.split())
-    assert "status" in flat and "unreliable" in flat
-    assert "only 6 of 96 people are on more than one list" in flat
-    # the convergence hint names the flags of this command, not the Python parameters
     from rich.console import Console
 
     from uncounted.commands.estimate import print_estimates
+    from uncounted.mse import ChaoLowerBound, read_capture_table
+
+    r = runner.invoke(app, ["estimate", str(DATA / "mse" / "sparsemse_artificial_3.csv"),
+                            "-m", "chao"])
+    assert r.exit_code == 0, r.output
+    # the table as a wide terminal shows it (the CLI's console takes the terminal's width)
+    wide = Console(record=True, width=250)
+    chao = ChaoLowerBound().fit(read_capture_table(DATA / "mse" / "sparsemse_artificial_3.csv"))
+    print_estimates([chao], wide, "t")
+    flat = " ".join(wide.export_text().split())
+    assert "status" in flat and "unreliable" in flat
+    assert "only 6 of 96 people are on more than one list" in flat
+    # the convergence hint names the flags of this command, not the Python parameters
 
     lcmcr = Estimate(method="lcmcr", model="latent classes", lists=("A", "B", "C"), observed=96,
                      estimate=120.0, lower=100.0, upper=150.0, diagnostics={"rhat": 1.44,
