@@ -59,9 +59,10 @@ def _with_flag(err: InputError) -> InputError:
     name = err.column
     if not isinstance(name, str) or name.startswith("-") or err.file is not None:
         return err
-    flag = "--" + name.replace("_", "-")
-    out = InputError(f"{err} (on the command line: {flag})", value=err.value)
-    out.column = flag
+    from ..mse.status import flag  # the one spelling of a setting's flag (reasons use it too)
+
+    out = InputError(f"{err} (on the command line: {flag(name)})", value=err.value)
+    out.column = flag(name)
     return out
 
 
