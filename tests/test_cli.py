@@ -130,3 +130,9 @@ def test_bad_inputs_name_the_input(tmp_path):
     r = runner.invoke(app, ["estimate", str(binary)])
     assert r.exit_code == 2 and "table.csv" in r.output
     assert not isinstance(r.exception, Exception) or isinstance(r.exception, SystemExit)
+
+
+def test_a_bad_setting_names_its_flag():
+    r = runner.invoke(app, ["estimate", KOSOVO, "-m", "lcmcr", "--thin", "0"])
+    assert r.exit_code == 2
+    assert "thin=0 is not valid" in r.output and "(on the command line: --thin)" in r.output
