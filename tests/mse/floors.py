@@ -27,12 +27,16 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     # Ned_5: 22 times the observed under the BIC model (chao 8x, dga 6x); dga's interval reaches 25x
     ("sparsemse_ned_5", "loglinear"): ("caution", ("far_above_observed",)),
     ("sparsemse_ned_5", "dga"): ("caution", ("interval_far_above_observed",)),
+    ("sparsemse_ned_5", "lcmcr"): ("caution", ("far_above_observed",
+                                               "interval_far_above_observed")),
     # New Orleans: 12 (8 lists) or 13 (5 lists) of 185 people on more than one list
     ("sparsemse_neworl", "chao"): ("caution", ("thin_overlap", "small_list", "strong_dependence")),
     ("sparsemse_neworl", "loglinear"): ("caution", ("thin_overlap", "small_list")),
     ("sparsemse_neworl_5", "chao"): ("caution", ("thin_overlap", "strong_dependence")),
     ("sparsemse_neworl_5", "loglinear"): ("caution", ("thin_overlap",)),
     ("sparsemse_neworl_5", "dga"): ("caution", ("thin_overlap",)),
+    ("sparsemse_neworl", "lcmcr"): ("caution", ("thin_overlap", "small_list")),
+    ("sparsemse_neworl_5", "lcmcr"): ("caution", ("thin_overlap",)),
     # Artificial_3 is made up (Chan, Silverman & Vincent 2021) to have 6 people on two lists
     ("sparsemse_artificial_3", "chao"): ("unreliable", ("too_few_recaptured",)),
     ("sparsemse_artificial_3", "loglinear"): ("unreliable", ("too_few_recaptured",)),
