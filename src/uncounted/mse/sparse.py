@@ -91,7 +91,13 @@ def check_model(counts: np.ndarray, k: int, pairs) -> int:
 def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
     """Whether the Poisson log-linear MLE is finite (Fienberg & Rinaldo's linear programme)."""
     nobs = X.shape[0]
-    if np.all(y > 0):
+    pos = y > 0
+    if np.all(pos):
+        return True
+    # No MLE means a direction d with X d <= 0, X d = 0 on the positive cells and X d != 0 (the
+    # likelihood keeps rising along it). When the positive cells alone give X full column rank,
+    # X d = 0 there forces d = 0: the MLE exists, and no linear programme is needed.
+    if pos.sum() >= X.shape[1] and np.linalg.matrix_rank(X[pos]) == X.shape[1]:
         return True
     from scipy.optimize import linprog
 
