@@ -317,8 +317,8 @@ def _solve1(A: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 # ------------------------------------------------------------------------ factored (many lists)
 #: Most lists one connected group of interactions may join: its ``2**m`` local patterns are
-#: enumerated at each Newton step (65,536 for 16).
-MAX_COMPONENT_LISTS = 16
+#: summed at each Newton step (1,048,576 for 20; 8 MB).
+MAX_COMPONENT_LISTS = 20
 
 
 class ComponentTooLarge(ValueError):
@@ -387,7 +387,9 @@ class FactoredPoisson:
         for j in range(k):
             groups.setdefault(find(j), []).append(j)
         self.single = np.array([g[0] for g in groups.values() if len(g) == 1], dtype=np.int64)
-        self.components = []  # (lists, column indices, local design L (2^m x q), allowed, bits)
+        # per component: its lists, the columns of its terms, each term's local bit mask, the
+        # local patterns allowed (not a structural zero)
+        self.components = []
         for g in groups.values():
             if len(g) == 1:
                 continue
@@ -397,17 +399,16 @@ class FactoredPoisson:
                     "can be joined")
             m = len(g)
             gmask = sum(1 << j for j in g)
-            idx = [i for i, t in enumerate(self.cols) if t and (t & gmask) == t]
-            local = np.arange(2**m, dtype=np.int64)
-            bits = ((local[:, None] >> np.arange(m)[None, :]) & 1).astype(bool)
-            glob = (bits.astype(np.int64) * (1 << np.array(g, dtype=np.int64))[None, :]).sum(axis=1)
-            tv = np.array([self.cols[i] for i in idx], dtype=np.int64)
-            L = ((glob[:, None] & tv[None, :]) == tv[None, :]).astype(float)
+            pos = {j: i for i, j in enumerate(g)}
+            idx = np.array([i for i, t in enumerate(self.cols) if t and (t & gmask) == t])
+            loc = np.array([sum(1 << pos[j] for j in _bits_of(self.cols[i])) for i in idx])
             allowed = np.ones(2**m, dtype=bool)
+            local = np.arange(2**m)
             for e in self.excluded:
                 if (e & gmask) == e:
-                    allowed &= (glob & e) != e
-            self.components.append((np.array(g), np.array(idx), L, allowed, bits))
+                    le = sum(1 << pos[j] for j in _bits_of(e))
+                    allowed &= (local & le) != le
+            self.components.append((np.array(g), idx, loc, allowed, m))
         self.p = p
         pats = np.asarray(patterns, dtype=np.uint64)
         y = np.asarray(counts, dtype=float)
@@ -434,17 +435,12 @@ class FactoredPoisson:
             logZ += float(np.logaddexp(0.0, b).sum())
             m[s] = 0.5 * (1 + np.tanh(b / 2))  # the logistic function, overflow-free
         blocks = []
-        for _, idx, L, allowed, _ in self.components:
-            eta = L @ beta[idx]
-            eta = np.where(allowed, eta, -np.inf)
-            top = eta.max()
-            w = np.exp(eta - top)
-            z = w.sum()
-            logZ += top + math.log(z)
-            w /= z
-            m[idx - 1] = w @ L
+        for _, idx, loc, allowed, mm in self.components:
+            P, lz = _component_sums(beta[idx], loc, allowed, mm)
+            logZ += lz
+            m[idx - 1] = P[loc]
             if second:
-                blocks.append((idx - 1, (L.T * w) @ L))
+                blocks.append((idx - 1, P[loc[:, None] | loc[None, :]]))
         log_lam = float(beta[0]) + logZ
         lam = math.exp(min(log_lam, ETA_MAX))
         E0 = lam if self.n0 is not None else lam - math.exp(min(float(beta[0]), ETA_MAX))
@@ -472,7 +468,14 @@ class FactoredPoisson:
         return H
 
     def identifiable(self) -> bool:
-        """Whether the columns are linearly independent over the cells fitted (full rank)."""
+        """Whether the columns are linearly independent over the cells fitted (full rank).
+
+        Without structural zeros this always holds: the monomials ``prod_{j in t} x_j`` are a
+        basis of the functions on ``{0,1}**k``, and dropping the cell of nobody only makes the
+        ``k``-way term (never in a model here) a combination of the others.
+        """
+        if not self.excluded:
+            return True
         H = self.info(self.start())
         d = np.sqrt(np.diag(H))
         if (d <= 0).any():
@@ -496,13 +499,37 @@ class FactoredPoisson:
         log_lam, lam, _, m, _ = self._moments(beta, second=False)
         q = m[: self.k].copy()
         Q = np.outer(q, q)
-        for g, idx, L, allowed, bits in self.components:
-            eta = np.where(allowed, L @ beta[idx], -np.inf)
-            w = np.exp(eta - eta.max())
-            w /= w.sum()
-            B = bits.astype(float)
-            Q[np.ix_(g, g)] = (B.T * w) @ B
+        for g, idx, loc, allowed, mm in self.components:
+            P, _ = _component_sums(beta[idx], loc, allowed, mm)
+            one = 1 << np.arange(mm)
+            Q[np.ix_(g, g)] = P[one[:, None] | one[None, :]]
         return lam * Q
+
+    def term_means(self, beta: np.ndarray, terms) -> np.ndarray:
+        """Expected number of people on every list of each term (any terms, in the model or not)."""
+        log_lam, lam, _, m, _ = self._moments(beta, second=False)
+        where = {}
+        for ci, (g, _, _, _, _) in enumerate(self.components):
+            for pos, j in enumerate(g):
+                where[int(j)] = (ci, pos)
+        sums = [None] * len(self.components)
+        out = np.empty(len(terms))
+        for i, t in enumerate(terms):
+            prob = 1.0
+            parts: dict[int, int] = {}
+            for j in _bits_of(int(t)):
+                if j in where:
+                    ci, pos = where[j]
+                    parts[ci] = parts.get(ci, 0) | (1 << pos)
+                else:
+                    prob *= m[j]
+            for ci, lm in parts.items():
+                if sums[ci] is None:
+                    _, idx, loc, allowed, mm = self.components[ci]
+                    sums[ci] = _component_sums(beta[idx], loc, allowed, mm)[0]
+                prob *= sums[ci][lm]
+            out[i] = lam * prob
+        return out
 
     # ---------------------------------------------------------------- fitting
     def fit(self, beta: np.ndarray | None = None, *, maxiter: int = 100, tol: float = 1e-11
@@ -551,3 +578,24 @@ class FactoredPoisson:
 
 def _bits_of(t: int) -> list[int]:
     return [j for j in range(t.bit_length()) if (t >> j) & 1]
+
+
+def _component_sums(b: np.ndarray, loc: np.ndarray, allowed: np.ndarray, m: int):
+    """Over the ``2**m`` local patterns of one component: ``P[v]``, the probability (under
+    weights ``exp(sum of the terms inside the pattern)``) that a pattern contains ``v``, and the
+    log of the total weight. Both by fast zeta transforms (subset sums for the linear predictor,
+    superset sums for the moments), ``O(m 2**m)`` with no design matrix."""
+    eta = np.zeros(2**m)
+    eta[loc] = b
+    for j in range(m):  # eta[s] = sum of the coefficients of the terms inside s
+        v = eta.reshape(-1, 2, 1 << j)
+        v[:, 1, :] += v[:, 0, :]
+    eta[~allowed] = -np.inf
+    top = eta.max()
+    w = np.exp(eta - top)
+    z = w.sum()
+    w /= z
+    for j in range(m):  # P[v] = sum of w over the patterns containing v
+        v = w.reshape(-1, 2, 1 << j)
+        v[:, 0, :] += v[:, 1, :]
+    return w, float(top + math.log(z))

@@ -32,7 +32,8 @@ from ..exceptions import ConvergenceWarning, EstimationWarning
 from . import intervals, models, sparse
 from ._validation import Check, Interval, Options, parameter_error
 from .base import Estimator
-from .glm import fit_poisson
+from .bootstrap import bca_diagnostics, reselect_with, reselection_bootstrap
+from .glm import fit_poisson, newton_poisson
 from .loglinear_search import DIVERGING_STEP, best_admissible, existing_weighted, greedy
 from .result import Estimate
 from .status import not_estimable, warn
@@ -41,7 +42,7 @@ from .table import CaptureTable
 __all__ = ["LogLinear", "LogLinearResults"]
 
 SELECTIONS = ("aic", "bic", "stepwise", "average-aic", "average-bic")
-INTERVALS = ("profile", "wald", "bootstrap")
+INTERVALS = ("profile", "wald", "bootstrap", "bca")
 #: Largest number of lists for the exhaustive search over all hierarchical models.
 EXHAUSTIVE_MAX_LISTS = 5
 #: Largest design matrix (cells x columns, 8 bytes each) built over the full ``2**k`` table; a
@@ -190,9 +191,9 @@ class LogLinear(Estimator):
     # ------------------------------------------------------------------ checks
     def _check_more(self, params) -> None:
         averaging = params["selection"].startswith("average") and params["model"] is None
-        if averaging and params["interval"] == "bootstrap":
+        if averaging and params["interval"] in ("bootstrap", "bca"):
             raise parameter_error("LogLinear", "interval", (
-                "interval='bootstrap' is not available for model averages (selection="
+                f"interval={params['interval']!r} is not available for model averages (selection="
                 f"{params['selection']!r}); leave interval out to use the tail-area interval"),
                 params["interval"])
 
@@ -222,22 +223,23 @@ class LogLinear(Estimator):
             return 1 + k + k * (k - 1) // 2
         return 1 + k + sum(math.comb(k, o) for o in range(2, order + 1))
 
-    def _cells(self, table: CaptureTable, order: int) -> np.ndarray:
-        """Counts of the ``2**k - 1`` observable cells, when the dense design fits in memory."""
+    def _dense(self, table: CaptureTable, order: int) -> bool:
+        """Whether the design over all ``2**k - 1`` cells fits in :data:`DENSE_DESIGN_BYTES`."""
         k = table.k
-        size = (2**k - 1) * self._width(table, order) * 8
-        if size > DENSE_DESIGN_BYTES:
-            raise not_estimable("table_too_large", (
-                f"log-linear models here are fitted over all 2**{k} - 1 capture patterns; on {k} "
-                f"lists the design needs {size / 2**30:,.1f} GiB, more than the "
-                f"{DENSE_DESIGN_BYTES / 2**30:.2f} GiB allowed. Use chao or lcmcr, merge lists, "
-                "or lower max_order"))
-        return table.dense_counts(max_k=k)[1:].astype(float)
+        return k <= 40 and (2**k - 1) * self._width(table, order) * 8 <= DENSE_DESIGN_BYTES
+
+    def _cells(self, table: CaptureTable, order: int) -> np.ndarray:
+        """Counts of the ``2**k - 1`` observable cells (dense fits only)."""
+        return table.dense_counts(max_k=table.k)[1:].astype(float)
 
     # ------------------------------------------------------------------ fit
     def _fit(self, table: CaptureTable) -> Estimate:
         k = table.k
         order, interval = self._settings(k)
+        if not self._dense(table, order):
+            from .loglinear_factored import fit_factored
+
+            return fit_factored(self, table, order, interval)
         y = self._cells(table, order)
         n = table.observed
         diag: dict = {"selection": self.selection if self.model is None else "fixed",
@@ -362,6 +364,11 @@ class LogLinear(Estimator):
             diag["profile_mode"] = nmax
         elif interval == "wald":
             lo, hi = intervals.wald_interval(n, b0, f.var_intercept, self.level)
+        elif interval == "bca":
+            seed = self.seed
+            boot = self._bca(table, f, point)
+            lo, hi, draws = boot.lower, boot.upper, boot.draws
+            diag.update(bca_diagnostics(boot, int(self.n_draws)))
         else:
             seed = self.seed
             lo, hi, draws = intervals.parametric_bootstrap(f.X, f.mu, int(self.n_draws), seed,
@@ -386,6 +393,30 @@ class LogLinear(Estimator):
                         estimate=point, lower=float(lo), upper=float(hi), level=self.level,
                         seed=seed, diagnostics=diag, draws=draws,
                         draws_kind="bootstrap" if draws is not None else None, results=results)
+
+    def _bca(self, table: CaptureTable, f: _Fitted, point: float):
+        """The bootstrap with re-selection (:mod:`uncounted.mse.bootstrap`) for a dense table."""
+        k = table.k
+        pats = table.patterns.astype(np.int64)
+        if self.model is None and self.selection == "stepwise":
+            cache: dict = {}
+
+            def estimate_of(c):
+                d = np.zeros(2**k)
+                d[pats] = c
+                return sparse.stepwise_estimate(d, k, self.pthresh, cache=cache)
+        elif self.model is not None:
+            X = f.X
+
+            def estimate_of(c):
+                d = np.zeros(2**k)
+                d[pats] = c
+                g = newton_poisson(X, d[f.cells])
+                return float(c.sum() + intervals.safe_exp(g.coef[0]))
+        else:
+            estimate_of = reselect_with(self, table)
+        return reselection_bootstrap(table.pattern_counts, estimate_of, n_boot=int(self.n_draws),
+                                     seed=self.seed, level=self.level, point=point)
 
     def _average_estimate(self, table: CaptureTable, y: np.ndarray, avg, diag: dict) -> Estimate:
         masks, fits, cols, est, _, crit_name, names = avg
