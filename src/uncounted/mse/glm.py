@@ -259,7 +259,7 @@ DIVERGING_STEP = 0.1
 
 
 def newton_poisson(X: np.ndarray, y: np.ndarray, beta: np.ndarray | None = None, *,
-                   maxiter: int = 60, tol: float = 1e-11) -> NewtonFit:
+                   maxiter: int = 60, tol: float = 1e-11, light: bool = False) -> NewtonFit:
     """Fit one Poisson log-linear model by Newton's method with step halving (small dense ``X``).
 
     Used inside model searches and bootstraps, where thousands of small models are fitted one at
@@ -267,7 +267,8 @@ def newton_poisson(X: np.ndarray, y: np.ndarray, beta: np.ndarray | None = None,
     concave likelihood, so at an interior maximum it reaches the same estimate (stopping on a
     relative log-likelihood change below ``tol``, tighter than R's rule). ``beta`` warm-starts it
     (e.g. the previous model's coefficients with 0 for an added term); without it the first step
-    is IRLS from ``mu = y + 0.1`` as in R's ``glm.fit``.
+    is IRLS from ``mu = y + 0.1`` as in R's ``glm.fit``. ``light`` skips what a search does not
+    need (the variance, the deviance and the ``log y!`` constant: returned as ``nan``).
     """
     y = np.asarray(y, dtype=float)
     if beta is None:
@@ -300,6 +301,9 @@ def newton_poisson(X: np.ndarray, y: np.ndarray, beta: np.ndarray | None = None,
         if done:
             converged = True
             break
+    if light:
+        return NewtonFit(coef=beta, loglik=math.nan, deviance=math.nan, var_intercept=math.nan,
+                         converged=converged, iterations=it, step=step, mu=mu, npar=X.shape[1])
     H = (X.T * mu) @ X
     var0 = float(_solve1(H, np.eye(1, H.shape[0])[0])[0])
     loglik = ll - float(log_factorial(y).sum())

@@ -99,6 +99,12 @@ def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
     # X d = 0 there forces d = 0: the MLE exists, and no linear programme is needed.
     if pos.sum() >= X.shape[1] and np.linalg.matrix_rank(X[pos]) == X.shape[1]:
         return True
+    return mle_exists_lp(X, y)
+
+
+def mle_exists_lp(X: np.ndarray, y: np.ndarray) -> bool:
+    """:func:`mle_exists` by the linear programme alone (Fienberg & Rinaldo 2012)."""
+    nobs = X.shape[0]
     from scipy.optimize import linprog
 
     c = np.zeros(nobs + 1)
@@ -157,7 +163,7 @@ class DenseCells:
 
     def fit(self, pairs, start=None):
         cells, X, _, empty = model_matrix(self.counts, self.k, pairs)
-        f = newton_poisson(X, self.counts[cells].astype(float), start)
+        f = newton_poisson(X, self.counts[cells].astype(float), start, light=True)
         pstar = self.P[cells - 1].T @ f.mu
         return f, pstar, len(empty)
 
