@@ -130,7 +130,17 @@ def reselection_bootstrap(counts: np.ndarray, estimate_of: Callable[[np.ndarray]
 
 
 def bca_diagnostics(boot: BCaResult, n_boot: int) -> dict:
-    """What an Estimate's diagnostics record of a BCa bootstrap."""
+    """What an Estimate's diagnostics record of a BCa bootstrap (warns of failed resamples)."""
+    from ..exceptions import EstimationWarning
+    from .status import warn
+
+    if boot.failed:
+        warn("estimation_warning", f"{boot.failed} of {n_boot} bootstrap resamples could not be "
+             "estimated; the BCa interval uses the others", EstimationWarning, stacklevel=3)
+    if not math.isfinite(boot.z0):
+        warn("estimate_on_boundary", "every bootstrap resample fell on one side of the estimate: "
+             "the BCa interval collapses to an end of the bootstrap distribution",
+             EstimationWarning, stacklevel=3)
     return {"bootstrap_replicates": n_boot, "bootstrap_failed": boot.failed,
             "bca_z0": boot.z0, "bca_acceleration": boot.acceleration,
             "interval_method": "bca"}

@@ -149,7 +149,7 @@ def fit_factored(est, table: CaptureTable, order: int, interval: str) -> Estimat
         warn("no_finite_mle", f"no finite MLE for model {name} (a fitted cell tends to 0): "
              "the estimate is unreliable", EstimationWarning)
     if not F.identifiable():
-        warn("not_identifiable", f"model {name} is not identifiable on this table",
+        warn("estimation_warning", f"model {name} is not identifiable on this table",
              EstimationWarning)
     if not f.converged:
         warn("irls_not_converged", f"Newton's method did not converge for model {name}",
