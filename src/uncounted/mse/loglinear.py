@@ -411,8 +411,8 @@ class LogLinear(Estimator):
             def estimate_of(c):
                 d = np.zeros(2**k)
                 d[pats] = c
-                g = newton_poisson(X, d[f.cells])
-                return float(c.sum() + intervals.safe_exp(g.coef[0]))
+                g = newton_poisson(X, d[f.cells], light=True)
+                return math.nan if g.diverging else float(c.sum() + intervals.safe_exp(g.coef[0]))
         else:
             estimate_of = reselect_with(self, table)
         return reselection_bootstrap(table.pattern_counts, estimate_of, n_boot=int(self.n_draws),
