@@ -48,8 +48,9 @@ RCAPTURE_SECONDS = {"lcmcr_kosovo_aggregate": 1.1, "sparsemse_ukdat_5": 77.8,
 #: SparseMSE stepwise + Wald, seconds (shared/data/mse/README.md).
 SPARSEMSE_SECONDS = {"sparsemse_ukdat_5": 0.2, "sparsemse_ukdat": 0.3, "sparsemse_neworl": 0.6,
                      "lcmcr_kosovo_aggregate": 0.1}
-STRATUM = (Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "mse"
-           / "verdata_reclutamiento_r1_hombre_1999.csv")
+STRATUM = (Path(os.environ.get("UNCOUNTED_SHARED",
+                               Path(__file__).resolve().parent.parent.parent / "shared"))
+           / "data" / "mse" / "verdata_reclutamiento_r1_hombre_1999.csv")
 TABLES = ["lcmcr_kosovo_aggregate", "sparsemse_ukdat_5", "sparsemse_western",
           "sparsemse_neworl_5", "sparsemse_ned_5", "sparsemse_ukdat"]
 
