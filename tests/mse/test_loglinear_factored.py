@@ -228,3 +228,24 @@ def test_twenty_list_stratum_every_selection(shared_data):
         assert e.diagnostics["fit"].startswith("factored")
         assert 1_396 < e.estimate < 3_062, (sel, e.estimate)
         assert e.lower < e.estimate < e.upper and math.isfinite(e.upper)
+
+
+def test_cli_interval_bca_and_bad_interval():
+    import json
+
+    from typer.testing import CliRunner
+
+    from uncounted.cli import app
+
+    from ..conftest import DATA
+
+    path = str(DATA / "mse" / "sparsemse_western.csv")
+    r = CliRunner().invoke(app, ["estimate", path, "--selection", "stepwise", "--interval", "bca",
+                                 "--n-draws", "50", "--seed", "3", "--json"])
+    assert r.exit_code == 0, r.output
+    row = json.loads(r.stdout)[0]
+    assert round(row["estimate"]) == 2_483  # the point is the data's (Chan et al. 2021: 2,483)
+    assert row["diagnostics"]["interval_method"] == "bca"
+    assert row["diagnostics"]["bootstrap_replicates"] == 50
+    r = CliRunner().invoke(app, ["estimate", path, "--interval", "jackknife"])
+    assert r.exit_code != 0 and "--interval" in r.output
