@@ -425,9 +425,10 @@ class FactoredPoisson:
         self.ylogy = float(xlogy(y, y).sum()) + (float(xlogy(n0, n0)) if n0 else 0.0)
         self.logfact = float(log_factorial(y).sum()) + (math.lgamma(n0 + 1) if n0 else 0.0)
         self.ytot = self.n + (n0 or 0.0)
+        self._wcache: dict = {}
 
     # ---------------------------------------------------------------- moments
-    def _moments(self, beta: np.ndarray, second: bool = True):
+    def _moments(self, beta: np.ndarray, second: bool = True, first: bool = True):
         """``(logLam, E0, m, M)``: total of all cells (log), expected total of the cells fitted,
         first moments ``P(cell contains t)`` of the non-intercept columns and their second moments."""
         p = self.p
@@ -439,9 +440,12 @@ class FactoredPoisson:
             logZ += float(np.logaddexp(0.0, b).sum())
             m[s] = 0.5 * (1 + np.tanh(b / 2))  # the logistic function, overflow-free
         blocks = []
-        for _, idx, loc, allowed, mm in self.components:
-            P, lz = _component_sums(beta[idx], loc, allowed, mm)
+        for ci, (_, idx, loc, allowed, mm) in enumerate(self.components):
+            w, lz = self._weights(ci, beta[idx])
             logZ += lz
+            if not first:
+                continue
+            P = _superset_sums(w, mm)
             m[idx - 1] = P[loc]
             if second:
                 blocks.append((idx - 1, P[loc[:, None] | loc[None, :]]))
@@ -457,9 +461,21 @@ class FactoredPoisson:
                 M[np.ix_(ii, ii)] = B
         return log_lam, lam, E0, m, M
 
+    def _weights(self, ci: int, b: np.ndarray):
+        """Component ``ci``'s normalised weights and log total at its coefficients ``b`` (the
+        last one is kept: a line search's accepted point is the next step's)."""
+        key = b.tobytes()
+        hit = self._wcache.get(ci)
+        if hit is not None and hit[0] == key:
+            return hit[1], hit[2]
+        _, _, loc, allowed, mm = self.components[ci]
+        w, lz = _component_weights(b, loc, allowed, mm)
+        self._wcache[ci] = (key, w, lz)
+        return w, lz
+
     def loglik_at(self, beta: np.ndarray) -> float:
         """Poisson log-likelihood without the ``log y!`` constant."""
-        _, _, E0, _, _ = self._moments(beta, second=False)
+        _, _, E0, _, _ = self._moments(beta, second=False, first=False)
         return float(beta @ self.T - E0)
 
     def info(self, beta: np.ndarray) -> np.ndarray:
@@ -503,8 +519,8 @@ class FactoredPoisson:
         log_lam, lam, _, m, _ = self._moments(beta, second=False)
         q = m[: self.k].copy()
         Q = np.outer(q, q)
-        for g, idx, loc, allowed, mm in self.components:
-            P, _ = _component_sums(beta[idx], loc, allowed, mm)
+        for ci, (g, idx, loc, allowed, mm) in enumerate(self.components):
+            P = _superset_sums(self._weights(ci, beta[idx])[0], mm)
             one = 1 << np.arange(mm)
             Q[np.ix_(g, g)] = P[one[:, None] | one[None, :]]
         return lam * Q
@@ -529,8 +545,8 @@ class FactoredPoisson:
                     prob *= m[j]
             for ci, lm in parts.items():
                 if sums[ci] is None:
-                    _, idx, loc, allowed, mm = self.components[ci]
-                    sums[ci] = _component_sums(beta[idx], loc, allowed, mm)[0]
+                    _, idx, _, _, mm = self.components[ci]
+                    sums[ci] = _superset_sums(self._weights(ci, beta[idx])[0], mm)
                 prob *= sums[ci][lm]
             out[i] = lam * prob
         return out
@@ -584,11 +600,10 @@ def _bits_of(t: int) -> list[int]:
     return [j for j in range(t.bit_length()) if (t >> j) & 1]
 
 
-def _component_sums(b: np.ndarray, loc: np.ndarray, allowed: np.ndarray, m: int):
-    """Over the ``2**m`` local patterns of one component: ``P[v]``, the probability (under
-    weights ``exp(sum of the terms inside the pattern)``) that a pattern contains ``v``, and the
-    log of the total weight. Both by fast zeta transforms (subset sums for the linear predictor,
-    superset sums for the moments), ``O(m 2**m)`` with no design matrix."""
+def _component_weights(b: np.ndarray, loc: np.ndarray, allowed: np.ndarray, m: int):
+    """Over the ``2**m`` local patterns of one component: the weights
+    ``exp(sum of the coefficients of the terms inside the pattern)``, normalised, and the log of
+    their total. The linear predictor is a fast zeta transform (subset sums), ``O(m 2**m)``."""
     eta = np.zeros(2**m)
     eta[loc] = b
     for j in range(m):  # eta[s] = sum of the coefficients of the terms inside s
@@ -599,7 +614,13 @@ def _component_sums(b: np.ndarray, loc: np.ndarray, allowed: np.ndarray, m: int)
     w = np.exp(eta - top)
     z = w.sum()
     w /= z
-    for j in range(m):  # P[v] = sum of w over the patterns containing v
-        v = w.reshape(-1, 2, 1 << j)
-        v[:, 0, :] += v[:, 1, :]
     return w, float(top + math.log(z))
+
+
+def _superset_sums(w: np.ndarray, m: int) -> np.ndarray:
+    """``P[v]``: the total weight of the local patterns containing ``v`` (superset sums)."""
+    P = w.copy()
+    for j in range(m):
+        v = P.reshape(-1, 2, 1 << j)
+        v[:, 0, :] += v[:, 1, :]
+    return P
