@@ -64,7 +64,7 @@ def main():
             cpus.append(time.process_time() - c0)
             lows.append(e.lower)
             highs.append(e.upper)
-        rp, rl, rh, rs = R_BCA[name]
+        _, rl, rh, rs = R_BCA[name]
         lo, hi = np.array(lows), np.array(highs)
         sl, sh = lo.std(ddof=1) if lo.size > 1 else np.nan, hi.std(ddof=1) if hi.size > 1 else np.nan
         wall, cpu = float(np.median(walls)), float(np.median(cpus))

@@ -9,7 +9,6 @@ factored path of :class:`LogLinear`, forced on small tables, must reproduce the 
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest

@@ -516,7 +516,7 @@ class FactoredPoisson:
 
     def pair_means(self, beta: np.ndarray) -> np.ndarray:
         """``(k, k)`` expected number of people on both lists ``i`` and ``j`` (cells fitted)."""
-        log_lam, lam, _, m, _ = self._moments(beta, second=False)
+        _, lam, _, m, _ = self._moments(beta, second=False)
         q = m[: self.k].copy()
         Q = np.outer(q, q)
         for ci, (g, idx, loc, allowed, mm) in enumerate(self.components):
@@ -527,7 +527,7 @@ class FactoredPoisson:
 
     def term_means(self, beta: np.ndarray, terms) -> np.ndarray:
         """Expected number of people on every list of each term (any terms, in the model or not)."""
-        log_lam, lam, _, m, _ = self._moments(beta, second=False)
+        _, lam, _, m, _ = self._moments(beta, second=False)
         where = {}
         for ci, (g, _, _, _, _) in enumerate(self.components):
             for pos, j in enumerate(g):

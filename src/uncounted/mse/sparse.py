@@ -90,7 +90,6 @@ def check_model(counts: np.ndarray, k: int, pairs) -> int:
 
 def mle_exists(X: np.ndarray, y: np.ndarray) -> bool:
     """Whether the Poisson log-linear MLE is finite (Fienberg & Rinaldo's linear programme)."""
-    nobs = X.shape[0]
     pos = y > 0
     if np.all(pos):
         return True
@@ -233,7 +232,7 @@ def stepwise_search(backend, pthresh: float = 0.02) -> tuple[list[int], list[dic
     pairs = backend.pairs
     chosen: list[int] = []
     steps: list[dict] = []
-    fit, pstar, nempty = backend.fit(chosen)
+    fit, pstar, _ = backend.fit(chosen)
     if pthresh <= 0:
         return chosen, steps, fit
     included = np.zeros(len(pairs), dtype=bool)
@@ -258,7 +257,7 @@ def stepwise_search(backend, pthresh: float = 0.02) -> tuple[list[int], list[dic
         chosen.append(pairs[best])
         included[best] = True
         steps.append({"added": pairs[best], "p_value": float(p[best]), "rejected": rejected})
-        fit, pstar, nempty = backend.fit(chosen, _warm(fit.coef, backend.nstar[best] > 0))
+        fit, pstar, _ = backend.fit(chosen, _warm(fit.coef, backend.nstar[best] > 0))
     return chosen, steps, fit
 
 
