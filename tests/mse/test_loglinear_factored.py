@@ -254,3 +254,48 @@ def test_cli_interval_bca_and_bad_interval():
     assert row["diagnostics"]["bootstrap_replicates"] == 50
     r = CliRunner().invoke(app, ["estimate", path, "--interval", "jackknife"])
     assert r.exit_code != 0 and "--interval" in r.output
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_factored_equals_dense_on_random_hierarchical_models(seed):
+    # random 5-list tables (Poisson counts, some cells empty) and random hierarchical models with a
+    # random structural zero: the factored MLE must be the dense one wherever that exists
+    rng = np.random.default_rng(seed)
+    k = 5
+    top = 30 if seed < 12 else 1.5  # seeds 12-23: sparse tables, where some MLEs do not exist
+    counts = rng.poisson(rng.uniform(0.05, top, size=2**k)).astype(np.int64)
+    counts[0] = 0
+    table = CaptureTable.from_counts(counts.tolist(), [f"L{j}" for j in range(k)])
+    masks = models.hierarchical_models(k, 3)
+    cols = models.columns(k, 3)
+    mask = masks[rng.integers(len(masks))]
+    terms = [t for t, m in zip(cols, mask, strict=True) if m and t.bit_count() >= 2]
+    free_pairs = [t for t in sparse.all_pairs(k) if t not in terms
+                  and not any((u & t) == t for u in terms)]
+    excluded = (free_pairs[rng.integers(len(free_pairs))],) if seed % 2 and free_pairs else ()
+    if excluded and table.counts_of(np.arange(1, 2**k)[(np.arange(1, 2**k) & excluded[0])
+                                                      == excluded[0]]).sum():
+        # a structural zero must hold no one: empty those cells first
+        cells = np.arange(2**k)
+        counts[(cells & excluded[0]) == excluded[0]] = 0
+        table = CaptureTable.from_counts(counts.tolist(), [f"L{j}" for j in range(k)])
+    F = FactoredPoisson(k, terms, table.patterns, table.pattern_counts, excluded=excluded)
+    f = F.fit()
+    d = _dense(table, terms, excluded)
+    if d.eta_step[0] >= 0.1 or f.diverging:  # no MLE: both must say so
+        assert f.diverging and d.eta_step[0] >= 0.1
+        return
+    np.testing.assert_allclose(f.coef, d.coef[0], rtol=1e-6, atol=1e-7)
+    assert f.loglik == pytest.approx(d.loglik[0], rel=1e-9)
+    assert f.var_intercept == pytest.approx(d.var_intercept[0], rel=1e-6)
+
+
+def test_bca_draws_sum_over_strata(spina_strata):
+    # two strata with 200 resamples each: the total is summed draw by draw (no normal
+    # approximation), its point the sum of the strata's points
+    rows = LogLinear(selection="stepwise", interval="bca", n_draws=200).fit_strata(spina_strata)
+    total = rows[-1]
+    assert total.stratum == "total"
+    assert total.estimate == pytest.approx(sum(r.estimate for r in rows[:-1]), rel=1e-9)
+    assert "total_normal_approximation" not in [r.code for r in total.reasons]
+    assert total.draws is not None and total.draws.size == 200

@@ -249,8 +249,12 @@ class NewtonFit:
 
     @property
     def diverging(self) -> bool:
-        """True when the Newton steps did not shrink: the MLE does not exist (a cell tends to 0)."""
-        return self.step >= DIVERGING_STEP
+        """True when the Newton steps did not shrink: the MLE does not exist (a cell tends to 0).
+
+        Also when the information matrix at the end is not positive definite (a negative or
+        infinite variance): the fit has run off to where it is singular."""
+        return (self.step >= DIVERGING_STEP
+                or not (math.isnan(self.var_intercept) or 0 < self.var_intercept < math.inf))
 
 
 #: Newton's last step in the linear predictor at or above this means the fit is drifting to the
@@ -451,7 +455,9 @@ class FactoredPoisson:
                 blocks.append((idx - 1, P[loc[:, None] | loc[None, :]]))
         log_lam = float(beta[0]) + logZ
         lam = math.exp(min(log_lam, ETA_MAX))
-        E0 = lam if self.n0 is not None else lam - math.exp(min(float(beta[0]), ETA_MAX))
+        # the observable cells' total: exp(b0) (prod Z - 1), by expm1 (no cancellation when every
+        # list's effect is very negative and the cell of nobody dominates)
+        E0 = lam if self.n0 is not None else math.exp(min(float(beta[0]), ETA_MAX)) * math.expm1(logZ)
         M = None
         if second:
             M = np.outer(m, m)
