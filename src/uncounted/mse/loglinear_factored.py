@@ -101,6 +101,8 @@ def fit_factored(est, table: CaptureTable, order: int, interval: str) -> Estimat
         crit_name = "bic" if est.selection.endswith("bic") else "aic"
         fits, best = greedy_factored(pats, cnt, k, order, crit_name, n)
         diag["search"] = "stepwise (add or drop one term), factored fits"
+        # models whose MLE does not exist are never chosen here, whatever ``admissible`` says
+        diag["admissible_only"] = True
         keys = [key for key, v in fits.items() if v is not None]
         pen = math.log(n) if crit_name == "bic" else 2.0
         crit = np.array([-2 * fits[key][0].loglik + pen * fits[key][0].npar for key in keys])
