@@ -58,6 +58,12 @@ class WebSessions(Queries):
             "SELECT count(*) FROM web_sessions WHERE session_hash = ? AND username = ? AND "
             "ended_at IS NULL AND expires_at > ?", [session_hash(session_id), username, now()]) == 1
 
+    def seconds_left(self, session_id: str) -> float:
+        """Seconds until the session expires (0 when unknown or past)."""
+        left = self._scalar("SELECT expires_at FROM web_sessions WHERE session_hash = ?",
+                            [session_hash(session_id)])
+        return 0.0 if left is None else max(0.0, (left - now()).total_seconds())
+
     def end(self, session_id: str, *, actor: str) -> None:
         """Sign out: end one session and audit it."""
         with self._store.transaction():

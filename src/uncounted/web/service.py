@@ -21,6 +21,7 @@ import hashlib
 import json
 import math
 import threading
+import time
 from typing import Any
 
 import numpy as np
@@ -69,6 +70,7 @@ class Review:
         self.level = float(project.setting("estimate", "level", 0.95))
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
+        self._live: dict[str, tuple[str, float]] = {}
 
     def close(self) -> None:
         with self.lock:
@@ -268,17 +270,29 @@ class Review:
         with self.lock:
             self.store.logins.succeeded(attempt_id, username)
 
+    # While the server runs it holds the store's only read-write connection, so no one else can
+    # end a session meanwhile: sessions known live are remembered (until they expire or are ended
+    # here), and the store is read only for a cookie not seen since the start.
     def start_session(self, session_id: str, username: str, max_age: float,
                       address: str | None) -> None:
         with self.lock:
             self.store.sessions.start(session_id, username, max_age=max_age, address=address)
+            self._live[session_id] = (username, time.monotonic() + max_age)
 
     def session_alive(self, session_id: str, username: str) -> bool:
         with self.lock:
-            return self.store.sessions.alive(session_id, username)
+            known = self._live.get(session_id)
+            if known is not None and known[0] == username and known[1] > time.monotonic():
+                return True
+            if not self.store.sessions.alive(session_id, username):
+                return False
+            remaining = self.store.sessions.seconds_left(session_id)
+            self._live[session_id] = (username, time.monotonic() + remaining)
+            return True
 
     def end_session(self, session_id: str, username: str) -> None:
         with self.lock:
+            self._live.pop(session_id, None)
             self.store.sessions.end(session_id, actor=username)
 
     def audit(self, action: str, *, actor: str, target: str | None = None,
