@@ -185,14 +185,19 @@ class IdempotencyKeys(Queries):
     def put(self, username: str, key: str, *, endpoint: str, fingerprint: str, status: int,
             response: dict[str, Any]) -> None:
         """Keep an answer (call inside the transaction of the change it acknowledges)."""
-        t = now()
-        with self._store.transaction():
-            self._con.execute("DELETE FROM idempotency_keys WHERE created_at <= ? OR "
-                              "(username = ? AND idem_key = ?)",
-                              [t - IDEMPOTENCY_TTL, username, key])
-            self._con.execute("INSERT INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
+        with self._store.transaction():  # OR REPLACE: an expired answer under the same key
+            self._con.execute("INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?, ?, ?)",
                               [username, key, endpoint, fingerprint, status,
-                               json.dumps(response, ensure_ascii=False, default=str), t])
+                               json.dumps(response, ensure_ascii=False, default=str), now()])
+
+    def prune(self) -> int:
+        """Drop answers older than :data:`IDEMPOTENCY_TTL` (the server does it when it starts)."""
+        with self._store.transaction():
+            cutoff = now() - IDEMPOTENCY_TTL
+            n = int(self._scalar("SELECT count(*) FROM idempotency_keys WHERE created_at <= ?",
+                                 [cutoff]))
+            self._con.execute("DELETE FROM idempotency_keys WHERE created_at <= ?", [cutoff])
+        return n
 
     def count(self) -> int:
         return int(self._scalar("SELECT count(*) FROM idempotency_keys"))

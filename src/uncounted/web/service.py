@@ -71,6 +71,7 @@ class Review:
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
         self._live: dict[str, tuple[str, float]] = {}
+        self.store.idempotency.prune()
 
     def close(self) -> None:
         with self.lock:
