@@ -45,11 +45,15 @@ def register_pages(app) -> None:
 
     @app.post("/login")
     async def login(request: Request):
+        review = request.app.state.review
+        early = review.refused_before(client_address(request))
+        if early is not None:  # this address (or everyone) is locked out: no form, no store
+            return _login_page(request, "/review", LIMIT_MESSAGES[early.scope], 429,
+                               retry_after=early.retry_after)
         form = await request.form()
         username = _form_text(form, "username")[:64]
         password = _form_text(form, "password")
         nxt = _safe_next(_form_text(form, "next"))
-        review = request.app.state.review
         sessions = request.app.state.sessions
         expected = sessions.read_login_token(request.cookies.get(auth.LOGIN_COOKIE))
         if not auth.same_token(expected, _form_text(form, "csrf_token")):

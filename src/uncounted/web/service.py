@@ -71,6 +71,7 @@ class Review:
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
         self._live: dict[str, tuple[str, float]] = {}
+        self._blocked: dict[tuple[str, str | None], float] = {}
         self.store.idempotency.prune()
 
     def close(self) -> None:
@@ -263,13 +264,35 @@ class Review:
 
     # ------------------------------------------------------------------ sign-in and sessions
     def admit_login(self, username: str, address: str) -> Admission:
-        """Count a sign-in attempt before its password is checked, or refuse it (a limit)."""
+        """Count a sign-in attempt before its password is checked, or refuse it (a limit).
+
+        A refusal is remembered until its ``Retry-After`` passes, so that a flood from a locked
+        address (or against a locked name, or while the overall limit holds) is refused without
+        touching the store; the store stays the only place where attempts are counted.
+        """
+        refused = self.refused_before(address, username)
+        if refused is not None:
+            return refused
         with self.lock:
-            return self.store.logins.admit(username, address, self.limits)
+            out = self.store.logins.admit(username, address, self.limits)
+            if out.attempt_id is None:
+                who = {"user": username, "address": address, "overall": ""}[out.scope]
+                self._blocked[(out.scope, who)] = time.monotonic() + out.retry_after
+        return out
+
+    def refused_before(self, address: str, username: str | None = None) -> Admission | None:
+        """The remembered refusal that still holds for this address (and name), if any."""
+        t = time.monotonic()
+        for scope, who in (("overall", ""), ("address", address), ("user", username)):
+            until = self._blocked.get((scope, who))
+            if until is not None and until > t:
+                return Admission(None, scope, max(1, math.ceil(until - t)))
+        return None
 
     def login_succeeded(self, attempt_id: int, username: str) -> None:
         with self.lock:
             self.store.logins.succeeded(attempt_id, username)
+            self._blocked.pop(("user", username), None)
 
     # While the server runs it holds the store's only read-write connection, so no one else can
     # end a session meanwhile: sessions known live are remembered (until they expire or are ended
