@@ -159,9 +159,10 @@ def reviewer(base: str, user: str, seconds: float, seed: int, out: dict, start: 
                  "retried": retried, "replayed": replayed}
 
 
-def flood(base: str, connections: int, seconds: float, queue) -> None:
-    """Anonymous sign-in attempts on ``connections`` connections for ``seconds`` (run in its own
-    process, so that its work does not slow the reviewers' client threads)."""
+def flood(base: str, connections: int, seconds: float) -> dict:
+    """Anonymous sign-in attempts on ``connections`` connections for ``seconds``; the count of
+    each answer (run in its own process, ``--flood-only``, so that its work does not slow the
+    reviewers' client threads)."""
     import collections
 
     import httpx
@@ -192,7 +193,7 @@ def flood(base: str, connections: int, seconds: float, queue) -> None:
         t.start()
     for t in threads:
         t.join()
-    queue.put(dict(counts))
+    return dict(counts)
 
 
 def percentile(xs, q):
@@ -204,7 +205,6 @@ def percentile(xs, q):
 def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None, *,
         flood_connections: int = 0, kill_at: float | None = None, think: float = 0.0) -> dict:
     """Run the load test; returns counts, checks and latency percentiles (ms)."""
-    import multiprocessing
     import signal
 
     sys.path.insert(0, str(ROOT))
@@ -227,7 +227,6 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
     base = f"http://127.0.0.1:{port}"
     results: dict = {}
     barrier = threading.Barrier(reviewers + 1)
-    flood_out = multiprocessing.get_context("spawn").Queue()
     flooder = None
     kills = 0
     try:
@@ -242,9 +241,9 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
             pass  # a reviewer could not sign in: reported in errors
         t0 = time.monotonic()
         if flood_connections:
-            flooder = multiprocessing.get_context("spawn").Process(
-                target=flood, args=(base, flood_connections, seconds, flood_out))
-            flooder.start()
+            flooder = subprocess.Popen(
+                [sys.executable, __file__, "--flood-only", base, str(flood_connections),
+                 str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if kill_at is not None:
             time.sleep(kill_at)
             proc.send_signal(signal.SIGKILL)  # no shutdown, no flush: as a power cut would
@@ -257,9 +256,13 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        flood_counts: dict = {}
         if flooder is not None:
-            flooder.join(timeout=60)
-    flood_counts = flood_out.get(timeout=10) if flooder is not None else {}
+            out, err = flooder.communicate(timeout=seconds + 120)
+            if flooder.returncode:
+                raise RuntimeError(f"the flood failed: {err[-2000:]}")
+            flood_counts = {(int(k) if k.isdigit() else k): v
+                            for k, v in json.loads(out.strip().splitlines()[-1]).items()}
     with Project.open(project.root).store(read_only=True) as store:
         stored = store.con.execute("SELECT decision_id, note FROM decisions").fetchall()
         audited = store.con.execute(
@@ -294,6 +297,10 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--flood-only"]:  # the flood's own process (see run)
+        base, connections, seconds = sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+        print(json.dumps({str(k): v for k, v in flood(base, connections, seconds).items()}))
+        return
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--reviewers", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=60.0)
