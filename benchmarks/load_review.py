@@ -70,13 +70,18 @@ def start_server(project: Path, port: int) -> subprocess.Popen:
 def sign_in(base: str, user: str):
     import httpx
 
-    client = httpx.Client(base_url=base, timeout=30)
-    deadline = time.monotonic() + 120
+    client = httpx.Client(base_url=base, timeout=60)
+    deadline = time.monotonic() + 600
     while True:
-        page = client.get("/login")
-        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
-        r = client.post("/login", data={"username": user, "password": PASSWORD,
-                                        "csrf_token": token}, follow_redirects=True)
+        try:
+            page = client.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+            r = client.post("/login", data={"username": user, "password": PASSWORD,
+                                            "csrf_token": token}, follow_redirects=True)
+        except httpx.TimeoutException:
+            if time.monotonic() > deadline:
+                raise
+            continue
         if r.status_code != 429 or time.monotonic() > deadline:
             break  # 429: the password checks are busy (many reviewers sign in at once); wait
         time.sleep(float(r.headers.get("retry-after", "1")))
@@ -236,7 +241,7 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
             t.start()
         t0 = time.monotonic()
         try:
-            barrier.wait(timeout=120)
+            barrier.wait(timeout=900)
         except threading.BrokenBarrierError:
             pass  # a reviewer could not sign in: reported in errors
         t0 = time.monotonic()
