@@ -87,7 +87,7 @@ def register_pages(app) -> None:
 
     @app.post("/logout")
     async def logout(request: Request):
-        s = session_of(request)
+        s = await _in_thread(session_of, request)
         form = await request.form()
         if s is None or not auth.same_token(s["csrf"], _form_text(form, "csrf_token")):
             return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
@@ -127,7 +127,7 @@ def register_pages(app) -> None:
 
     @app.get("/report")
     async def report_page(request: Request):
-        if session_of(request) is None:
+        if await _in_thread(session_of, request) is None:
             return _login_redirect(request)
         rv = request.app.state.review
         wanted = list(rv.project.setting("estimate", "methods", ["loglinear"])) + ["chao"]
@@ -211,7 +211,7 @@ def _bad(detail: str, status: int = 422) -> JSONResponse:
 
 
 async def _write_decision(request: Request, *, manual: bool):
-    s = session_of(request)
+    s = await _in_thread(session_of, request)  # may read the store: not on the event loop
     if s is None:
         return _unauthorised()
     if not auth.same_token(s["csrf"], request.headers.get("x-csrf-token")):

@@ -304,10 +304,10 @@ class Review:
             self._live[session_id] = (username, time.monotonic() + max_age)
 
     def session_alive(self, session_id: str, username: str) -> bool:
+        known = self._live.get(session_id)  # no lock: async routes must not wait for the store
+        if known is not None and known[0] == username and known[1] > time.monotonic():
+            return True
         with self.lock:
-            known = self._live.get(session_id)
-            if known is not None and known[0] == username and known[1] > time.monotonic():
-                return True
             if not self.store.sessions.alive(session_id, username):
                 return False
             remaining = self.store.sessions.seconds_left(session_id)
