@@ -208,8 +208,14 @@ def percentile(xs, q):
 
 
 def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None, *,
-        flood_connections: int = 0, kill_at: float | None = None, think: float = 0.0) -> dict:
-    """Run the load test; returns counts, checks and latency percentiles (ms)."""
+        flood_connections: int = 0, kill_at: float | None = None, think: float = 0.0,
+        decoy: bool = False) -> dict:
+    """Run the load test; returns counts, checks and latency percentiles (ms).
+
+    ``decoy=True`` aims the flood at a second server (its own project) instead: the reviewers'
+    server gets no flood, but the machine carries the flood's clients and that server, which
+    tells what part of the slowdown is the shared 2 cores rather than the reviewers' server.
+    """
     import signal
 
     sys.path.insert(0, str(ROOT))
@@ -232,8 +238,13 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
     base = f"http://127.0.0.1:{port}"
     results: dict = {}
     barrier = threading.Barrier(reviewers + 1)
-    flooder = None
+    flooder = decoy_proc = None
     kills = 0
+    flood_target = base
+    if flood_connections and decoy:  # started before the clock, like the reviewers' server
+        decoy_port = free_port()
+        decoy_proc = start_server(make_project(workdir / "decoy").root, decoy_port)
+        flood_target = f"http://127.0.0.1:{decoy_port}"
     try:
         threads = [threading.Thread(target=reviewer, args=(base, u, seconds, i, results, barrier, think))
                    for i, u in enumerate(users)]
@@ -247,7 +258,7 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
         t0 = time.monotonic()
         if flood_connections:
             flooder = subprocess.Popen(
-                [sys.executable, __file__, "--flood-only", base, str(flood_connections),
+                [sys.executable, __file__, "--flood-only", flood_target, str(flood_connections),
                  str(seconds)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         if kill_at is not None:
             time.sleep(kill_at)
@@ -262,6 +273,9 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
         proc.terminate()
         proc.wait(timeout=30)
         flood_counts: dict = {}
+        if decoy_proc is not None:
+            decoy_proc.terminate()
+            decoy_proc.wait(timeout=30)
         if flooder is not None:
             out, err = flooder.communicate(timeout=seconds + 120)
             if flooder.returncode:
@@ -291,7 +305,7 @@ def run(reviewers: int = 20, seconds: float = 60.0, workdir: Path | None = None,
         "kills": kills,
         "retried": sum(r["retried"] for r in results.values()),
         "replayed": sum(r["replayed"] for r in results.values()),
-        "flood_connections": flood_connections,
+        "flood_connections": flood_connections, "flood_at_decoy": decoy,
         "flood_attempts": sum(flood_counts.values()),
         "flood_statuses": dict(sorted(flood_counts.items(), key=str)),
         "errors": [e for r in results.values() for e in r["errors"]][:5],
@@ -313,6 +327,8 @@ def main() -> None:
                     help="Connections of anonymous sign-in attempts during the run.")
     ap.add_argument("--kill-at", type=float, default=None,
                     help="SIGKILL the server this many seconds in and start it again.")
+    ap.add_argument("--decoy", action="store_true",
+                    help="Aim the flood at a second server (control for the shared machine).")
     ap.add_argument("--think", type=float, default=0.0,
                     help="Mean pause (s) of a reviewer before each request (0: none).")
     ap.add_argument("--no-reference", action="store_true",
@@ -326,7 +342,7 @@ def main() -> None:
         else:
             ref = run(1, min(args.seconds, 20.0))
     res = run(args.reviewers, args.seconds, flood_connections=args.flood, kill_at=args.kill_at,
-              think=args.think)
+              think=args.think, decoy=args.decoy)
     load = os.getloadavg()
     print(f"machine: {os.cpu_count()} cores (shared with other jobs; load average "
           f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} at the end); server and clients on one "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from typing import Any
@@ -47,9 +48,8 @@ def register_pages(app) -> None:
     async def login(request: Request):
         review = request.app.state.review
         early = review.refused_before(client_address(request))
-        if early is not None:  # this address (or everyone) is locked out: no form, no store
-            return _login_page(request, "/review", LIMIT_MESSAGES[early.scope], 429,
-                               retry_after=early.retry_after)
+        if early is not None:  # this address (or everyone) is locked out: no form, no store,
+            return _refused(LIMIT_MESSAGES[early.scope], early.retry_after)  # no template
         form = await request.form()
         username = _form_text(form, "username")[:64]
         password = _form_text(form, "password")
@@ -145,6 +145,14 @@ LIMIT_MESSAGES = {
     "overall": "Too many failed sign-ins on this server just now; wait a minute. Reviewers who "
                "are signed in can go on working.",
 }
+
+
+def _refused(message: str, retry_after: int) -> HTMLResponse:
+    """A small fixed 429 page: the cheapest answer to a sign-in flood."""
+    page = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in — '
+            f'uncounted</title></head><body><p>{html.escape(message)}</p>'
+            '<p><a href="/login">Sign in</a></p></body></html>')
+    return HTMLResponse(page, status_code=429, headers={"Retry-After": str(int(retry_after))})
 
 
 def _form_text(form, name: str) -> str:
