@@ -30,6 +30,7 @@ from .server import running_server
 
 
 def _client(project_dir, **options):
+    options.setdefault("refusal_delay", 0.0)  # refused sign-ins answered at once (see below)
     return TestClient(create_app(project_dir, secret="test-secret", **options),
                       base_url="http://127.0.0.1", raise_server_exceptions=False)
 
@@ -88,8 +89,14 @@ def test_parallel_guesses_cannot_pass_the_lockout(project_dir):
 
 
 def test_per_address_and_overall_limits(project_dir):
-    with _client(project_dir, login_limits=LoginLimits(per_user=100, per_address=3)) as c:
-        codes = [_try(c, f"nobody{i}", "wrong-guess").status_code for i in range(4)]
+    import time
+
+    with _client(project_dir, login_limits=LoginLimits(per_user=100, per_address=3),
+                 refusal_delay=0.5) as c:
+        codes = [_try(c, f"nobody{i}", "wrong-guess").status_code for i in range(3)]
+        t0 = time.monotonic()
+        codes.append(_try(c, "nobody3", "wrong-guess").status_code)
+        assert time.monotonic() - t0 >= 0.5  # a refusal is held before the answer
         assert codes == [401, 401, 401, 429]
         r = _try(c, "alice", PASSWORD)  # a right password from a locked address waits too
         assert r.status_code == 429 and "from this address" in r.text

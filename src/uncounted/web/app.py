@@ -31,7 +31,8 @@ MAX_BODY = 64 * 1024
 
 def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_method: str = "auto",
                secret: str | None = None, login_limits: LoginLimits | None = None,
-               hash_slots: int = 1, hash_queue: int = 8, max_body: int = MAX_BODY):
+               hash_slots: int = 1, hash_queue: int = 8, max_body: int = MAX_BODY,
+               refusal_delay: float = 2.0):
     """Build the app for the project in ``project_dir``.
 
     Parameters
@@ -54,6 +55,9 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
         refused with 429 (:class:`~uncounted.web.auth.HashGate`).
     max_body
         Largest request body in bytes; a larger one is refused with 413 while it is read.
+    refusal_delay
+        Seconds a refused sign-in (429) is held before the answer, so that a client flooding
+        the sign-in form, which waits for each answer, is slowed down at no cost to the server.
     """
     from fastapi import FastAPI
     from fastapi.staticfiles import StaticFiles
@@ -72,6 +76,7 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
     app.state.review = review
     app.state.sessions = sessions
     app.state.hash_gate = auth.HashGate(hash_slots, hash_queue)
+    app.state.refusal_delay = float(refusal_delay)
     app.state.secure_cookies = secure_cookies
     app.state.templates = _templates()
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

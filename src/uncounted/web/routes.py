@@ -49,7 +49,8 @@ def register_pages(app) -> None:
         review = request.app.state.review
         early = review.refused_before(client_address(request))
         if early is not None:  # this address (or everyone) is locked out: no form, no store,
-            return _refused(LIMIT_MESSAGES[early.scope], early.retry_after)  # no template
+            await _slow_down(request, early.retry_after)      # no template
+            return _refused(LIMIT_MESSAGES[early.scope], early.retry_after)
         form = await request.form()
         username = _form_text(form, "username")[:64]
         password = _form_text(form, "password")
@@ -60,19 +61,25 @@ def register_pages(app) -> None:
             return _login_page(request, nxt, "The form expired; please sign in again.", 403)
         gate = request.app.state.hash_gate
         if not gate.enter():  # refused before any work is done for it
+            await _slow_down(request, 1)
             return _login_page(request, nxt, "The server is busy checking other sign-ins; try "
                                              "again in a moment.", 429, retry_after=1)
         address = client_address(request)
+        left = False
         try:
             # counted before the password is checked, in one transaction with the limits' check
             admitted = await _in_thread(review.admit_login, username, address)
             if admitted.attempt_id is None:
+                gate.leave()
+                left = True
+                await _slow_down(request, admitted.retry_after)
                 return _login_page(request, nxt, LIMIT_MESSAGES[admitted.scope], 429,
                                    retry_after=admitted.retry_after)
             digest = await _in_thread(review.password_hash, username)
             ok = await _in_thread(gate.verify, digest, password)
         finally:
-            gate.leave()
+            if not left:
+                gate.leave()
         if not ok:
             await _in_thread(review.audit, "login_failed", actor=username or "?", target="web",
                              detail={"address": address})
@@ -145,6 +152,17 @@ LIMIT_MESSAGES = {
     "overall": "Too many failed sign-ins on this server just now; wait a minute. Reviewers who "
                "are signed in can go on working.",
 }
+
+
+async def _slow_down(request: Request, retry_after: int) -> None:
+    """Hold a refused sign-in for a while before answering (at most ``refusal_delay`` seconds,
+    never past its ``Retry-After``): waiting costs the server nothing, and a flooding client,
+    which waits for each answer, sends that much less."""
+    import asyncio
+
+    delay = min(float(retry_after), request.app.state.refusal_delay)
+    if delay > 0:
+        await asyncio.sleep(delay)
 
 
 def _refused(message: str, retry_after: int) -> HTMLResponse:
