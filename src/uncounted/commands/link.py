@@ -31,7 +31,7 @@ def register(app: typer.Typer) -> None:
         """Link the records of every list into persons (train by EM, predict, cluster)."""
         from ..linkage.checks import strict_failures
         from ..linkage.link import link_project
-        from ..linkage.profile import field_profile, profile_lines
+        from ..linkage.profile import field_profile
         from ..project import Project
 
         project = Project.open(directory)
@@ -42,9 +42,7 @@ def register(app: typer.Typer) -> None:
             if not as_json:     # before training, which takes minutes on large projects
                 profiles = field_profile(store)
                 if profiles:
-                    console.print("[bold]Identifying fields, filled share per list[/bold]")
-                    for line in profile_lines(profiles):
-                        console.print("  " + escape(line), highlight=False)
+                    console.print(profile_table(profiles))
             with step_progress(not quiet and not as_json) as progress:
                 res = link_project(store, backend=backend, threshold=float(threshold), seed=seed,
                                    progress=progress, allow_weak=allow_weak)
@@ -84,3 +82,26 @@ def _print_checks(checks: list[dict]) -> None:
             console.print("  e.g. " + escape("; ".join(map(str, examples))), highlight=False)
     for c in notes:
         console.print(f"note ({escape(c['code'])}): {escape(c['message'])}", highlight=False)
+
+
+def profile_table(profiles):
+    """The field profile as a Rich table: filled share of each field per list (the JSON has
+    every count)."""
+    from rich.table import Table
+
+    table = Table(title="What each list brings to linkage (share of records with each field)",
+                  title_justify="left", box=None, pad_edge=False)
+    for name, justify in (("list", "left"), ("records", "right"), ("surname", "right"),
+                          ("given", "right"), ("patr.", "right"), ("birth date", "right"),
+                          ("region", "right"), ("unit", "right"), ("death", "right"),
+                          ("identifies by", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for p in profiles:
+        birth = f"{p.share('birth_date'):.0%}" + (f" {p.birth_precision}" if p.birth_date else "")
+        table.add_row(escape(p.list_name), f"{p.n:,}", f"{p.share('surname'):.0%}",
+                      f"{p.share('given_name'):.0%}", f"{p.share('patronymic'):.0%}", birth,
+                      f"{p.share('region'):.0%}", f"{p.share('unit'):.0%}",
+                      f"{p.share('death_date'):.0%}",
+                      ", ".join(p.identifying).replace("birth date", "birth") or
+                      "[bold red]nothing[/bold red]")
+    return table

@@ -43,8 +43,10 @@ MAX_BIRTH_CONFLICT = 0.02
 MAX_REGION_CONFLICT = 0.10
 #: Share of a list's records joined to another record of the same list above which the list is
 #: flagged (a list is assumed de-duplicated; the default simulation has up to 2% duplicates, which
-#: put up to 4% of records in such pairs).
-MAX_WITHIN_LIST = 0.05
+#: put 3.3-4.0% of the obituaries list's records in such pairs at 5,000 people, seeds 1 and 2),
+#: when at least :data:`MIN_WITHIN_LIST` records are involved.
+MAX_WITHIN_LIST = 0.08
+MIN_WITHIN_LIST = 5
 #: A pair of lists is checked for an implausible overlap when both have at least this many records.
 MIN_LIST_FOR_RATE = 50
 #: Share of the smaller list found on the other above which the pair is flagged as "contained"
@@ -52,6 +54,21 @@ MIN_LIST_FOR_RATE = 50
 #: the dead holds 98% of another list's 100 records with probability below 0.1%).
 MAX_CONTAINED = 0.98
 MIN_LIST_FOR_CONTAINED = 100
+#: Share of cross-list record pairs agreeing exactly on surname and full birth date that a run
+#: leaves in different persons, above which the pair of lists is flagged (when at least
+#: :data:`MIN_MISSED` such pairs are apart). Such pairs are one person nearly always: the default
+#: simulation leaves 0.1-0.3% of them apart (5,000 people, seeds 1 and 2); a list writing given
+#: names as initials left 60% apart.
+MAX_MISSED = 0.10
+MIN_MISSED = 10
+#: With three lists or more, list B is flagged as drawn from list A when at least
+#: :data:`MIN_DRAWN` of B's persons are on A and that share exceeds the share of every other
+#: list's persons on A by :data:`MIN_DRAWN_EXCESS`: independent lists find a list's people in
+#: about the same proportion (a list that catches 90% of the dead holds about 90% of each other
+#: list). The default simulation, where one list copies 15% of another, gives an excess of at
+#: most 0.10 (5,000 people, seeds 1 and 2); a list copying 90% of another gives 0.45.
+MIN_DRAWN = 0.8
+MIN_DRAWN_EXCESS = 0.3
 #: Examples kept per check.
 N_EXAMPLES = 5
 
@@ -82,11 +99,13 @@ CODES: dict[str, str] = {
     "oversized_clusters": "persons made of more records than there are lists",
     "within_list_merges": "records of one list joined to each other",
     "no_overlap": "two lists have no person in common",
+    "missed_joins": "records agreeing on surname and full birth date were left apart",
     "list_contained": "nearly every person of one list is on another",
     "training_no_pairs": "an EM training session found no pairs (a field is missing or written "
                          "differently)",
     "training_no_prior": "no exact duplicates to estimate the share of matching pairs",
     "training_prior_one": "the model concluded that all records are one person",
+    "training_failed": "an EM training session failed (numerical trouble in Splink)",
     "training_step_skipped": "a training step found nothing to learn from",
     "m_not_trained": "the model never learned the weight of a field",
     "m_levels_not_observed": "some levels of agreement never occurred in training",
@@ -146,7 +165,16 @@ def training_checks(messages: list, skipped: list, linker, n_records: int) -> li
     severity = "warning" if n_records >= MIN_RECORDS_TO_TRAIN else "note"
     out = []
     for what, err in skipped:
-        if what.startswith("the EM session"):
+        if what.startswith("the EM session") and "no record pairs" not in err:
+            fields = _fields_of(what.split("blocked on", 1)[-1])
+            out.append(Check("training_failed", severity,
+                             f"The training session on pairs that agree on {fields} failed "
+                             f"(Splink: {err.splitlines()[0][:160]}): the weights it would have "
+                             "learnt stay at starting guesses. A session fails like this when its "
+                             "pairs are nearly all matches or nearly all non-matches, e.g. when one "
+                             "list holds almost everyone.",
+                             {"step": what, "splink": err.splitlines()[0][:300]}))
+        elif what.startswith("the EM session"):
             sql = what.split("blocked on", 1)[-1]
             fields = _fields_of(sql)
             out.append(Check("training_no_pairs", severity,
@@ -190,7 +218,9 @@ def training_checks(messages: list, skipped: list, linker, n_records: int) -> li
         m = re.search(r"Level (.+?) on comparison (\w+) not observed in dataset, unable to "
                       r"train m value", text)
         if m:
-            unseen.setdefault(m.group(2), []).append(m.group(1).strip())
+            levels = unseen.setdefault(m.group(2), [])
+            if m.group(1).strip() not in levels:
+                levels.append(m.group(1).strip())
         m = re.search(r"EM converged after (\d+) iterations", text)
         if m:
             iterations.append(int(m.group(1)))
@@ -264,7 +294,7 @@ def rule_checks(profiles: list[ListProfile], removed: dict, *, allow_weak: bool)
 
 
 def cluster_checks(persons: pd.DataFrame, fields: pd.DataFrame, lists: list[str], *,
-                   allow_weak: bool = False) -> list[Check]:
+                   allow_weak: bool = False, agreeing: pd.DataFrame | None = None) -> list[Check]:
     """Checks of a clustering.
 
     Parameters
@@ -278,6 +308,9 @@ def cluster_checks(persons: pd.DataFrame, fields: pd.DataFrame, lists: list[str]
         The lists with live records.
     allow_weak
         The run was made with ``allow_weak``: joins of two name-less records are reported.
+    agreeing
+        ``uid_l``, ``uid_r`` of cross-list pairs agreeing on surname and full birth date
+        (``store.runs.agreeing_pairs()``): how many the run left apart.
     """
     frame = persons[["uid", "list_name", "person_id"]].merge(
         fields[["uid", "has_name", "birth_year", "region_iso"]], on="uid", how="left")
@@ -289,6 +322,8 @@ def cluster_checks(persons: pd.DataFrame, fields: pd.DataFrame, lists: list[str]
     out += _oversized(frame, size, len(lists))
     out += _within_list(frame)
     out += _overlaps(frame, lists)
+    if agreeing is not None and len(agreeing):
+        out += _missed(frame, agreeing)
     if allow_weak and len(multi):
         named = multi.groupby("person_id")["has_name"].any()
         bad = named[~named]
@@ -349,7 +384,8 @@ def _within_list(frame: pd.DataFrame) -> list[Check]:
     per = frame.groupby(["person_id", "list_name"])["uid"].transform("size")
     frame = frame.assign(dup=per > 1)
     share = frame.groupby("list_name")["dup"].mean()
-    bad = share[share > MAX_WITHIN_LIST]
+    count = frame.groupby("list_name")["dup"].sum()
+    bad = share[(share > MAX_WITHIN_LIST) & (count >= MIN_WITHIN_LIST)]
     if not len(bad):
         return []
     what = ", ".join(f"'{name}' {s:.0%}" for name, s in bad.items())
@@ -380,6 +416,7 @@ def _overlaps(frame: pd.DataFrame, lists: list[str]) -> list[Check]:
                 none.append((a, b))
             elif rate >= MAX_CONTAINED and sizes[small] >= MIN_LIST_FOR_CONTAINED:
                 contained.append((small, b if small == a else a, rate))
+    contained += _drawn(members, sizes, lists, {(c[0], c[1]) for c in contained})
     out = []
     if none:
         what = "; ".join(f"'{a}' and '{b}'" for a, b in none)
@@ -392,13 +429,62 @@ def _overlaps(frame: pd.DataFrame, lists: list[str]) -> list[Check]:
     if contained:
         what = "; ".join(f"{r:.0%} of '{s}' is on '{o}'" for s, o, r in contained)
         out.append(Check("list_contained", "warning",
-                         f"Nearly every person of one list is on another: {what}. Either one list "
+                         f"One list's persons are nearly all on another, far more than chance: "
+                         f"{what}. Either one list "
                          "copies the other (then they are not independent sources, and an estimate "
                          "that treats them as such is too low), or linkage merged too much. Do not "
                          "count a copy as a separate list.",
                          {"pairs": [[s, o] for s, o, _ in contained], "limit": MAX_CONTAINED,
-                          "rates": rates}))
+                          "drawn_limit": [MIN_DRAWN, MIN_DRAWN_EXCESS], "rates": rates}))
     return out
+
+
+def _drawn(members, sizes, lists, seen) -> list[tuple[str, str, float]]:
+    """(B, A, share) where B's persons are on A far more than any other list's are."""
+    big = [x for x in lists if x in members and sizes[x] >= MIN_LIST_FOR_RATE]
+    if len(big) < 3:
+        return []
+    out = []
+    for a in big:
+        share = {b: len(members[b] & members[a]) / sizes[b] for b in big if b != a}
+        for b, r in share.items():
+            others = [v for c, v in share.items() if c != b]
+            if (b, a) not in seen and r >= MIN_DRAWN and r - max(others) >= MIN_DRAWN_EXCESS:
+                out.append((b, a, r))
+    best: dict[frozenset, tuple[str, str, float]] = {}
+    for b, a, r in out:             # one line per pair of lists: the direction with more
+        key = frozenset((a, b))
+        if key not in best or r > best[key][2]:
+            best[key] = (b, a, r)
+    return list(best.values())
+
+
+def _missed(frame: pd.DataFrame, agreeing: pd.DataFrame) -> list[Check]:
+    person = frame.set_index("uid")["person_id"]
+    lst = frame.set_index("uid")["list_name"]
+    agreeing = agreeing[agreeing["uid_l"].isin(person.index) & agreeing["uid_r"].isin(person.index)]
+    if not len(agreeing):
+        return []
+    apart = person[agreeing["uid_l"]].to_numpy() != person[agreeing["uid_r"]].to_numpy()
+    by = pd.DataFrame({"a": lst[agreeing["uid_l"]].to_numpy(), "b": lst[agreeing["uid_r"]].to_numpy(),
+                       "apart": apart})
+    stats = by.groupby(["a", "b"])["apart"].agg(["sum", "size"])
+    stats["share"] = stats["sum"] / stats["size"]
+    bad = stats[(stats["share"] > MAX_MISSED) & (stats["sum"] >= MIN_MISSED)]
+    if not len(bad):
+        return []
+    what = "; ".join(f"'{a}' and '{b}': {int(r['sum']):,} of {int(r['size']):,} ({r['share']:.0%})"
+                     for (a, b), r in bad.iterrows())
+    return [Check("missed_joins", "warning",
+                  f"Records that agree exactly on surname and full birth date were left as "
+                  f"different persons: {what}. Such pairs are nearly always one person; the model "
+                  "is missing joins, usually because one list writes names differently (initials, "
+                  "another transliteration, names in another order). Missed joins make the "
+                  "estimate too high. Check how these lists write names, or review the pairs.",
+                  {"pairs": [[a, b] for a, b in bad.index],
+                   "apart": {f"{a}|{b}": [int(r["sum"]), int(r["size"])] for (a, b), r in
+                             stats.iterrows()},
+                   "limit": MAX_MISSED})]
 
 
 def strict_failures(checks: list[Check] | list[dict]) -> list[str]:

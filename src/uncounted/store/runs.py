@@ -130,6 +130,18 @@ class Runs(Queries):
                    birth_year, nullif(trim(region_iso), '') AS region_iso
             FROM records ORDER BY uid""")
 
+    def agreeing_pairs(self):
+        """Pairs of live records on different lists that agree exactly on surname key and full
+        birth date (day, month and year): ``uid_l``, ``uid_r`` (``uid_l < uid_r``). Such pairs
+        are nearly always one person; the checks count how many a run left apart."""
+        return self._df("""
+            SELECT a.uid AS uid_l, b.uid AS uid_r
+            FROM records a JOIN records b
+              ON a.surname_key = b.surname_key AND a.birth_year = b.birth_year
+             AND a.birth_month = b.birth_month AND a.birth_day = b.birth_day
+             AND a.list_name < b.list_name
+            WHERE nullif(trim(a.surname_key), '') IS NOT NULL""")
+
     def guard(self, run_id: int | None = None) -> dict[str, Any] | None:
         """The field profile, pair rules and checks saved with a link run (default: the latest);
         ``None`` for a run made before uncounted kept them, or when there is no run."""
