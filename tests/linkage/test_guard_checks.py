@@ -69,7 +69,7 @@ def test_the_bbc_failure_fires_oversized_and_within_list():
     into a cluster of 37 records (birth years 1975..2002) on death date and unit type."""
     rows = [(f"bbc/{i}", "bbc", f"s{i}", 1970 + i % 30, "RU-MOW", False) for i in range(300)]
     rows += [(f"copy/{i}", "copy", "big" if i < 37 else f"c{i}", 1975 + i % 28, "RU-PNZ", False)
-             for i in range(60)]
+             for i in range(120)]
     persons, fields = frame(rows)
     found = {c.code: c for c in C.cluster_checks(persons, fields, ["bbc", "copy"])}
     assert found["oversized_clusters"].detail["largest"] == 37
