@@ -93,3 +93,21 @@ def test_nameless_records_never_join_each_other_unless_allowed(tmp_path):
     codes = {c["code"] for c in weak.checks}
     assert "nameless_joined" in codes
     assert weak.guard["allow_weak"] is True and weak.guard["removed"]["nameless"] == 0
+
+
+def test_report_shows_the_checks_escaped(tmp_path):
+    """The report's linkage section lists the run's warnings; list names reach it escaped."""
+    from uncounted.report import build_report
+
+    root = tmp_path / "p"
+    Project.init(root)
+    rows = nameless_lists(300, 40, full_birth_date=False)
+    for r in rows:
+        if r["list_name"] == "copy":
+            r["list_name"] = "<b>copy</b>"
+    with Project.open(root).store() as store:
+        insert_records(store, rows)
+        link_project(store, progress=False)
+    html = build_report(root, methods=["chao"])
+    assert 'data-check="lists_not_compared"' in html and "Linkage checks: " in html
+    assert "<b>copy</b>" not in html and "&lt;b&gt;copy&lt;/b&gt;" in html
