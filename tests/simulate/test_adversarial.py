@@ -5,7 +5,15 @@ known truth, imported, linked, turned into a capture table and estimated (log-li
 of ``uncounted estimate``, and Chao). Each estimate must either cover the true number of dead
 (its interval holds it) or be flagged: its status is not ``ok``, or a linkage check of the run
 gave a warning. Where a scenario breaks linkage in a known way, the check that must say so is
-asserted by name. Seed 1 of every scenario runs by default (about 10 s each on 2 cores); seeds 2
+asserted by name.
+
+One exception, stated so it can be checked: an honest 95% interval misses the truth one time in
+twenty even on the true capture table (namesakes seed 3: Chao 1,089 (1,029-1,166) for 1,000 with
+perfect linkage). A miss is excused when (a) the same method on the *true* capture table misses
+too, (b) the linked estimate is within half an interval width of the true-table one (linkage
+added little), and (c) it is within :data:`NOT_ABSURD` of the truth. A miss of that kind is the
+estimator's, measured by the coverage studies of ``uncounted coverage``; a large miss, or one that
+linkage made, must be flagged. Seed 1 of every scenario runs by default (about 10 s each on 2 cores); seeds 2
 and 3 are ``slow``.
 """
 
@@ -26,6 +34,8 @@ pytestmark = pytest.mark.filterwarnings("ignore::uncounted.exceptions.Estimation
                                         "ignore::uncounted.exceptions.DataWarning")
 
 METHODS = ("loglinear", "chao")
+#: Relative error beyond which a miss is never excused as the estimator's sampling error.
+NOT_ABSURD = 0.15
 
 #: Checks that must fire whatever the estimate says: linkage cannot do better on these lists.
 MUST_FIRE = {"nameless": {"lists_not_compared", "no_overlap"}}
@@ -41,6 +51,15 @@ class Outcome:
     n_records: int
     n_persons: int
     true_observed: int
+    true_rows: list
+
+    def excused(self, row) -> bool:
+        """A miss that is the estimator's, not linkage's (see the module docstring)."""
+        ref = next(r for r in self.true_rows if r.method == row.method)
+        if ref.lower is None or ref.upper is None or row.estimate is None or self.covered(ref):
+            return False
+        near_ref = abs(row.estimate - ref.estimate) <= (ref.upper - ref.lower) / 2
+        return near_ref and abs(row.estimate - self.truth) <= NOT_ABSURD * self.truth
 
     def covered(self, row) -> bool:
         return row.lower is not None and row.upper is not None and row.lower <= self.truth <= row.upper
@@ -63,7 +82,7 @@ def chain(tmp_path, name: str, seed: int) -> Outcome:
     warnings = {c["code"] for c in res.checks if c["severity"] == "warning"}
     rows = estimate(table, list(METHODS), seed=seed)
     return Outcome(len(sim.population), warnings, rows, res.n_records, res.n_persons,
-                   sim.capture_table.observed)
+                   sim.capture_table.observed, estimate(sim.capture_table, list(METHODS), seed=seed))
 
 
 CASES = [pytest.param(name, 1, id=f"{name}-seed1") for name in ADVERSARIAL] + [
@@ -76,14 +95,32 @@ def test_covers_the_truth_or_says_why_not(tmp_path, name, seed):
     out = chain(tmp_path, name, seed)
     for row in out.rows:
         flagged = row.status != "ok" or bool(out.warnings)
-        assert out.covered(row) or flagged, f"{name} seed {seed}: confident wrong number: " \
-            + out.describe(row)
+        assert out.covered(row) or flagged or out.excused(row), \
+            f"{name} seed {seed}: confident wrong number: " + out.describe(row)
     missing = MUST_FIRE.get(name, set()) - out.warnings
     assert not missing, f"{name} seed {seed}: {sorted(missing)} did not fire: " + \
         out.describe(out.rows[0])
     if name in FIRES_UNLESS_COVERED and not all(out.covered(r) for r in out.rows):
         assert out.warnings & FIRES_UNLESS_COVERED[name], f"{name} seed {seed}: " + "; ".join(
             out.describe(r) for r in out.rows)
+
+
+def test_the_excuse_is_narrow():
+    """A miss is excused only when the true table misses alike and the number is not absurd."""
+    from types import SimpleNamespace as Row
+
+    def out(linked, ref):
+        return Outcome(1000, set(), [linked], 0, 0, 0, [ref])
+
+    chao3 = Row(method="chao", estimate=1089.0, lower=1029.0, upper=1166.0, status="ok")
+    assert out(chao3, chao3).excused(chao3)
+    assert not out(chao3, Row(method="chao", estimate=1000.0, lower=950.0, upper=1050.0,
+                              status="ok")).excused(chao3)         # the true table covers
+    far = Row(method="chao", estimate=1200.0, lower=1150.0, upper=1260.0, status="ok")
+    assert not out(far, far).excused(far)                           # 20% off: absurd
+    made = Row(method="chao", estimate=1140.0, lower=1080.0, upper=1200.0, status="ok")
+    narrow = Row(method="chao", estimate=1089.0, lower=1060.0, upper=1120.0, status="ok")
+    assert out(made, made).excused(made) and not out(made, narrow).excused(made)  # linkage moved it
 
 
 def test_scenarios_are_what_they_say(tmp_path):
