@@ -111,3 +111,15 @@ def test_report_shows_the_checks_escaped(tmp_path):
     html = build_report(root, methods=["chao"])
     assert 'data-check="lists_not_compared"' in html and "Linkage checks: " in html
     assert "<b>copy</b>" not in html and "&lt;b&gt;copy&lt;/b&gt;" in html
+
+
+def test_estimate_on_the_project_repeats_the_linkage_warnings(bbc_like):
+    """`uncounted estimate DIR` counts the persons of the latest run: when that run warned, the
+    estimate says so (on stderr, so --json stays parseable)."""
+    with Project.open(bbc_like).store() as store:
+        if store.runs.latest_id() is None:
+            link_project(store, progress=False)
+    r = runner.invoke(app, ["estimate", str(bbc_like), "-m", "chao", "--json"])
+    assert r.exit_code == 0, r.output
+    assert "linkage warning" in r.stderr and "lists_not_compared" in r.stderr
+    json.loads(r.stdout)
