@@ -42,7 +42,10 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from ..exceptions import ConfigError
+from .api import simulate_lists
 from .scenario import ErrorRates, ListSpec, PopulationSpec, Scenario
 
 #: The adversarial scenarios, in the order of the module docstring.
@@ -125,10 +128,6 @@ def simulate_adversarial(out_dir: str | Path, name: str, *, population: int | No
                          seed: int = 1):
     """Write the lists of adversarial scenario ``name`` with known truth; a
     :class:`~uncounted.simulate.SimulationResult` (``capture_table`` is the true one)."""
-    import numpy as np
-
-    from .api import simulate_lists
-
     scn, rewrite = adversarial_scenario(name, population)
     sim = simulate_lists(out_dir, seed=seed, scenario=scn)
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0xAD]))
