@@ -219,3 +219,11 @@ def test_quiet_splink_collects_and_leaves_logging_as_it_was():
         logging.getLogger("splink.internals.x").debug("not kept")
     assert got == [(logging.WARNING, "Level a on comparison b not observed")]
     assert (logger.level, logger.propagate, list(logger.handlers)) == before
+
+
+def test_too_many_pairs_per_record():
+    assert C.pair_checks(11222, 23507) == []            # the default simulation, 20,000 people
+    found = C.pair_checks(162045, 20550)                 # BBC/Mediazona with --allow-weak
+    assert [c.code for c in found] == ["too_many_pairs"]
+    assert found[0].detail["per_record"] == 7.89
+    assert C.pair_checks(3000, 1000) == [] and C.pair_checks(3001, 1000)

@@ -101,6 +101,8 @@ CODES: dict[str, str] = {
     "no_overlap": "two lists have no person in common",
     "missed_joins": "records agreeing on surname and full birth date were left apart",
     "list_contained": "nearly every person of one list is on another",
+    "too_many_pairs": "the run scored many candidate pairs per record (blocking or fields too "
+                      "loose to tell people apart)",
     "training_no_pairs": "an EM training session found no pairs (a field is missing or written "
                          "differently)",
     "training_no_prior": "no exact duplicates to estimate the share of matching pairs",
@@ -254,6 +256,28 @@ def training_checks(messages: list, skipped: list, linker, n_records: int) -> li
                          "(one list's dates or names written differently); check the profile.",
                          {"iterations": iterations}))
     return out
+
+
+#: Scored pairs (match probability >= 0.01) per record above which the run is flagged: the
+#: fields compared do not tell people apart, or blocking lets too much through. The default
+#: simulation gives 0.48 per record (20,000 people), the adversarial scenarios at most 0.61
+#: (copies); the BBC/Mediazona list compared with --allow-weak 7.9.
+MAX_PAIRS_PER_RECORD = 3.0
+
+
+def pair_checks(n_pairs: int, n_records: int) -> list[Check]:
+    """A check on the number of pairs the run scored (Splink does not warn when blocking and the
+    model let through most candidate pairs: the run just gets slow and merges strangers)."""
+    if not n_records or n_pairs / n_records <= MAX_PAIRS_PER_RECORD:
+        return []
+    rate = n_pairs / n_records
+    return [Check("too_many_pairs", "warning",
+                  f"{n_pairs:,} pairs scored a match probability of 1% or more, {rate:.1f} per "
+                  "record: the fields compared do not tell people apart (many records agree on "
+                  "dates, places or units and on little else), or the lists repeat placeholder "
+                  "values. Expect strangers to be merged; see the profile and the other checks.",
+                  {"pairs": int(n_pairs), "records": int(n_records), "per_record": round(rate, 2),
+                   "limit": MAX_PAIRS_PER_RECORD})]
 
 
 def rule_checks(profiles: list[ListProfile], removed: dict, *, allow_weak: bool) -> list[Check]:

@@ -445,7 +445,8 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
         n_persons = int(persons["person_id"].nunique())
         found = guard_info["checks"] + guard.cluster_checks(
             persons, store.runs.guard_fields(), store.records.list_names(),
-            allow_weak=guard_info["allow_weak"], agreeing=store.runs.agreeing_pairs())
+            allow_weak=guard_info["allow_weak"], agreeing=store.runs.agreeing_pairs()) + \
+            guard.pair_checks(n_pairs, n_records)
         guard_info = {**guard_info, "checks": [c.to_dict() for c in found],
                       "cluster_sizes": guard.summary_counts(persons)}
         meta = {"guard": guard_info, "pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
