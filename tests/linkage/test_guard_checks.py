@@ -68,7 +68,7 @@ def test_the_bbc_failure_fires_oversized_and_within_list():
     """What main did with the BBC list and a copy of it: strangers of the copy joined each other
     into a cluster of 37 records (birth years 1975..2002) on death date and unit type."""
     rows = [(f"bbc/{i}", "bbc", f"s{i}", 1970 + i % 30, "RU-MOW", False) for i in range(300)]
-    rows += [(f"copy/{i}", "copy", "big" if i < 37 else f"c{i}", 1975 + i % 28, "RU-PNZ", False)
+    rows += [(f"copy/{i}", "copy", "big" if i < 37 else f"c{i}", 1975 + i % 28, "RU-MOW", False)
              for i in range(120)]
     persons, fields = frame(rows)
     found = {c.code: c for c in C.cluster_checks(persons, fields, ["bbc", "copy"])}
@@ -227,3 +227,16 @@ def test_too_many_pairs_per_record():
     assert [c.code for c in found] == ["too_many_pairs"]
     assert found[0].detail["per_record"] == 7.89
     assert C.pair_checks(3000, 1000) == [] and C.pair_checks(3001, 1000)
+
+
+def test_no_overlap_is_no_alarm_for_lists_of_different_regions():
+    """Two lists of 100 persons each and nobody in common: an alarm when they cover the same
+    region (independent lists would share 100 * 100 / 200 = 50), none when one covers Donetsk
+    and the other Kherson (they would share no one)."""
+    same = [(f"a/{i}", "a", f"a{i}", 1980, "RU-MOW", True) for i in range(100)]
+    same += [(f"b/{i}", "b", f"b{i}", 1980, "RU-MOW", True) for i in range(100)]
+    found = {c.code: c for c in C.cluster_checks(*frame(same), ["a", "b"])}
+    assert found["no_overlap"].detail["rates"]["a|b"]["expected_if_independent"] == 50.0
+    apart = [(f"a/{i}", "a", f"a{i}", 1980, "UA-14", True) for i in range(100)]
+    apart += [(f"b/{i}", "b", f"b{i}", 1980, "UA-65", True) for i in range(100)]
+    assert "no_overlap" not in codes(C.cluster_checks(*frame(apart), ["a", "b"]))

@@ -49,6 +49,9 @@ MAX_WITHIN_LIST = 0.08
 MIN_WITHIN_LIST = 5
 #: A pair of lists is checked for an implausible overlap when both have at least this many records.
 MIN_LIST_FOR_RATE = 50
+#: ``no_overlap`` fires only when lists catching people independently within each region would
+#: share at least this many (so lists of different regions, which share no one, are no alarm).
+MIN_EXPECTED_OVERLAP = 10.0
 #: Share of the smaller list found on the other above which the pair is flagged as "contained"
 #: (checked when the smaller list has at least 100 records: an independent list catching 90% of
 #: the dead holds 98% of another list's 100 records with probability below 0.1%).
@@ -98,7 +101,7 @@ CODES: dict[str, str] = {
     "region_conflict": "persons whose records name different regions",
     "oversized_clusters": "persons made of more records than there are lists",
     "within_list_merges": "records of one list joined to each other",
-    "no_overlap": "two lists have no person in common",
+    "no_overlap": "two lists of the same regions have no person in common",
     "missed_joins": "records agreeing on surname and full birth date were left apart",
     "list_contained": "nearly every person of one list is on another",
     "too_many_pairs": "the run scored many candidate pairs per record (blocking or fields too "
@@ -427,6 +430,7 @@ def _overlaps(frame: pd.DataFrame, lists: list[str]) -> list[Check]:
     sizes = frame.groupby("list_name")["person_id"].nunique()
     none, contained = [], []
     rates = {}
+    expected = _expected_overlap(frame, lists)
     for i, a in enumerate(lists):
         for b in lists[i + 1:]:
             if a not in members or b not in members:
@@ -436,8 +440,10 @@ def _overlaps(frame: pd.DataFrame, lists: list[str]) -> list[Check]:
             rate = both / sizes[small]
             rates[f"{a}|{b}"] = {"in_both": both, "share_of_smaller": round(rate, 4),
                                  "smaller": small}
-            if both == 0 and min(sizes[a], sizes[b]) >= MIN_LIST_FOR_RATE:
+            if both == 0 and min(sizes[a], sizes[b]) >= MIN_LIST_FOR_RATE \
+                    and expected[(a, b)] >= MIN_EXPECTED_OVERLAP:
                 none.append((a, b))
+                rates[f"{a}|{b}"]["expected_if_independent"] = round(expected[(a, b)], 1)
             elif rate >= MAX_CONTAINED and sizes[small] >= MIN_LIST_FOR_CONTAINED:
                 contained.append((small, b if small == a else a, rate))
     contained += _drawn(members, sizes, lists, {(c[0], c[1]) for c in contained})
@@ -460,6 +466,25 @@ def _overlaps(frame: pd.DataFrame, lists: list[str]) -> list[Check]:
                          "count a copy as a separate list.",
                          {"pairs": [[s, o] for s, o, _ in contained], "limit": MAX_CONTAINED,
                           "drawn_limit": [MIN_DRAWN, MIN_DRAWN_EXCESS], "rates": rates}))
+    return out
+
+
+def _expected_overlap(frame: pd.DataFrame, lists: list[str]) -> dict:
+    """Persons two lists would share if each caught people independently within each region:
+    the sum over regions of ``n_a,r * n_b,r / n_r`` (``n_r``: persons with a record in region
+    ``r``; records without a region form one more region). Lists of different regions expect
+    no one in common, so finding no one is no alarm for them."""
+    region = frame["region_iso"].fillna("?")
+    by = frame.assign(region=region).drop_duplicates(["person_id", "list_name", "region"])
+    counts = by.groupby(["region", "list_name"])["person_id"].nunique().unstack(fill_value=0)
+    total = by.groupby("region")["person_id"].nunique()
+    out = {}
+    for i, a in enumerate(lists):
+        for b in lists[i + 1:]:
+            if a in counts and b in counts:
+                out[(a, b)] = float((counts[a] * counts[b] / total).sum())
+            else:
+                out[(a, b)] = 0.0
     return out
 
 
