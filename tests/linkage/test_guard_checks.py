@@ -146,8 +146,9 @@ def test_name_less_persons_are_reported_when_weak_links_are_allowed():
 
 
 def profile(name, n, **filled):
-    base = dict(surname=0, given_name=0, patronymic=0, full_name=0, any_name=0, birth_date=0,
-                birth_day=0, birth_month=0, birth_year_only=0, region=0, unit=0, death_date=0)
+    base = {f: 0 for f in ("surname", "given_name", "patronymic", "full_name", "any_name",
+                           "birth_date", "birth_day", "birth_month", "birth_year_only", "region",
+                           "unit", "death_date")}
     return ListProfile(list_name=name, n=n, **{**base, **filled})
 
 
@@ -181,17 +182,17 @@ def test_rule_checks_say_what_was_kept_apart():
 
 
 def test_training_messages_in_plain_words():
+    names = ('the EM session blocked on (l."surname_key" = r."surname_key") AND '
+             '(l."given_name_canon" = r."given_name_canon")')
     skipped = [
-        ('the EM session blocked on (l."surname_key" = r."surname_key") AND '
-         '(l."given_name_canon" = r."given_name_canon")',
+        (names,
          "Training rule `...` resulted in no record pairs.  This means ..."),
         ('the EM session blocked on (l."birth_year" = r."birth_year")',
          "m_probability value 1.107e-321 is below the minimum allowed value of 1e-300."),
     ]
-    messages = [(logging.WARNING, "WARNING:\nLevel exact on comparison unit not observed in dataset, "
-                                  "unable to train m value\n"),
-                (logging.WARNING, "WARNING: Deterministic matching rules led to no observed "
-                                  "matches! This means ..."),
+    unseen = "WARNING:\nLevel exact on comparison unit not observed in dataset, unable to train m value\n"
+    no_prior = "WARNING: Deterministic matching rules led to no observed matches! This means ..."
+    messages = [(logging.WARNING, unseen), (logging.WARNING, no_prior),
                 (logging.INFO, "\nEM converged after 20 iterations"),
                 (logging.INFO, "\nEM converged after 7 iterations")]
     found = {c.code: c for c in C.training_checks(messages, skipped, None, 5000)}

@@ -292,7 +292,7 @@ def rule_checks(profiles: list[ListProfile], removed: dict, *, allow_weak: bool)
         pairs = "; ".join(f"'{a}' and '{b}' ({why})" for a, b, why in sep)
         if allow_weak:
             out.append(Check("weak_comparison", "warning",
-                             f"Compared with --allow-weak although they share no identifying field "
+                             f"Compared with --allow-weak (allow_weak=True) although they share no identifying field "
                              f"(a name or a full birth date): {pairs}. Joins between them rest on "
                              "dates, places or units that strangers share; check them in "
                              "'uncounted review' before using the persons.",
@@ -303,7 +303,8 @@ def rule_checks(profiles: list[ListProfile], removed: dict, *, allow_weak: bool)
                              f"full birth date): {pairs}. Nobody is joined across them, so anyone on "
                              "both is counted twice and an estimate from these lists is not "
                              "meaningful. Add names or full birth dates to the lists, or run "
-                             "'uncounted link --allow-weak' and review the joins.",
+                             "'uncounted link --allow-weak' (allow_weak=True in Python) and review the "
+                             "joins.",
                              {"pairs": [[a, b] for a, b, _ in sep],
                               "pairs_removed": removed.get("separate", 0),
                               "pairs_above_threshold_removed": removed.get("separate_joined", 0)}))
@@ -359,7 +360,7 @@ def cluster_checks(persons: pd.DataFrame, fields: pd.DataFrame, lists: list[str]
                              f"{len(bad):,} person(s) are made only of records without any name, "
                              "joined on dates, places or units (--allow-weak). Check them in "
                              "'uncounted review'.",
-                             {"persons": int(len(bad)), "examples": list(bad.index[:N_EXAMPLES])}))
+                             {"persons": len(bad), "examples": list(bad.index[:N_EXAMPLES])}))
     return out
 
 
@@ -375,8 +376,9 @@ def _conflicts(multi: pd.DataFrame, n_multi: int) -> list[Check]:
         out.append(Check("birth_year_conflict", "warning",
                          f"{len(bad):,} of {n_multi:,} persons with more than one record ({share:.1%}) "
                          "join records whose birth years are more than a year apart: strangers were "
-                         "probably merged. Raise --threshold, or review these persons.",
-                         {"persons": int(len(bad)), "of": n_multi, "share": round(share, 4),
+                         "probably merged. Raise --threshold (threshold= in Python), or review "
+                         "these persons.",
+                         {"persons": len(bad), "of": n_multi, "share": round(share, 4),
                           "limit": MAX_BIRTH_CONFLICT, "examples": ex}))
     regions = multi.dropna(subset=["region_iso"]).groupby("person_id")["region_iso"].nunique()
     bad_r = regions[regions > 1]
@@ -388,7 +390,7 @@ def _conflicts(multi: pd.DataFrame, n_multi: int) -> list[Check]:
                          f"({share_r:.1%}) join records from different regions: more than lists "
                          "usually disagree on (residence, burial place). Strangers may have been "
                          "merged; review these persons.",
-                         {"persons": int(len(bad_r)), "of": n_multi, "share": round(share_r, 4),
+                         {"persons": len(bad_r), "of": n_multi, "share": round(share_r, 4),
                           "limit": MAX_REGION_CONFLICT, "examples": ex}))
     return out
 
@@ -402,8 +404,8 @@ def _oversized(frame: pd.DataFrame, size: pd.Series, k: int) -> list[Check]:
                   f"{len(big):,} person(s) are made of more than {limit} records (the largest: "
                   f"{int(big.iloc[0])}) with {k} lists: one person is on each list once or twice at "
                   "most. The model joined strangers, usually on fields many people share; raise "
-                  "--threshold or review the largest persons.",
-                  {"persons": int(len(big)), "largest": int(big.iloc[0]), "limit": limit,
+                  "--threshold (threshold= in Python) or review the largest persons.",
+                  {"persons": len(big), "largest": int(big.iloc[0]), "limit": limit,
                    "examples": [f"{pid}: {int(n)} records" for pid, n in big.head(N_EXAMPLES).items()]})]
 
 

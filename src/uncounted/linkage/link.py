@@ -115,7 +115,7 @@ class _Collect(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         try:
             self.sink.append((record.levelno, record.getMessage()))
-        except Exception:           # a message that cannot be formatted is not worth a crash
+        except (TypeError, ValueError):     # a message that cannot be formatted: keep its text
             self.sink.append((record.levelno, str(record.msg)))
 
 
