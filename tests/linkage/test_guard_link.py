@@ -123,3 +123,12 @@ def test_estimate_on_the_project_repeats_the_linkage_warnings(bbc_like):
     assert r.exit_code == 0, r.output
     assert "linkage warning" in r.stderr and "lists_not_compared" in r.stderr
     json.loads(r.stdout)
+
+
+def test_no_false_alarm_on_ordinary_lists(linked):
+    """The 2,000-person stand-in of tests/linkage (4 noisy lists: typos, diminutives, partial and
+    missing dates) links with no warning, so `uncounted link --strict` passes on it."""
+    from uncounted.linkage.checks import strict_failures
+
+    _, _, result = linked
+    assert strict_failures(result.checks) == [], result.checks
