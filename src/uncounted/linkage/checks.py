@@ -315,7 +315,8 @@ def rule_checks(profiles: list[ListProfile], removed: dict, *, allow_weak: bool)
                          "were not joined: agreement on dates, places or units alone does not "
                          "identify a person. Those records stay separate persons; if the same person "
                          "is on several lists without a name, they are counted more than once. Add "
-                         "names, or decide the pairs in 'uncounted review'.",
+                         "names to the records; a pair known to be one person can be recorded as a "
+                         "'match' decision, which always joins.",
                          {"pairs_removed": removed.get("nameless", 0),
                           "pairs_above_threshold_removed": n}))
     return out
