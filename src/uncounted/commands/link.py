@@ -71,9 +71,9 @@ def register(app: typer.Typer) -> None:
 def _print_checks(checks: list[dict]) -> None:
     warnings = [c for c in checks if c["severity"] == "warning"]
     notes = [c for c in checks if c["severity"] != "warning"]
-    if not checks:
-        console.print("checks: nothing found that a person or a list could not be", highlight=False)
-        return
+    if not warnings:
+        console.print("checks: no warning (nothing found that a person or a list could not be)",
+                      highlight=False)
     for c in warnings:
         console.print(f"[bold yellow]warning[/bold yellow] ({escape(c['code'])}): "
                       f"{escape(c['message'])}", highlight=False)
