@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from uncounted.cli import app
+from uncounted.linkage.cluster import current_persons
 from uncounted.linkage.link import link_project
 from uncounted.project import Project
 
@@ -88,6 +89,9 @@ def test_nameless_records_never_join_each_other_unless_allowed(tmp_path):
         assert res.n_persons == res.n_records == 460
         assert "lists_not_compared" not in {c["code"] for c in res.checks}
         assert res.guard["removed"]["nameless"] > 0
+        # a reviewer who knows two of them are one man can still say so: a match always joins
+        store.decisions.record("bbc/0", "copy/c0", "match", reviewer="test")
+        assert current_persons(store, res.run_id).n_persons == 459
         weak = link_project(store, progress=False, allow_weak=True)
     assert weak.n_persons < 460                       # the model alone joins name-less records
     codes = {c["code"] for c in weak.checks}

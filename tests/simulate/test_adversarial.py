@@ -13,7 +13,13 @@ perfect linkage). A miss is excused when (a) the same method on the *true* captu
 too, (b) the linked estimate is within half an interval width of the true-table one (linkage
 added little), and (c) it is within :data:`NOT_ABSURD` of the truth. A miss of that kind is the
 estimator's, measured by the coverage studies of ``uncounted coverage``; a large miss, or one that
-linkage made, must be flagged. Seed 1 of every scenario runs by default (about 10 s each on 2 cores); seeds 2
+linkage made, must be flagged.
+
+A large miss that the estimator makes on the true capture table as well (Chao on the dominant
+scenario: 3,262 for 1,000, the two small lists sharing four people) is not linkage's to catch:
+unflagged, it is an expected failure (``xfail``) naming the numbers, for a rule in
+``mse/status.py`` (issue 15 item 1); today the linkage warnings of that run flag it anyway. A miss
+that linkage made is never excused. Seed 1 of every scenario runs by default (about 10 s each on 2 cores); seeds 2
 and 3 are ``slow``.
 """
 
@@ -52,6 +58,14 @@ class Outcome:
     n_persons: int
     true_observed: int
     true_rows: list
+
+    def estimators_own(self, row) -> bool:
+        """The true capture table misses alike: linkage moved the number less than half an
+        interval width."""
+        ref = next(r for r in self.true_rows if r.method == row.method)
+        if ref.lower is None or ref.upper is None or row.estimate is None or self.covered(ref):
+            return False
+        return abs(row.estimate - ref.estimate) <= (ref.upper - ref.lower) / 2
 
     def excused(self, row) -> bool:
         """A miss that is the estimator's, not linkage's (see the module docstring)."""
@@ -93,16 +107,21 @@ CASES = [pytest.param(name, 1, id=f"{name}-seed1") for name in ADVERSARIAL] + [
 @pytest.mark.parametrize(("name", "seed"), CASES)
 def test_covers_the_truth_or_says_why_not(tmp_path, name, seed):
     out = chain(tmp_path, name, seed)
-    for row in out.rows:
-        flagged = row.status != "ok" or bool(out.warnings)
-        assert out.covered(row) or flagged or out.excused(row), \
-            f"{name} seed {seed}: confident wrong number: " + out.describe(row)
+    wrong = [row for row in out.rows if not (out.covered(row) or row.status != "ok"
+                                             or out.warnings or out.excused(row))]
+    made_by_linkage = [row for row in wrong if not out.estimators_own(row)]
+    assert not made_by_linkage, f"{name} seed {seed}: confident wrong number: " + "; ".join(
+        out.describe(row) for row in made_by_linkage)
     missing = MUST_FIRE.get(name, set()) - out.warnings
     assert not missing, f"{name} seed {seed}: {sorted(missing)} did not fire: " + \
         out.describe(out.rows[0])
     if name in FIRES_UNLESS_COVERED and not all(out.covered(r) for r in out.rows):
         assert out.warnings & FIRES_UNLESS_COVERED[name], f"{name} seed {seed}: " + "; ".join(
             out.describe(r) for r in out.rows)
+    if wrong:
+        pytest.xfail(f"{name} seed {seed}: the estimator's own confident wrong number, on the "
+                     "true table too (for a rule in mse/status.py): " + "; ".join(
+                         out.describe(row) for row in wrong))
 
 
 def test_the_excuse_is_narrow():
@@ -121,6 +140,18 @@ def test_the_excuse_is_narrow():
     made = Row(method="chao", estimate=1140.0, lower=1080.0, upper=1200.0, status="ok")
     narrow = Row(method="chao", estimate=1089.0, lower=1060.0, upper=1120.0, status="ok")
     assert out(made, made).excused(made) and not out(made, narrow).excused(made)  # linkage moved it
+
+
+def test_a_miss_linkage_made_is_never_the_estimators():
+    from types import SimpleNamespace as Row
+
+    dominant = Row(method="chao", estimate=3262.0, lower=2748.0, upper=3919.0, status="ok")
+    out = Outcome(1000, set(), [dominant], 0, 0, 0, [dominant])
+    assert out.estimators_own(dominant) and not out.excused(dominant)      # absurd: xfail
+    initials = Row(method="chao", estimate=2563.0, lower=2254.0, upper=2947.0, status="ok")
+    out = Outcome(1000, set(), [initials], 0, 0, 0,
+                  [Row(method="chao", estimate=1039.0, lower=981.0, upper=1112.0, status="ok")])
+    assert not out.estimators_own(initials)                                  # linkage made it
 
 
 def test_scenarios_are_what_they_say(tmp_path):
