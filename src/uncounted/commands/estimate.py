@@ -13,6 +13,7 @@ from .._console import (
     announce_lcmcr_compile,
     console,
     count_progress,
+    err_console,
     escape,
     show_progress,
 )
@@ -138,9 +139,26 @@ def register(app: typer.Typer) -> None:
                     rows = run(tab, method, **options)
                 except InputError as err:
                     raise _with_flag(err) from err
+        if table.is_dir():
+            _linkage_warnings(table)
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return
         lists = ", ".join(f"{k} {v:,}" for k, v in tab.list_totals().items())
         print_estimates(rows, console, f"{escape(str(table))}: {tab.observed:,} observed on {tab.k} "
                                        f"lists ({escape(lists)})")
+
+
+def _linkage_warnings(directory: Path) -> None:
+    """Say on stderr (also under --json) when the link run behind the estimates gave warnings."""
+    from ..linkage.checks import strict_failures
+    from ..project import Project
+
+    with Project.open(directory).store(read_only=True) as store:
+        guard = store.runs.guard()
+    codes = list(dict.fromkeys(strict_failures(guard["checks"]))) if guard else []
+    if codes:
+        err_console.print(f"warning: link run {guard['run_id']} gave {len(codes)} kind(s) of "
+                          f"linkage warning ({escape(', '.join(codes))}); these estimates count "
+                          "its persons. Read them ('uncounted link', or the report) before "
+                          "publishing a number.", highlight=False)
