@@ -48,7 +48,10 @@ class _Group(TyperGroup):
 
     @staticmethod
     def _fail(err: UncountedError):
-        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+        from .i18n import _
+
+        err_console.print(f"[bold red]{escape(_('error:'))}[/] {escape(str(err))}", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
 
 
@@ -82,9 +85,23 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _set_language(value: str | None) -> str | None:
+    if value is not None:
+        from .i18n import LANGUAGES, set_language
+
+        if value not in LANGUAGES:
+            raise typer.BadParameter(f"one of {', '.join(LANGUAGES)}")
+        set_language(value)
+    return value
+
+
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                      is_eager=True, callback=_print_version)) -> None:
+                                      is_eager=True, callback=_print_version),
+          lang: str = typer.Option(None, "--lang", help="ru or en: the language of messages, tables "
+                                                        "and reports (default: from the locale, "
+                                                        "LANG / LC_ALL, or UNCOUNTED_LANG).",
+                                   is_eager=True, callback=_set_language)) -> None:
     """Count the dead from incomplete, overlapping lists, and estimate the ones no list counted."""
 
 
