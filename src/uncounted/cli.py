@@ -50,7 +50,8 @@ class _Group(TyperGroup):
     def _fail(err: UncountedError):
         from .i18n import _
 
-        err_console.print(f"[bold red]{escape(_('error:'))}[/] {escape(str(err))}", highlight=False,
+        label = escape(_("error:"))
+        err_console.print(f"[bold red]{label}[/] {escape(str(err))}", highlight=False,
                           soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
 
