@@ -21,6 +21,7 @@ from ..analysis.ledger import load_ledger as _load_ledger
 from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
 from ..histories import Persons, capture_table, current_persons
+from ..i18n import N_
 from ..i18n.labels import model_label
 from ..linkage.review import review_progress
 from ..mse.api import estimate
@@ -93,7 +94,10 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
                                                   "file_bytes": path.stat().st_size,
                                                   "status": None, "imported_at": None}]})
     data["regions"] = table_regions(table)
-    data["notes"].append("from_table")
+    data["notes"].append(N_("Built from a capture table: there is no linkage or review data.")
+                         if data["regions"] else
+                         N_("Built from a capture table: there is no linkage or review data, and "
+                            "no region data."))
     finish(data)
     return data
 
@@ -125,7 +129,9 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
         imports = st.records.imports()
         data["stored_estimates"] = st.estimates.saved()
         if run is None:
-            data["notes"].append("no_link_run")
+            data["notes"].append(N_("No linkage run yet: records are not joined into persons, "
+                                    "so there is no capture table to estimate from. Run "
+                                    "'uncounted link'."))
             data["reproducibility"].update(_repro_settings(project, imports, None, level, seed))
             data["records"] = st.records.count()
             return data
@@ -138,7 +144,7 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
             "persons_now": persons.n_persons}
         data["reproducibility"].update(_repro_settings(project, imports, run, level, seed))
         if len(persons.lists) < 2 or persons.n_persons == 0:
-            data["notes"].append("fewer_than_two_lists")
+            data["notes"].append(N_("Fewer than two lists with records: nothing to estimate."))
             return data
         table = capture_table(st, strata=["region"], persons=persons)
         data["regions"] = region_summary(st, persons)
