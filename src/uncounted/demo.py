@@ -64,8 +64,19 @@ class DemoResult:
 
     def misses(self) -> list[str]:
         """Methods whose interval (from the linked lists) does not cover the true size."""
-        return [e.method for e in self.estimates
-                if e.estimable and not e.lower <= self.true_population <= e.upper]
+        return [e.method for e in self.estimates if e.estimable and not holds(e, self.true_population)]
+
+
+#: Methods whose number is a lower bound: right when it does not exceed the truth.
+LOWER_BOUNDS = frozenset({"chao"})
+
+
+def holds(est: Estimate, truth: int) -> bool:
+    """Whether an estimate is right about ``truth``: its interval covers it or, for a lower bound
+    (Chao), the bound does not exceed it."""
+    if est.method in LOWER_BOUNDS:
+        return est.estimate <= truth
+    return est.lower <= truth <= est.upper
 
 
 def _pairs(n: np.ndarray) -> int:
