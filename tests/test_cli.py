@@ -72,3 +72,34 @@ def test_version_prints_and_exits():
 
     r = runner.invoke(app, ["--version"])
     assert r.exit_code == 0 and r.output.strip() == f"uncounted {__version__}"
+
+
+def test_estimate_formats_and_russian(tmp_path):
+    """--format csv gives one flat row per estimate with raw numbers; --lang ru translates the
+    headers and writes models in list names; a narrow pipe keeps full names."""
+    import csv
+    import io
+
+    path = DATA / "mse" / "mse_korea.csv"
+    r = runner.invoke(app, ["estimate", str(path), "-m", "loglinear", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows[0]["method"] == "loglinear" and float(rows[0]["estimate"]) > 123
+    assert rows[0]["model"].startswith("[") and ":" in rows[0]["model"]  # list names, not numbers
+    r = runner.invoke(app, ["--lang", "ru", "estimate", str(path), "-m", "loglinear", "-m", "chao"],
+                      env={"COLUMNS": "40"})
+    assert r.exit_code == 0, r.output
+    assert "метод" in r.stdout and "оценка" in r.stdout and "учтённых в 3 списках" in r.stdout
+    assert "loglinear" in r.stdout and "…" not in r.stdout
+    r = runner.invoke(app, ["--lang", "ru", "estimate", str(tmp_path / "missing.csv")])
+    assert r.exit_code == 2 and "ошибка:" in r.output
+
+
+def test_lang_holds_for_one_invocation_only():
+    from uncounted import i18n
+
+    before = i18n.get_language()
+    assert before == i18n.default_language()  # no earlier invocation left its --lang behind
+    r = runner.invoke(app, ["--lang", "ru", "estimate", KOSOVO, "-m", "chao"])
+    assert r.exit_code == 0 and "метод" in r.stdout
+    assert i18n.get_language() == before
