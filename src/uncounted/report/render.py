@@ -9,7 +9,6 @@ meta tag forbids every network fetch, so it opens the same offline, from an e-ma
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
