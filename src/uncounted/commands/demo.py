@@ -24,8 +24,8 @@ def explain(res) -> list[str]:
     missed = res.misses()
     if not missed:
         return []
-    lines = [_("Why %(methods)s miss the truth: the default scenario breaks two assumptions these "
-               "methods lean on.") % {"methods": ", ".join(missed)},
+    lines = [_("Why the estimates of %(methods)s miss the truth: the default scenario breaks two "
+               "assumptions these methods lean on.") % {"methods": ", ".join(missed)},
              _("  1. Dependent lists: one list copies part of another, so being on one makes being "
                "on the other likelier. Log-linear and graphical models can allow for a dependent "
                "pair only as far as the overlaps reveal it."),
