@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 import subprocess
 import sys
 
@@ -103,3 +105,25 @@ def test_lang_holds_for_one_invocation_only():
     r = runner.invoke(app, ["--lang", "ru", "estimate", KOSOVO, "-m", "chao"])
     assert r.exit_code == 0 and "метод" in r.stdout
     assert i18n.get_language() == before
+
+
+def test_excess_table_and_csv(tmp_path):
+    import csv
+    import io
+
+    from .excess.test_mortality import HEAD, _write
+
+    rows = "".join(f"A,RU-AAA,{y},{a},{s},{n}\n" for y in range(2015, 2023)
+                   for a, n0 in (("15-19", 20), ("20-24", 30)) for s in "mf"
+                   for n in [n0 + (y - 2015) + (10 if (s == "m" and y == 2022) else 0)
+                             + (y % 2) - (3 * (s == "f"))])
+    p = _write(tmp_path, HEAD + rows)
+    args = ["excess", str(p), "--baseline", "2015-2019", "--year", "2022", "--ages", "15-24"]
+    as_json = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    r = runner.invoke(app, [*args, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    got = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [g["region"] for g in got] == [o["region"] for o in as_json] == ["RU-AAA", "RU"]
+    assert float(got[0]["estimate"]) == pytest.approx(as_json[0]["estimate"])
+    table = runner.invoke(app, args, env={"COLUMNS": "50"})
+    assert table.exit_code == 0 and "RU-AAA" in table.stdout and "…" not in table.stdout
