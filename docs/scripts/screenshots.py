@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--no-first-run"]
-SECTIONS = ["headline", "lists", "linkage", "estimates", "strata", "regions", "methods"]
+SECTIONS = ["headline", "linkage", "estimates", "strata", "regions"]
 
 
 def build(project: Path | None, lang: str, tmp: Path) -> Path:
