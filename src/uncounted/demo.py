@@ -8,6 +8,7 @@ each estimator did — the same check a user can run on a scenario shaped like t
 from __future__ import annotations
 
 import shutil
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,10 +21,11 @@ from .histories import capture_table, current_persons
 from .linkage.link import link_project
 from .mse.api import estimate
 from .mse.result import Estimate
-from .project import Project
+from .project import CONFIG_FILE, Project
 from .records import import_list
 from .report import build_report
-from .simulate import simulate_lists
+from .simulate import simulate_capture_table, simulate_lists
+from .simulate.api import resolve_scenario
 
 
 @dataclass(frozen=True)
@@ -168,9 +170,6 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
         say(f"Wrote {report_path}")
     control_rows, control_n = [], None
     if control is not None:
-        from .simulate import simulate_capture_table
-        from .simulate.api import resolve_scenario
-
         control_n = resolve_scenario(control, population).population.size
         control_table = simulate_capture_table(population, seed=seed, scenario=control)
         control_rows = estimate(control_table, methods, seed=seed)
@@ -185,10 +184,6 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
 def _mark_simulated(project: Project) -> None:
     """Say in ``uncounted.toml`` that the project is simulated: the report then labels it so and
     never draws it beside real-world published figures."""
-    import tomllib
-
-    from .project import CONFIG_FILE
-
     path = project.root / CONFIG_FILE
     text = path.read_text(encoding="utf-8")
     text = text.replace("[project]\n", "[project]\nsimulated = true  # made by 'uncounted demo'\n", 1)

@@ -20,17 +20,20 @@ def register(app: typer.Typer) -> None:
 
         fmt = "json" if json_out else check_format(fmt)
         df = list_summary(directory)
+        if fmt == "json":  # list_summary's own columns, as before --format existed
+            console.print_json(df.to_json(orient="records", date_format="iso", force_ascii=False))
+            return
         if df.empty and fmt == "table":
             console.print(_("no lists yet: add one with 'uncounted import DIR FILE --list NAME'"))
             return
-        rows = [{"list": r.list_name, "records": int(r.n_records), "rejected": int(r.n_rejected or 0),
-                 "file": str(r.file_name), "sha256": str(r.file_sha256),
-                 "imports": int(r.n_imports), "updated": str(r.updated_at)[:19]}
-                for r in df.itertuples(index=False)]
-        cols = [Column("list", _("list")),
-                Column("records", _("records"), "right", show=format_number),
-                Column("rejected", _("rejected"), "right", show=format_number),
-                Column("file", _("file"), whole=False),
-                Column("sha256", "sha256", show=(lambda v: v[:12]) if fmt == "table" else None),
-                Column("imports", _("imports"), "right"), Column("updated", _("updated"))]
+        rows = [{"list_name": r.list_name, "n_records": int(r.n_records),
+                 "n_rejected": int(r.n_rejected or 0), "file_name": str(r.file_name),
+                 "file_sha256": str(r.file_sha256), "n_imports": int(r.n_imports),
+                 "updated_at": str(r.updated_at)[:19]} for r in df.itertuples(index=False)]
+        cols = [Column("list_name", _("list")),
+                Column("n_records", _("records"), "right", show=format_number),
+                Column("n_rejected", _("rejected"), "right", show=format_number),
+                Column("file_name", _("file"), whole=False),
+                Column("file_sha256", "sha256", show=(lambda v: v[:12]) if fmt == "table" else None),
+                Column("n_imports", _("imports"), "right"), Column("updated_at", _("updated"))]
         print_table(rows, cols, fmt=fmt)

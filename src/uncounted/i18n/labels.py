@@ -5,6 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..exceptions import InputError
+from ..mse.models import parse_model, term_label
+
 _NUMBERED = re.compile(r"\[\s*[0-9.]+(\s*,\s*[0-9.]+)*\s*\]")
 
 
@@ -17,9 +20,6 @@ def model_label(model: str | None, lists: Sequence[str]) -> str | None:
     """
     if not model or not lists or not _NUMBERED.fullmatch(model.strip()):
         return model
-    from ..exceptions import InputError
-    from ..mse.models import parse_model, term_label
-
     try:
         terms = parse_model(model, list(lists))
     except InputError:

@@ -93,7 +93,7 @@ def probability_histogram(linkage: dict[str, Any] | None):
     plt = _plt()
     h = linkage["histogram"]
     edges, counts = h["edges"], h["counts"]
-    fig, ax = plt.subplots(figsize=(6.4, 2.8))
+    fig, ax = plt.subplots(figsize=(6.4, 3.0), layout="constrained")
     lo, hi = linkage["review"]["band"]
     ax.axvspan(lo, hi, color=ORANGE, alpha=0.15, label=_("review band %(low)s–%(high)s") % {"low": f"{lo:g}", "high": f"{hi:g}"})
     widths = [b - a for a, b in itertools.pairwise(edges)]
@@ -105,8 +105,7 @@ def probability_histogram(linkage: dict[str, Any] | None):
     ax.set_xlabel(_("match probability"))
     ax.set_ylabel(_("pairs (symlog scale)"))
     ax.set_xlim(0, 1)
-    ax.legend(loc="upper center", fontsize=7, frameon=False)
-    fig.tight_layout()
+    fig.legend(loc="outside lower center", ncol=2, fontsize=7, frameon=False)  # off the bars
     return fig
 
 
@@ -268,7 +267,7 @@ def ledger(ledger_data: dict[str, Any] | None, estimates: list[dict[str, Any]], 
     import datetime as dt
 
     plt = _plt()
-    fig, ax = plt.subplots(figsize=(6.8, 3.4))
+    fig, ax = plt.subplots(figsize=(6.8, 3.6), layout="constrained")
     colours = {"killed": RED, "killed_or_wounded": ORANGE, "named_confirmed": BLUE}
     for measure, colour in colours.items():
         pts = [(dt.date.fromisoformat(str(r["date"])[:10]), r["value"]) for r in series
@@ -286,9 +285,8 @@ def ledger(ledger_data: dict[str, Any] | None, estimates: list[dict[str, Any]], 
                    color="#111", label=_("this report's estimates"), zorder=3)
     ax.set_yscale("log")
     ax.set_ylabel(_("people (log scale)"))
-    ax.legend(loc="upper left", fontsize=7, frameon=False)
-    fig.autofmt_xdate()
-    fig.tight_layout()
+    ax.tick_params(axis="x", labelrotation=30)
+    fig.legend(loc="outside lower center", ncol=4, fontsize=7, frameon=False)  # off the points
     return fig
 
 

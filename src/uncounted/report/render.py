@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from ..exceptions import InputError
-from ..i18n import N_, format_number
+from ..i18n import (
+    N_,
+    _,
+    check_language,
+    format_number,
+    get_language,
+    translations,
+    using,
+)
 from ..store import UNKNOWN
 from .charts import chart_text, render_all
 from .collect import collect, round_for_words
@@ -27,8 +35,6 @@ def environment(lang: str = "en"):
     """The Jinja2 environment over the packaged templates in ``lang`` (autoescape on for every
     template; messages from the gettext catalogue of :mod:`uncounted.i18n`)."""
     import jinja2
-
-    from ..i18n import check_language, translations
 
     check_language(lang)
     env = jinja2.Environment(loader=jinja2.PackageLoader("uncounted.report", "templates"),
@@ -55,8 +61,6 @@ def fmt_number(x, digits: int = 0) -> str:
 def region_name(row: dict[str, Any] | None, lang: str) -> str:
     """A region's name in ``lang`` (``name_ru``/``name_en`` of the row), else its code; the
     unknown region in words."""
-    from ..i18n import _
-
     if not row:
         return ""
     name = row.get("name_ru" if lang == "ru" else "name_en") or row.get("name_en")
@@ -68,8 +72,6 @@ def region_name(row: dict[str, Any] | None, lang: str) -> str:
 
 def method_name(method: str) -> str:
     """What a method is, in words (the code name stays beside it in the tables)."""
-    from ..i18n import _
-
     names = {"lcmcr": N_("latent-class model"), "dga": N_("graphical-model averaging"),
              "loglinear": N_("log-linear model"), "lincoln-petersen": N_("two-list estimate"),
              "chao": N_("Chao's lower bound")}
@@ -77,8 +79,6 @@ def method_name(method: str) -> str:
 
 
 def status_word(status: str | None) -> str:
-    from ..i18n import _
-
     words = {"ok": N_("ok"), "caution": N_("caution"), "unreliable": N_("unreliable"),
              "not_estimable": N_("not estimable")}
     return _(words.get(status or "ok", status or ""))
@@ -117,8 +117,6 @@ REASON_TEXTS = {
 
 def reason_text(reason: dict[str, Any], lang: str) -> str:
     """A reason in ``lang``: its own message in English, the code's sentence otherwise."""
-    from ..i18n import _
-
     if lang == "en" or reason.get("code") not in REASON_TEXTS:
         return str(reason.get("message") or reason.get("code") or "")
     return _(REASON_TEXTS[reason["code"]])
@@ -128,8 +126,6 @@ def render_html(data: dict[str, Any], charts: dict[str, str], lang: str | None =
     """The report page for ``data`` with ``charts`` (name -> SVG markup) inlined, in ``lang``
     (default: the current language of :mod:`uncounted.i18n`)."""
     from markupsafe import Markup
-
-    from ..i18n import get_language, using
 
     lang = lang or get_language()
     svg = {name: Markup(markup) for name, markup in charts.items()}
@@ -163,8 +159,6 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
         ``"en"`` or ``"ru"``: the page's and the charts' language (default: the current one of
         :mod:`uncounted.i18n`, from ``--lang`` or the locale).
     """
-    from ..i18n import get_language, using
-
     lang = lang or get_language()
 
     if fmt not in FORMATS:

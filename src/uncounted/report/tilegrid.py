@@ -1,9 +1,8 @@
 """A tile-grid map of Russia's federal subjects for the report's regional section.
 
 One square tile per subject of the packaged table (:func:`uncounted.records.regions.federal_subjects`),
-placed by our own approximate layout; names and legend in the current language of
-:mod:`uncounted.i18n`, (``templates/tilegrid_ru.csv``: west left, Far East right, north
-at the top; not to scale). Each tile is coloured by the value shown: persons per 100,000 men when the
+placed by our own approximate layout (``templates/tilegrid_ru.csv``: west left, Far East right, north
+at the top; not to scale); names and legend in the current language of :mod:`uncounted.i18n`. Each tile is coloured by the value shown: persons per 100,000 men when the
 regional rates were computed, otherwise persons by region; tiles with no value are grey. The
 occupied Ukrainian territories (``status`` other than ``ru_federal_subject``) get a dashed outline.
 
