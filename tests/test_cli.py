@@ -127,3 +127,18 @@ def test_excess_table_and_csv(tmp_path):
     assert float(got[0]["estimate"]) == pytest.approx(as_json[0]["estimate"])
     table = runner.invoke(app, args, env={"COLUMNS": "50"})
     assert table.exit_code == 0 and "RU-AAA" in table.stdout and "…" not in table.stdout
+
+
+def test_ledger_csv_and_json_have_every_row():
+    import csv
+    import io
+
+    from uncounted.analysis.ledger import load_ledger
+
+    n = int((load_ledger(side="russia")["measure"] == "killed").sum())
+    r = runner.invoke(app, ["ledger", "-m", "killed", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == n and {x["measure"] for x in rows} == {"killed"}
+    data = json.loads(runner.invoke(app, ["ledger", "-m", "killed", "--format", "json"]).stdout)
+    assert len(data) == n and all(isinstance(x["value"], float) for x in data)
