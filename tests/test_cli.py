@@ -142,3 +142,19 @@ def test_ledger_csv_and_json_have_every_row():
     assert len(rows) == n and {x["measure"] for x in rows} == {"killed"}
     data = json.loads(runner.invoke(app, ["ledger", "-m", "killed", "--format", "json"]).stdout)
     assert len(data) == n and all(isinstance(x["value"], float) for x in data)
+
+
+def test_nowcast_csv_matches_json():
+    import csv
+    import io
+
+    snaps = str(DATA / "excess" / "mediazona_named_by_death_month_monthly_snapshots.csv")
+    args = ["nowcast", snaps, "--draws", "200"]
+    js = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    r = runner.invoke(app, [*args, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [x["month_of_death"] for x in rows] == [m["month_of_death"] for m in js["mack"]]
+    last, boot = js["mack"][-1], js["bootstrap"]["months"][-1]
+    assert float(rows[-1]["nowcast"]) == pytest.approx(last["nowcast"])
+    assert float(rows[-1]["boot_nowcast"]) == pytest.approx(boot["nowcast"])
