@@ -7,7 +7,7 @@ is downloaded. Usage, from the repository root::
     python docs/scripts/screenshots.py --project DIR         # a project of your own (e.g. the demo's)
     python docs/scripts/screenshots.py --html report.html    # a report already written
 
-Writes ``docs/img/report-<lang>-<part>.png``: the top of the page (headline), each section, and
+Writes ``docs/img/<prefix>-<lang>-<part>.png`` (prefix ``report``, or ``--prefix``): the top of the page (headline), each section, and
 the whole page at print width. The page is opened with the network off, as a reader would open
 the file from a USB stick.
 """
@@ -41,7 +41,8 @@ def build(project: Path | None, lang: str, tmp: Path) -> Path:
     return out
 
 
-def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100) -> list[Path]:
+def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100,
+          prefix: str = "report") -> list[Path]:
     from playwright.sync_api import sync_playwright
 
     written = []
@@ -51,20 +52,20 @@ def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100) -> list[Path]
                                   device_scale_factor=1)
         page = ctx.new_page()
         page.goto(html.as_uri())
-        top = out_dir / f"report-{lang}-top.png"
+        top = out_dir / f"{prefix}-{lang}-top.png"
         page.screenshot(path=str(top))
         written.append(top)
         for sec in SECTIONS:
             el = page.query_selector(f"#{sec}")
             if el is None:
                 continue
-            path = out_dir / f"report-{lang}-{sec}.png"
+            path = out_dir / f"{prefix}-{lang}-{sec}.png"
             el.screenshot(path=str(path))
             written.append(path)
         narrow = ctx.new_page()
         narrow.set_viewport_size({"width": 420, "height": 900})
         narrow.goto(html.as_uri())
-        path = out_dir / f"report-{lang}-phone.png"
+        path = out_dir / f"{prefix}-{lang}-phone.png"
         narrow.screenshot(path=str(path))
         written.append(path)
         browser.close()
@@ -78,13 +79,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lang", action="append", choices=["en", "ru"],
                     help="language(s) (default: en and ru)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
+    ap.add_argument("--prefix", default="report", help="file name prefix (default: report)")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     langs = args.lang or ["en", "ru"]
     with tempfile.TemporaryDirectory() as tmp:
         for lang in langs:
             html = args.html or build(args.project, lang, Path(tmp))
-            for path in shoot(html, lang, args.out):
+            for path in shoot(html, lang, args.out, prefix=args.prefix):
                 print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
     return 0
 
