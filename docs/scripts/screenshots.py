@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--no-first-run"]
+MAX_HEIGHT = 1500
 SECTIONS = ["headline", "linkage", "estimates", "strata", "regions"]
 
 
@@ -60,7 +61,13 @@ def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100,
             if el is None:
                 continue
             path = out_dir / f"{prefix}-{lang}-{sec}.png"
-            el.screenshot(path=str(path))
+            page.evaluate("window.scrollTo(0, 0)")  # so the box is in page coordinates
+            box = el.bounding_box()
+            if box["height"] > MAX_HEIGHT:  # a long table: its top is enough to see it
+                box["height"] = MAX_HEIGHT
+                page.screenshot(path=str(path), clip=box, full_page=True)
+            else:
+                el.screenshot(path=str(path))
             written.append(path)
         narrow = ctx.new_page()
         narrow.set_viewport_size({"width": 420, "height": 900})
