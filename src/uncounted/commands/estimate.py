@@ -8,7 +8,15 @@ from pathlib import Path
 
 import typer
 
-from .._console import Column, announce_lcmcr_compile, check_format, console, escape, print_table
+from .._console import (
+    Column,
+    announce_lcmcr_compile,
+    check_format,
+    console,
+    err_console,
+    escape,
+    print_table,
+)
 from ..exceptions import InputError
 from ..i18n import _, format_number
 
@@ -139,6 +147,7 @@ def register(app: typer.Typer) -> None:
 
             tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
                                          **options)
+            _linkage_warnings(table)
         else:
             tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
             try:
@@ -153,3 +162,18 @@ def register(app: typer.Typer) -> None:
             "source": escape(str(table)), "observed": format_number(tab.observed), "k": tab.k,
             "lists": escape(lists)}
         print_estimates(rows, console, title, fmt=fmt)
+
+
+def _linkage_warnings(directory: Path) -> None:
+    """Say on stderr (also under --json) when the link run behind the estimates gave warnings."""
+    from ..linkage.checks import strict_failures
+    from ..project import Project
+
+    with Project.open(directory).store(read_only=True) as store:
+        guard = store.runs.guard()
+    codes = list(dict.fromkeys(strict_failures(guard["checks"]))) if guard else []
+    if codes:
+        err_console.print(f"warning: link run {guard['run_id']} gave {len(codes)} kind(s) of "
+                          f"linkage warning ({escape(', '.join(codes))}); these estimates count "
+                          "its persons. Read them ('uncounted link', or the report) before "
+                          "publishing a number.", highlight=False)
