@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+
+import pytest
 import subprocess
 import sys
 
@@ -136,3 +138,87 @@ def test_a_bad_setting_names_its_flag():
     r = runner.invoke(app, ["estimate", KOSOVO, "-m", "lcmcr", "--thin", "0"])
     assert r.exit_code == 2
     assert "thin=0 is not valid" in r.output and "(on the command line: --thin)" in r.output
+
+
+def test_estimate_formats_and_russian(tmp_path):
+    """--format csv gives one flat row per estimate with raw numbers; --lang ru translates the
+    headers and writes models in list names; a narrow pipe keeps full names."""
+    import csv
+    import io
+
+    path = DATA / "mse" / "mse_korea.csv"
+    r = runner.invoke(app, ["estimate", str(path), "-m", "loglinear", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert rows[0]["method"] == "loglinear" and float(rows[0]["estimate"]) > 123
+    assert rows[0]["model"].startswith("[") and ":" in rows[0]["model"]  # list names, not numbers
+    r = runner.invoke(app, ["--lang", "ru", "estimate", str(path), "-m", "loglinear", "-m", "chao"],
+                      env={"COLUMNS": "40"})
+    assert r.exit_code == 0, r.output
+    assert "метод" in r.stdout and "оценка" in r.stdout and "учтённых в 3 списках" in r.stdout
+    assert "loglinear" in r.stdout and "…" not in r.stdout
+    r = runner.invoke(app, ["--lang", "ru", "estimate", str(tmp_path / "missing.csv")])
+    assert r.exit_code == 2 and "ошибка:" in r.output
+
+
+def test_lang_holds_for_one_invocation_only():
+    from uncounted import i18n
+
+    before = i18n.get_language()
+    assert before == i18n.default_language()  # no earlier invocation left its --lang behind
+    r = runner.invoke(app, ["--lang", "ru", "estimate", KOSOVO, "-m", "chao"])
+    assert r.exit_code == 0 and "метод" in r.stdout
+    assert i18n.get_language() == before
+
+
+def test_excess_table_and_csv(tmp_path):
+    import csv
+    import io
+
+    from .excess.test_mortality import HEAD, _write
+
+    rows = "".join(f"A,RU-AAA,{y},{a},{s},{n}\n" for y in range(2015, 2023)
+                   for a, n0 in (("15-19", 20), ("20-24", 30)) for s in "mf"
+                   for n in [n0 + (y - 2015) + (10 if (s == "m" and y == 2022) else 0)
+                             + (y % 2) - (3 * (s == "f"))])
+    p = _write(tmp_path, HEAD + rows)
+    args = ["excess", str(p), "--baseline", "2015-2019", "--year", "2022", "--ages", "15-24"]
+    as_json = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    r = runner.invoke(app, [*args, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    got = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [g["region"] for g in got] == [o["region"] for o in as_json] == ["RU-AAA", "RU"]
+    assert float(got[0]["estimate"]) == pytest.approx(as_json[0]["estimate"])
+    table = runner.invoke(app, args, env={"COLUMNS": "50"})
+    assert table.exit_code == 0 and "RU-AAA" in table.stdout and "…" not in table.stdout
+
+
+def test_ledger_csv_and_json_have_every_row():
+    import csv
+    import io
+
+    from uncounted.analysis.ledger import load_ledger
+
+    n = int((load_ledger(side="russia")["measure"] == "killed").sum())
+    r = runner.invoke(app, ["ledger", "-m", "killed", "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == n and {x["measure"] for x in rows} == {"killed"}
+    data = json.loads(runner.invoke(app, ["ledger", "-m", "killed", "--format", "json"]).stdout)
+    assert len(data) == n and all(isinstance(x["value"], float) for x in data)
+
+
+def test_nowcast_csv_matches_json():
+    import csv
+    import io
+
+    snaps = str(DATA / "excess" / "mediazona_named_by_death_month_monthly_snapshots.csv")
+    args = ["nowcast", snaps, "--draws", "200"]
+    js = json.loads(runner.invoke(app, [*args, "--json"]).stdout)
+    r = runner.invoke(app, [*args, "--format", "csv"])
+    assert r.exit_code == 0, r.output
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert [x["month_of_death"] for x in rows] == [m["month_of_death"] for m in js["mack"]]
+    last, boot = js["mack"][-1], js["bootstrap"]["months"][-1]
+    assert float(rows[-1]["nowcast"]) == pytest.approx(last["nowcast"])
+    assert float(rows[-1]["boot_nowcast"]) == pytest.approx(boot["nowcast"])

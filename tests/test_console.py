@@ -91,3 +91,75 @@ def test_the_compile_is_named_on_the_step_that_waits_for_it(monkeypatch, compile
     assert seen[0] == ("estimating chao on the linked lists", None)
     assert seen[1][0].startswith(label) and seen[2][0] == seen[1][0] and seen[2][1] == 12.0
     assert seen[3][0] == "estimating lcmcr on the true histories"
+
+
+# --- the one table printer of listing commands -------------------------------------------------
+
+def _render(rows, cols, *, width, terminal, fmt="table", title=None):
+    import io
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    out = Console(file=buf, width=width, force_terminal=terminal, color_system=None,
+                  legacy_windows=False)
+    _console.print_table(rows, cols, fmt=fmt, out=out, title=title)
+    return buf.getvalue()
+
+
+ROWS = [{"list": "volunteers", "records": 2245, "file": "/data/2024/lists/volunteers_memorial.csv",
+         "stratum": "region=RU-KDA", "empty": None},
+        {"list": "obituaries_regional", "records": 12, "file": "obits.csv",
+         "stratum": "region=unknown", "empty": ""}]
+COLS = [_console.Column("list"),
+        _console.Column("records", justify="right", show=lambda v: f"{v:,}"),
+        _console.Column("file", whole=False), _console.Column("stratum"), _console.Column("empty")]
+
+
+@pytest.mark.parametrize(("width", "terminal"), [(40, False), (80, False), (30, True), (60, True),
+                                                 (200, True)])
+def test_identifiers_and_numbers_are_never_cut(width, terminal):
+    """`uncounted lists P | cat` once showed 'voluntee…'; piped or narrow, every identifier and
+    number must appear whole on one line."""
+    text = _render(ROWS, COLS, width=width, terminal=terminal)
+    lines = text.splitlines()
+    for value in ("volunteers", "obituaries_regional", "region=RU-KDA", "region=unknown", "2,245"):
+        assert any(value in line for line in lines), (value, text)
+    assert "…" not in text
+
+
+def test_empty_columns_are_left_out_of_tables_only():
+    assert "empty" not in _render(ROWS, COLS, width=200, terminal=False)
+    assert "empty" in _render(ROWS, COLS, width=200, terminal=False, fmt="csv").splitlines()[0]
+
+
+def test_too_narrow_a_terminal_gets_one_block_per_row():
+    text = _render(ROWS, COLS, width=30, terminal=True)
+    assert "list    volunteers" in text and "file    /data/2024/lists/volunteers_memorial.csv" in text
+
+
+def test_piped_table_is_a_table_as_wide_as_its_identifiers():
+    text = _render(ROWS, COLS, width=40, terminal=False, title="T")
+    assert text.splitlines()[0] == "T"
+    header = next(line for line in text.splitlines() if "list" in line and "records" in line)
+    assert "stratum" in header  # one table, not blocks
+
+
+def test_csv_and_json_carry_raw_values():
+    import csv
+    import io
+    import json
+
+    rows = list(csv.DictReader(io.StringIO(_render(ROWS, COLS, width=20, terminal=False,
+                                                   fmt="csv"))))
+    assert rows[0]["records"] == "2245" and rows[0]["list"] == "volunteers"
+    data = json.loads(_render(ROWS, COLS, width=20, terminal=False, fmt="json"))
+    assert data[1] == {"list": "obituaries_regional", "records": 12, "file": "obits.csv",
+                       "stratum": "region=unknown", "empty": ""}
+
+
+def test_unknown_format_is_an_input_error():
+    from uncounted.exceptions import InputError
+
+    with pytest.raises(InputError, match="table, csv, json"):
+        _console.check_format("xml")

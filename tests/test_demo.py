@@ -26,6 +26,12 @@ def test_demo_end_to_end(tmp_path):
                                  "-m", "loglinear", "-m", "chao"])
     assert r.exit_code == 0, r.output
     assert (out / "report.html").stat().st_size > 10_000
+    flat = " ".join(r.output.split())
+    # the control scenario: independent, homogeneous lists (N 1,500, seed 3: loglinear 1,441,
+    # 1,379-1,509; chao 1,435), where both methods are right about the truth
+    assert "Control: the same methods on scenario 'independent' (1,500 people" in flat
+    assert "Here 2 of 2 methods are right about the truth" in flat
+    assert 'simulated = true' in (out / "project" / "uncounted.toml").read_text()
     assert (out / "capture_table.csv").exists() and (out / "lists" / "truth.csv").exists()
     from uncounted.demo import run_demo
 
@@ -43,3 +49,28 @@ def test_demo_end_to_end(tmp_path):
     # the demo refuses to overwrite without --force
     again = CliRunner().invoke(app, ["demo", str(out), "--population", "1500", "--no-report"])
     assert again.exit_code == 2 and "--force" in again.output
+
+
+def test_explanation_names_the_broken_assumptions_and_a_bound_that_holds():
+    from pathlib import Path
+
+    from uncounted.commands.demo import explain
+    from uncounted.demo import DemoResult, PairQuality, holds
+    from uncounted.mse import Estimate
+
+    def est(method, e, lo, hi):
+        return Estimate(method=method, model=None, lists=("a", "b"), observed=3500, estimate=e,
+                        lower=lo, upper=hi)
+
+    rows = [est("loglinear", 4715, 4583, 4855), est("chao", 4551, 4435, 4683)]
+    res = DemoResult(Path("."), Path("."), None, true_population=5000, true_observed=3541,
+                     linked_observed=3541, quality=PairQuality(1, 1, 1), estimates=rows,
+                     true_table_estimates=rows)
+    # a lower bound below the truth is right, though its interval does not cover the truth
+    assert holds(rows[1], 5000) and not holds(rows[0], 5000)
+    assert res.misses() == ["loglinear"]
+    text = " ".join(explain(res))
+    assert "Why the estimates of loglinear miss the truth" in text and "Dependent lists" in text
+    assert "Heterogeneity: 30%" in text and "linkage is not the cause" in text
+    res.estimates = [est("loglinear", 5010, 4900, 5100)]
+    assert explain(res) == []

@@ -9,8 +9,10 @@ Importing this module costs Rich's console and nothing else, so ``uncounted --he
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from rich.console import Console
 from rich.markup import escape as _escape
@@ -137,3 +139,119 @@ def compile_notice(progress: Callable[[str, float | None], None]
         progress(step, seconds)
 
     return wrapped
+
+
+FORMATS = ("table", "csv", "json")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of :func:`print_table`.
+
+    ``key`` names the value in each row (and the CSV/JSON field); ``header`` is what the table
+    shows (translated by the caller); ``show`` turns a value into the table's text (default:
+    ``str``, None shown empty); ``whole`` keeps the text on one line and never cuts it
+    (identifiers and numbers: a cut one reads as another value), while other columns wrap.
+    """
+
+    key: str
+    header: str | None = None
+    justify: str = "left"
+    whole: bool = True
+    show: Callable[[Any], str] | None = None
+
+    def text(self, value: Any) -> str:
+        if self.show is not None:
+            return self.show(value)
+        return "" if value is None else str(value)
+
+
+def check_format(fmt: str) -> str:
+    """``fmt`` if it is one of :data:`FORMATS`, else an InputError naming the flag."""
+    from .exceptions import InputError
+
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}", column="--format",
+                         value=fmt)
+    return fmt
+
+
+def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *,
+                fmt: str = "table", title: str | None = None, out: Console | None = None,
+                row_styles: Sequence[str | None] | None = None) -> None:
+    """Print ``rows`` as a table, CSV or JSON: the one way every listing command prints.
+
+    * ``table``: a Rich table. Identifiers and numbers are never cut or wrapped: when the output
+      is not a terminal (``| cat``, a file) the table is as wide as its identifiers and numbers
+      need (text columns wrap at 80 characters or the console's width); on a terminal too narrow
+      for it, text columns wrap, and when even that cannot fit, every row is printed as
+      ``header: value`` lines. Columns empty in every row are left out. ``title`` is printed
+      above as its own line (values in it escaped by the caller).
+    * ``csv`` and ``json``: every column, with the raw values (keys as field names); no title.
+    """
+    out = console if out is None else out
+    check_format(fmt)
+    if fmt == "json":
+        import json
+
+        data = [{c.key: r.get(c.key) for c in columns} for r in rows]
+        out.file.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
+        return
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([c.key for c in columns])
+        for r in rows:
+            writer.writerow(["" if r.get(c.key) is None else r.get(c.key) for c in columns])
+        out.file.write(buf.getvalue())
+        return
+    from rich.table import Table
+
+    cells = [[c.text(r.get(c.key)) for c in columns] for r in rows]
+    keep = [j for j in range(len(columns)) if any(row[j] for row in cells)] if cells else \
+        list(range(len(columns)))
+    cols = [columns[j] for j in keep]
+    cells = [[row[j] for j in keep] for row in cells]
+    styles = list(row_styles) if row_styles is not None else [None] * len(cells)
+    if title:
+        out.print(title, style="italic", highlight=False, soft_wrap=True)
+
+    def build() -> Table:
+        t = Table()
+        for c, j in zip(cols, range(len(cols)), strict=True):
+            longest = max([len(c.header or c.key)] + [len(row[j]) for row in cells]) if cells else 0
+            if c.whole:
+                t.add_column(escape(c.header or c.key), justify=c.justify, no_wrap=True,
+                             min_width=longest)
+            else:
+                t.add_column(escape(c.header or c.key), justify=c.justify, overflow="fold")
+        for row, style in zip(cells, styles, strict=True):
+            t.add_row(*(escape(x) for x in row), style=style)
+        return t
+
+    table = build()
+    # narrowest without cutting: whole columns at full length, the others at their longest word
+    narrowest = 3 * len(cols) + 1
+    for j, c in enumerate(cols):
+        texts = [c.header or c.key] + [row[j] for row in cells]
+        narrowest += max(len(x) if c.whole else max(map(len, x.split() or [""])) for x in texts)
+    if not out.is_terminal:
+        saved = out.width  # Console.print clamps its width= to the console's: widen it instead
+        out.width = max(narrowest, saved)
+        try:
+            out.print(table, highlight=False, crop=False)
+        finally:
+            out.width = saved
+    elif narrowest <= out.width:
+        out.print(table, highlight=False)
+    else:
+        width = max(len(c.header or c.key) for c in cols)
+        for row, style in zip(cells, styles, strict=True):
+            for c, value in zip(cols, row, strict=True):
+                if value:
+                    out.print(f"[bold]{escape((c.header or c.key).ljust(width))}[/] {escape(value)}",
+                              highlight=False, soft_wrap=True, style=style)
+            out.print()

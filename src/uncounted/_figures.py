@@ -29,8 +29,8 @@ class _FigureFunctions:
         return self._figure_class(**kwargs)
 
     def subplots(self, nrows: int = 1, ncols: int = 1, *, figsize=None, squeeze: bool = True,
-                 gridspec_kw=None, **kwargs):
-        fig = self._figure_class(figsize=figsize)
+                 gridspec_kw=None, layout=None, **kwargs):
+        fig = self._figure_class(figsize=figsize, layout=layout)
         return fig, fig.subplots(nrows, ncols, squeeze=squeeze, gridspec_kw=gridspec_kw, **kwargs)
 
     @staticmethod

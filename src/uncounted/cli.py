@@ -34,6 +34,12 @@ class _Group(TyperGroup):
     into the extra that brings it."""
 
     def invoke(self, ctx):
+        from .i18n import using
+
+        with using(None):  # --lang holds for this invocation only (tests invoke the app repeatedly)
+            return self._invoke(ctx)
+
+    def _invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DependencyError as err:
@@ -48,7 +54,11 @@ class _Group(TyperGroup):
 
     @staticmethod
     def _fail(err: UncountedError):
-        err_console.print(f"[bold red]error:[/] {escape(str(err))}", highlight=False, soft_wrap=True)
+        from .i18n import _
+
+        label = escape(_("error:"))
+        err_console.print(f"[bold red]{label}[/] {escape(str(err))}", highlight=False,
+                          soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
 
 
@@ -82,10 +92,27 @@ def _print_version(value: bool) -> None:
         raise typer.Exit()
 
 
+def _check_language(value: str | None) -> str | None:
+    if value is not None:
+        from .i18n import LANGUAGES
+
+        if value not in LANGUAGES:
+            raise typer.BadParameter(f"one of {', '.join(LANGUAGES)}")
+    return value
+
+
 @app.callback()
 def _root(version: bool = typer.Option(False, "--version", help="Print the version and exit.",
-                                      is_eager=True, callback=_print_version)) -> None:
+                                      is_eager=True, callback=_print_version),
+          lang: str = typer.Option(None, "--lang", help="ru or en: the language of messages, tables "
+                                                        "and reports (default: from the locale, "
+                                                        "LANG / LC_ALL, or UNCOUNTED_LANG).",
+                                   callback=_check_language)) -> None:
     """Count the dead from incomplete, overlapping lists, and estimate the ones no list counted."""
+    if lang is not None:  # here, inside _Group.invoke, so it is undone when the command ends
+        from .i18n import set_language
+
+        set_language(lang)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import time
+import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,10 +22,11 @@ from .histories import capture_table, current_persons
 from .linkage.link import link_project
 from .mse.api import estimate, resolve_methods
 from .mse.result import Estimate
-from .project import Project
+from .project import CONFIG_FILE, Project
 from .records import import_list
 from .report import build_report
-from .simulate import simulate_lists
+from .simulate import simulate_capture_table, simulate_lists
+from .simulate.api import resolve_scenario
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,27 @@ class DemoResult:
     quality: PairQuality
     estimates: list[Estimate] = field(default_factory=list)
     true_table_estimates: list[Estimate] = field(default_factory=list)
+    #: The same methods on the true capture table of a scenario whose lists are independent and
+    #: homogeneous (every method's assumptions hold there), and that scenario's true size.
+    control_scenario: str | None = None
+    control_population: int | None = None
+    control_estimates: list[Estimate] = field(default_factory=list)
+
+    def misses(self) -> list[str]:
+        """Methods whose interval (from the linked lists) does not cover the true size."""
+        return [e.method for e in self.estimates if e.estimable and not holds(e, self.true_population)]
+
+
+#: Methods whose number is a lower bound: right when it does not exceed the truth.
+LOWER_BOUNDS = frozenset({"chao"})
+
+
+def holds(est: Estimate, truth: int) -> bool:
+    """Whether an estimate is right about ``truth``: its interval covers it or, for a lower bound
+    (Chao), the bound does not exceed it."""
+    if est.method in LOWER_BOUNDS:
+        return est.estimate <= truth
+    return est.lower <= truth <= est.upper
 
 
 def _pairs(n: np.ndarray) -> int:
@@ -87,6 +110,7 @@ def pair_quality(found: pd.Series, truth: pd.Series) -> PairQuality:
 def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
              methods: Sequence[str] | str = ("loglinear", "dga", "lcmcr", "chao"),
              threshold: float | None = None, force: bool = False, report: bool = True,
+             control: str | None = "independent",
              say: Callable[[str], None] = lambda msg: None,
              progress: Callable[[str, float | None], None] | None = None) -> DemoResult:
     """Simulate four lists, import them into a new project, link, estimate and write the report.
@@ -106,6 +130,9 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
         Linkage threshold (default: the project's setting).
     force
         Replace an existing demo in ``out_dir``.
+    control
+        A packaged scenario whose true capture table (no linkage) the same methods also estimate,
+        as a control where their assumptions hold (default ``independent``; None: skip).
     say, progress
         Callbacks for what the demo is doing (one line each) and for its long steps: linkage's
         (see :func:`~uncounted.linkage.link.link_project`), each method's estimation and the
@@ -121,6 +148,7 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
     say(f"Simulating {population:,} people and four noisy source lists (seed {seed})")
     sim = simulate_lists(out / "lists", population=population, seed=seed)
     project = Project.init(project_dir, name="uncounted demo")
+    _mark_simulated(project)
     for name, path in sim.files.items():
         res = import_list(project, path, name)
         say(f"Imported {path.name} as list '{name}': {res.n_imported:,} records")
@@ -154,6 +182,24 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
                                encoding="utf-8")
         step("building the report", time.perf_counter() - t0)
         say(f"Wrote {report_path}")
+    control_rows, control_n = [], None
+    if control is not None:
+        control_n = resolve_scenario(control, population).population.size
+        control_table = simulate_capture_table(population, seed=seed, scenario=control)
+        control_rows = estimate(control_table, methods, seed=seed)
+        say(f"Estimated the control scenario '{control}' ({control_n:,} people, true histories)")
     return DemoResult(out, project_dir, report_path, true_population=len(sim.population),
                       true_observed=sim.capture_table.observed, linked_observed=table.observed,
-                      quality=quality, estimates=rows, true_table_estimates=true_rows)
+                      quality=quality, estimates=rows, true_table_estimates=true_rows,
+                      control_scenario=control, control_population=control_n,
+                      control_estimates=control_rows)
+
+
+def _mark_simulated(project: Project) -> None:
+    """Say in ``uncounted.toml`` that the project is simulated: the report then labels it so and
+    never draws it beside real-world published figures."""
+    path = project.root / CONFIG_FILE
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("[project]\n", "[project]\nsimulated = true  # made by 'uncounted demo'\n", 1)
+    path.write_text(text, encoding="utf-8")
+    project.config = tomllib.loads(text)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import check_format, console, escape
 from .regions import INDICATORS_HELP
 
 VERDICT_STYLE = {"supported": "green", "not supported": "red", "depends on definition": "yellow",
@@ -67,6 +67,8 @@ def register(app: typer.Typer) -> None:
                                     help="What the data count: named_confirmed, killed ..."),
         out: Path = typer.Option(None, "--out", help="Write the verdicts as CSV here."),
         as_json: bool = typer.Option(False, "--json", help="Print the verdicts as JSON."),
+        fmt: str = typer.Option("table", "--format", help="table, csv (one row per claim and "
+                                                          "definition, as --out) or json (as --json)."),
     ) -> None:
         """Evaluate each claim against the data: supported, not supported, or depends on
         definition, with the numbers and the definitions that flip it."""
@@ -90,7 +92,10 @@ def register(app: typer.Typer) -> None:
                                       measure=measure)
         if out is not None:
             verdict_table(verdicts).to_csv(out, index=False)
-        if as_json:
+        if as_json or check_format(fmt) == "json":
             typer.echo(json.dumps([v.to_dict() for v in verdicts], ensure_ascii=False, indent=1))
+            return
+        if fmt == "csv":
+            typer.echo(verdict_table(verdicts).to_csv(index=False), nl=False)
             return
         print_verdicts(verdicts, console)

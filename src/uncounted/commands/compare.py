@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, check_format, escape, print_table
+from ..i18n import _, format_number
 
 _OPT = {
     "snapshots": typer.Option(None, "--snapshots", help="Named list by month of death, monthly "
@@ -38,30 +39,33 @@ def register(app: typer.Typer) -> None:
         chart: Path = _OPT["chart"],
         level: float = typer.Option(0.95, min=0.5, max=0.999, help="Interval level (nowcast)."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON list of rows."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json (as --json)."),
     ) -> None:
         """Estimates of the same deaths side by side, one row per source, labelled by measure."""
-        from rich.table import Table
-
         from ..excess.compare import compare as run
 
         table = run(start, end, snapshots=snapshots, named_weekly_file=named_weekly,
                     named_daily_file=named_daily, mse=mse, excess=excess, probate_file=probate,
                     level=level)
-        title = f"Deaths {start} – {end}, by measure (never add across measures)"
+        title = _("Deaths %(start)s – %(end)s, by measure (never add across measures)") % {
+            "start": start, "end": end}
         if chart and len(table):
             from ..excess.charts import compare_chart
 
             compare_chart(table, chart, title)
-        if as_json:
-            rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
-                    for r in table.to_dict("records")]
-            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1))
+        rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+                for r in table.to_dict("records")]
+        if as_json or check_format(fmt) == "json":
+            typer.echo(json.dumps(rows, ensure_ascii=False, indent=1, default=str))
             return
-        t = Table(title=escape(title), title_justify="left")
-        for c in ("measure", "source", "period", "value", "interval", "note"):
-            t.add_column(c, justify="right" if c == "value" else "left")
-        for r in table.itertuples():
-            interval = "—" if math.isnan(r.lower) else f"{r.lower:,.0f} – {r.upper:,.0f}"
-            t.add_row(escape(r.measure), escape(r.source), r.period, f"{r.value:,.0f}", interval,
-                      escape(r.note))
-        console.print(t)
+        if fmt == "csv":
+            print_table(rows, [Column(k) for k in table.columns], fmt="csv")
+            return
+        for r in rows:
+            r["interval"] = "—" if r.get("lower") is None else \
+                f"{format_number(r['lower'])} – {format_number(r['upper'])}"
+        cols = [Column("measure", _("measure")), Column("source", _("source")),
+                Column("period", _("period")),
+                Column("value", _("value"), "right", show=format_number),
+                Column("interval", _("interval"), "right"), Column("note", _("note"), whole=False)]
+        print_table(rows, cols, title=escape(title))

@@ -10,49 +10,72 @@ import typer
 
 from .._console import (
     STATUS_STYLE,
+    Column,
     announce_lcmcr_compile,
+    check_format,
     console,
     count_progress,
     err_console,
     escape,
+    print_table,
     show_progress,
 )
 from ..exceptions import InputError
+from ..i18n import _, format_number
 
 
 def _fmt(x: float) -> str:
-    return "—" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:,.0f}"
+    return format_number(None if x is None or (isinstance(x, float) and math.isnan(x)) else x)
 
 
-def print_estimates(rows, console, title: str) -> None:
-    """Show ``title`` as a line (wrapped at the terminal's width, not squeezed into the table's),
-    then the estimates as a Rich table."""
-    from rich.table import Table
+def estimate_rows(rows) -> list[dict]:
+    """Flat rows (one per estimate) for :func:`print_table`: models in list names, the status and
+    the reasons that are not plain notes (the notes stay in ``--format json``)."""
+    from ..i18n.labels import model_label
 
-    t = Table()
-    for col, just in [("method", "left"), ("model", "left"), ("stratum", "left"), ("observed", "right"),
-                      ("estimate", "right"), ("interval", "right"), ("status", "left"),
-                      ("note", "left")]:
-        t.add_column(col, justify=just)
-    strat = any(r.stratum is not None for r in rows)
-    if not strat:
-        t.columns.pop(2)
+    out = []
     for r in rows:
-        said = [x.text(cli=True) for x in r.reasons if x.status != "ok"]  # notes stay in the JSON
-        if r.estimable:
-            interval = f"{_fmt(r.lower)} – {_fmt(r.upper)} ({r.level:.0%})"
-        else:
-            interval = "—"
-            said = said or [r.reason or "not estimable"]
-        style = STATUS_STYLE.get(r.status, "")
-        cells = [r.method, escape(r.model or "—"), escape(r.stratum or ""), f"{r.observed:,}",
-                 _fmt(r.estimate), interval, f"[{style}]{r.status.replace('_', ' ')}[/]",
-                 escape("; ".join(said))]
-        if not strat:
-            cells.pop(2)
-        t.add_row(*cells, style="dim" if not r.estimable else None)
-    console.print(title, style="italic")
-    console.print(t)
+        said = [x.text(cli=True) for x in r.reasons if x.status != "ok"]  # notes stay in JSON
+        note = "; ".join(said) if r.estimable else r.reason
+        out.append({"method": r.method, "model": model_label(r.model, r.lists),
+                    "stratum": r.stratum, "observed": r.observed,
+                    "estimate": r.estimate if r.estimable else None,
+                    "lower": r.lower if r.estimable else None,
+                    "upper": r.upper if r.estimable else None, "level": r.level,
+                    "status": r.status, "note": note})
+    return out
+
+
+def estimate_columns() -> list[Column]:
+    return [Column("method", _("method")), Column("model", _("model")),
+            Column("stratum", _("stratum")),
+            Column("observed", _("observed"), "right", show=format_number),
+            Column("estimate", _("estimate"), "right", show=_fmt),
+            Column("interval", _("interval"), "right"),
+            Column("status", _("status")), Column("note", _("note"), whole=False)]
+
+
+def print_estimates(rows, console, title: str, fmt: str = "table") -> None:
+    """Show ``title`` as a line, then the estimates through :func:`print_table` (``csv``/``json``:
+    the flat rows, without the title)."""
+    flat = estimate_rows(rows)
+    if fmt != "table":
+        cols = [c for c in estimate_columns() if c.key != "interval"]
+        cols[5:5] = [Column("lower"), Column("upper"), Column("level")]
+        print_table(flat, cols, fmt=fmt, out=console)
+        return
+    for r in flat:
+        if r["estimate"] is not None:
+            r["interval"] = f"{_fmt(r['lower'])} – {_fmt(r['upper'])} ({r['level']:.0%})"
+        r["status"] = STATUS_WORDS().get(r["status"], r["status"])
+    styles = ["dim" if not r.estimable else STATUS_STYLE.get(r.status) if r.status != "ok" else None
+              for r in rows]
+    print_table(flat, estimate_columns(), title=title, out=console, row_styles=styles)
+
+
+def STATUS_WORDS() -> dict[str, str]:
+    return {"ok": _("ok"), "caution": _("caution"), "unreliable": _("unreliable"),
+            "not_estimable": _("not estimable")}
 
 
 def _with_flag(err: InputError) -> InputError:
@@ -101,6 +124,8 @@ def register(app: typer.Typer) -> None:
                                                                     "classes (lcmcr)."),
         n_max: int = typer.Option(None, "--n-max", help="Largest N on dga's grid."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
+        fmt: str = typer.Option("table", "--format", help="table, csv (one flat row per estimate) "
+                                                          "or json (as --json)."),
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
                                           "the match probabilities."),
@@ -115,6 +140,8 @@ def register(app: typer.Typer) -> None:
         if interval not in {None, "profile", "wald", "bootstrap", "bca"}:
             raise InputError("--interval must be profile, wald, bootstrap or bca",
                              column="--interval", value=interval)
+        if check_format(fmt) == "json":
+            as_json = True
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         announce_lcmcr_compile(method, as_json=as_json)
         list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
@@ -144,9 +171,11 @@ def register(app: typer.Typer) -> None:
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return
-        lists = ", ".join(f"{k} {v:,}" for k, v in tab.list_totals().items())
-        print_estimates(rows, console, f"{escape(str(table))}: {tab.observed:,} observed on {tab.k} "
-                                       f"lists ({escape(lists)})")
+        lists = ", ".join(f"{k} {format_number(v)}" for k, v in tab.list_totals().items())
+        title = _("%(source)s: %(observed)s observed on %(k)s lists (%(lists)s)") % {
+            "source": escape(str(table)), "observed": format_number(tab.observed), "k": tab.k,
+            "lists": escape(lists)}
+        print_estimates(rows, console, title, fmt=fmt)
 
 
 def _linkage_warnings(directory: Path) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, check_format, console, escape, print_table
 from ..exceptions import InputError
+from ..i18n import N_, _, format_number
 
 
 def parse_span(text: str, option: str) -> tuple[int, int]:
@@ -27,20 +28,27 @@ def parse_span(text: str, option: str) -> tuple[int, int]:
 
 
 def _fmt(x: float) -> str:
-    return "—" if x is None or math.isnan(x) else f"{x:,.0f}"
+    return "—" if x is None or math.isnan(x) else format_number(x)
 
 
-def _print(rows, console, title):
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left")
-    for col in ("region", "name", "ages", "observed", "expected", "excess", "se", "z", "P-score"):
-        t.add_column(col, justify="left" if col in ("region", "name", "ages") else "right")
-    for r in rows.itertuples():
-        t.add_row(r.region, escape(str(r.region_name)), r.ages, _fmt(r.observed), _fmt(r.expected),
-                  _fmt(r.estimate), _fmt(r.se), f"{r.z:.1f}", f"{100 * r.p_score:.0f}%",
-                  style="bold" if r.region == "RU" else None)
-    console.print(t)
+def _print(rows, console, title, fmt: str = "table"):
+    """One row per region (and age group): the table, or every column as CSV/JSON."""
+    records = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in r.items()}
+               for r in rows.to_dict("records")]
+    if fmt != "table":
+        print_table(records, [Column(str(c)) for c in rows.columns], fmt=fmt, out=console)
+        return
+    for r in records:
+        r["p_score_pct"] = None if r.get("p_score") is None else f"{100 * r['p_score']:.0f}%"
+        r["z_1"] = None if r.get("z") is None else f"{r['z']:.1f}"
+    cols = [Column("region", _("region")), Column("region_name", _("name")),
+            Column("ages", _("ages")),
+            *(Column(k, _(h), "right", show=_fmt) for k, h in (
+                ("observed", N_("observed")), ("expected", N_("expected")),
+                ("estimate", N_("excess")), ("se", N_("se")))),
+            Column("z_1", "z", "right"), Column("p_score_pct", "P-score", "right")]
+    print_table(records, cols, title=title, out=console,
+                row_styles=["bold" if r["region"] == "RU" else None for r in records])
 
 
 _DEATHS = typer.Argument(..., help="Long CSV of registry deaths: iso_code, Year, Age, Gender, "
@@ -64,6 +72,7 @@ def register(app: typer.Typer) -> None:
         by_age: bool = typer.Option(False, "--by-age", help="Also one row per age group."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON list of {region, estimate, "
                                      "se, ...}; region is the ISO code, RU the country."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json (as --json)."),
     ) -> None:
         """Excess deaths by region, age band and sex from registry death counts."""
         from ..excess import excess_deaths, read_registry_deaths
@@ -74,11 +83,17 @@ def register(app: typer.Typer) -> None:
         rows = excess_deaths(read_registry_deaths(deaths), baseline=parse_span(baseline, "--baseline"),
                              year=year, ages=parse_span(ages, "--ages"), method=method, sex=sex,
                              residual_dof="ols" if ols_dof else "kobak", by_age=by_age)
-        if as_json:
+        if not as_json and check_format(fmt) == "csv":
+            _print(rows, console, "", fmt="csv")
+            return
+        if as_json or fmt == "json":
             out = [{k: (None if isinstance(v, float) and math.isnan(v) else v)
                     for k, v in r.items()} for r in rows.to_dict("records")]
             typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
             return
-        what = "male/female ratio trend" if method == "sex-ratio" else f"linear trend, sex {sex}"
-        _print(rows, console, f"{escape(deaths.name)}: excess deaths {year}, ages {ages}, baseline "
-                              f"{baseline} ({what}); se = standard error")
+        what = _("male/female ratio trend") if method == "sex-ratio" else \
+            _("linear trend, sex %(sex)s") % {"sex": sex}
+        _print(rows, console, _("%(file)s: excess deaths %(year)s, ages %(ages)s, baseline "
+                                "%(baseline)s (%(what)s); se = standard error") % {
+            "file": escape(deaths.name), "year": year, "ages": ages, "baseline": baseline,
+            "what": what})

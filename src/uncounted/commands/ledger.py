@@ -6,36 +6,41 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, check_format, console, escape, print_table
+from ..i18n import _, format_number
 
 
-def print_ledger(ledger, console, title: str) -> None:
-    """One Rich table per measure (measures are never mixed in one table)."""
-    from rich.table import Table
-
+def print_ledger(ledger, console, title: str, fmt: str = "table") -> None:
+    """One table per measure (measures are never mixed in one table); ``csv``/``json``: every row
+    with its measure column."""
     from ..analysis.plots import MEASURE_TITLES
 
+    if fmt != "table":
+        rows = ledger.astype(object).where(ledger.notna(), None).to_dict("records")
+        print_table(rows, [Column(str(c)) for c in ledger.columns], fmt=fmt, out=console)
+        return
+    mark = {"central": "", "midpoint": " ~", "at least": " ≥", "at most": " ≤"}
+    cols = [Column("date", _("date")), Column("estimate", _("estimate"), "right"),
+            Column("range", _("range"), "right"),
+            Column("source", _("source (kind; certainty)"), whole=False)]
     for measure, part in ledger.groupby("measure", sort=False):
-        t = Table(title=f"{title}: {MEASURE_TITLES.get(measure, measure)}", title_justify="left")
-        for col in ("date", "estimate", "range", "source (kind; certainty)"):
-            t.add_column(col, justify="right" if col in ("estimate", "range") else "left",
-                         no_wrap=col != "source (kind; certainty)")
-        for _, r in part.sort_values("date").iterrows():
+        rows, styles = [], []
+        for _i, r in part.sort_values("date").iterrows():
             rng = ""
             if r["low"] == r["low"] or r["high"] == r["high"]:  # not both NaN
-                lo = f"{r['low']:,.0f}" if r["low"] == r["low"] else "…"
-                hi = f"{r['high']:,.0f}" if r["high"] == r["high"] else "…"
+                lo = format_number(r["low"]) if r["low"] == r["low"] else "…"
+                hi = format_number(r["high"]) if r["high"] == r["high"] else "…"
                 rng = f"{lo}–{hi}"
-            mark = {"central": "", "midpoint": " ~", "at least": " ≥", "at most": " ≤"}
-            est = f"{r['value']:,.0f}{mark.get(r['value_kind'], '')}"
-            style = "bold" if r["source_kind"] == "this_project" else None
             cert = str(r["certainty"] or "")
             cert = "" if cert in ("", "nan", "sourced", "as compiled by The Economist") else f"; {cert}"
-            t.add_row(str(r["date"]), est, rng,
-                      escape(f"{r['source_org']} ({r['source_kind']}{cert})"), style=style)
-        console.print(t)
-    console.print("[dim]~ midpoint of the published range; ≥ only a lower bound published; "
-                  "≤ only an upper bound[/]")
+            rows.append({"date": str(r["date"]),
+                         "estimate": format_number(r["value"]) + mark.get(r["value_kind"], ""),
+                         "range": rng, "source": f"{r['source_org']} ({r['source_kind']}{cert})"})
+            styles.append("bold" if r["source_kind"] == "this_project" else None)
+        print_table(rows, cols, title=f"{title}: {escape(MEASURE_TITLES.get(measure, measure))}",
+                    out=console, row_styles=styles)
+    console.print("[dim]" + escape(_("~ midpoint of the published range; ≥ only a lower bound "
+                                     "published; ≤ only an upper bound")) + "[/]")
 
 
 def register(app: typer.Typer) -> None:
@@ -56,6 +61,8 @@ def register(app: typer.Typer) -> None:
         as_of: str = typer.Option(None, "--as-of", help="Date of the --with estimates "
                                                         "(YYYY-MM-DD; default: today)."),
         out: Path = typer.Option(None, "--out", help="Write the rows shown as CSV here."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json (every row, with "
+                                                          "its measure)."),
     ) -> None:
         """Print (and plot) published estimates of losses over time, one series per measure."""
         import pandas as pd
@@ -74,9 +81,11 @@ def register(app: typer.Typer) -> None:
             if measure:
                 own = own[own["measure"].isin(measure)]
         shown = pd.concat([led[COLUMNS], own], ignore_index=True) if own is not None else led[COLUMNS]
-        print_ledger(shown, console, f"Published estimates ({side})")
+        print_ledger(shown, console, _("Published estimates (%(side)s)") % {"side": side},
+                     fmt=check_format(fmt))
         if out is not None:
             shown.to_csv(out, index=False)
         if plot is not None:
             ledger_png(led, plot, own=own, side=side)
-            console.print(f"Wrote {plot}")
+            if fmt == "table":
+                console.print(_("Wrote %(path)s") % {"path": escape(str(plot))})

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, check_format, console, escape, print_table
+from ..i18n import _, format_number
 
 _SNAPSHOTS = typer.Argument(..., help="CSV snapshot_date, month_of_death, named_deaths: repeated "
                                       "snapshots of a named list counted by month of death.")
@@ -27,26 +28,43 @@ def _records(df):
     return [{k: _clean(v) for k, v in r.items()} for r in df.to_dict("records")]
 
 
-def _print(mack, boot, console, title):
-    from rich.table import Table
-
-    t = Table(title=title, title_justify="left")
-    cols = ["month", "lag", "named", "nowcast", "se", "interval", "% named"]
-    if boot is not None:
-        cols += ["bootstrap", "boot interval"]
-    for c in cols:
-        t.add_column(c, justify="left" if c == "month" else "right")
-    for i, r in enumerate(mack.itertuples()):
-        if math.isnan(r.nowcast):
-            cells = [r.month_of_death, str(r.lag), f"{r.named:,.0f}", "—", "—", "—", "—"]
-        else:
-            cells = [r.month_of_death, str(r.lag), f"{r.named:,.0f}", f"{r.nowcast:,.0f}",
-                     f"{r.se:,.0f}", f"{r.lower:,.0f} – {r.upper:,.0f}", f"{100 * r.share_named:.0f}%"]
+def _rows(mack, boot) -> list[dict]:
+    """One flat row per month of death: the chain ladder's numbers and the bootstrap's."""
+    rows = []
+    for i, r in enumerate(_records(mack)):
         if boot is not None:
             b = boot.iloc[i]
-            cells += [f"{b.nowcast:,.0f}", f"{b.lower:,.0f} – {b.upper:,.0f}"]
-        t.add_row(*cells)
-    console.print(t)
+            r.update(boot_nowcast=_clean(float(b.nowcast)), boot_lower=_clean(float(b.lower)),
+                     boot_upper=_clean(float(b.upper)))
+        rows.append(r)
+    return rows
+
+
+def _print(mack, boot, console, title, fmt: str = "table"):
+    rows = _rows(mack, boot)
+    if fmt != "table":
+        keys = list(dict.fromkeys(k for r in rows for k in r))
+        print_table(rows, [Column(k) for k in keys], fmt=fmt, out=console)
+        return
+
+    def num(x):
+        return "—" if x is None else format_number(x)
+
+    for r in rows:
+        if r.get("nowcast") is not None:
+            r["interval"] = f"{num(r['lower'])} – {num(r['upper'])}"
+            r["pct"] = f"{100 * r['share_named']:.0f}%"
+        if r.get("boot_nowcast") is not None:
+            r["boot_interval"] = f"{num(r['boot_lower'])} – {num(r['boot_upper'])}"
+    cols = [Column("month_of_death", _("month")), Column("lag", _("lag"), "right"),
+            Column("named", _("named"), "right", show=num),
+            Column("nowcast", _("nowcast"), "right", show=num),
+            Column("se", _("se"), "right", show=num),
+            Column("interval", _("interval"), "right"), Column("pct", _("% named"), "right")]
+    if boot is not None:
+        cols += [Column("boot_nowcast", _("bootstrap"), "right", show=num),
+                 Column("boot_interval", _("boot interval"), "right")]
+    print_table(rows, cols, title=title, out=console)
 
 
 def register(app: typer.Typer) -> None:
@@ -67,6 +85,8 @@ def register(app: typer.Typer) -> None:
         evaluate_at: str = typer.Option(None, "--evaluate-at", help="Date of the snapshot the "
                                         "backtest is scored against (default: the last one)."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+        fmt: str = typer.Option("table", "--format", help="table, csv (one row per month) or json "
+                                                          "(as --json)."),
     ) -> None:
         """Reporting-delay distribution and expected count per month of death (chain ladder)."""
         from ..excess import (
@@ -77,6 +97,7 @@ def register(app: typer.Typer) -> None:
             read_snapshots,
         )
 
+        as_json = as_json or check_format(fmt) == "json"
         snaps = read_snapshots(snapshots)
         if backtest_at:
             per, summary = backtest(snaps, backtest_at, evaluate_at or snaps.snapshot_date.max(),
@@ -104,5 +125,7 @@ def register(app: typer.Typer) -> None:
                                                            "months": _records(boot)}}
             typer.echo(json.dumps(out, ensure_ascii=False, indent=1))
             return
-        _print(mack, boot, console, f"{escape(snapshots.name)}: expected count named by lag "
-                                    f"{mack.attrs['target_lag']} months, {level:.0%} intervals")
+        _print(mack, boot, console, _("%(file)s: expected count named by lag %(lag)s months, "
+                                      "%(level)s intervals") % {
+            "file": escape(snapshots.name), "lag": mack.attrs["target_lag"],
+            "level": f"{level:.0%}"}, fmt=fmt)

@@ -7,6 +7,16 @@ from pathlib import Path
 import typer
 
 from .._console import announce_lcmcr_compile, console, escape, show_progress, step_progress
+from ..i18n import _, format_number
+
+
+def check_language(lang: str | None) -> str | None:
+    from ..exceptions import InputError
+    from ..i18n import LANGUAGES
+
+    if lang is not None and lang not in LANGUAGES:
+        raise InputError(f"--lang must be one of {', '.join(LANGUAGES)}", column="--lang", value=lang)
+    return lang
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +34,8 @@ def register(app: typer.Typer) -> None:
         level: float = typer.Option(None, min=0.5, max=0.999, help="Interval level (default: the "
                                                                    "project's, else 0.95)."),
         seed: int = typer.Option(None, help="Seed for random methods (default: the project's, else 1)."),
+        lang: str = typer.Option(None, "--lang", help="ru or en: the report's language (default: "
+                                                      "'uncounted --lang', else the locale)."),
     ) -> None:
         """Write the offline report: lists and overlaps, linkage quality, estimates, strata, regions."""
         from ..report import build_report
@@ -31,13 +43,16 @@ def register(app: typer.Typer) -> None:
         announce_lcmcr_compile(method)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         with step_progress(show_progress()) as progress:
-            progress("building the report (every method, charts)", None)
+            progress(_("building the report (every method, charts)"), None)
             text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
-                                level=level, seed=seed)
-            progress("building the report (every method, charts)", 0.0)
+                                level=level, seed=seed, lang=check_language(lang))
+            progress(_("building the report (every method, charts)"), 0.0)
         if out is None:
             base = source if source.is_dir() else source.parent
             out = base / f"report.{fmt}"
         out.write_text(text, encoding="utf-8")
-        console.print(f"Wrote {escape(str(out))} ({len(text.encode()):,} bytes)"
-                      + (f"; PNG charts in {escape(str(png))}" if png else ""))
+        said = _("Wrote %(path)s (%(size)s bytes)") % {"path": escape(str(out)),
+                                                       "size": format_number(len(text.encode()))}
+        if png:
+            said += "; " + _("PNG charts in %(path)s") % {"path": escape(str(png))}
+        console.print(said, highlight=False)

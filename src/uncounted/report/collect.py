@@ -21,9 +21,12 @@ from ..analysis.ledger import load_ledger as _load_ledger
 from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
 from ..histories import Persons, capture_table, current_persons
+from ..i18n import N_
+from ..i18n.labels import model_label
 from ..linkage.review import review_progress
 from ..mse.api import estimate
 from ..mse.registry import available_methods, make_estimator
+from ..mse.status import CODES
 from ..mse.table import CaptureTable, pattern_label, popcount
 from ..project import Project
 from ..records.regions import federal_subjects
@@ -67,7 +70,8 @@ def _base(title: str, kind: str, path: Path) -> dict[str, Any]:
     return {"title": title, "generated_at": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "source": {"kind": kind, "path": str(path)}, "lists": [], "capture": None,
             "linkage": None, "estimates": [], "stored_estimates": [], "strata": None,
-            "regions": None, "ledger": load_ledger(), "notes": [],
+            "regions": None, "ledger": load_ledger(), "notes": [], "simulated": False,
+            "headline": None,
             "reproducibility": {"versions": versions(), "python": platform.python_version()}}
 
 
@@ -90,8 +94,11 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
                                                   "file_bytes": path.stat().st_size,
                                                   "status": None, "imported_at": None}]})
     data["regions"] = table_regions(table)
-    data["notes"].append("Built from a capture table: there is no linkage or review data"
-                         + ("." if data["regions"] else ", and no region data."))
+    data["notes"].append(N_("Built from a capture table: there is no linkage or review data.")
+                         if data["regions"] else
+                         N_("Built from a capture table: there is no linkage or review data, and "
+                            "no region data."))
+    finish(data)
     return data
 
 
@@ -110,6 +117,10 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
     seed = int(project.setting("estimate", "seed", 1) if seed is None else seed)
     band = tuple(project.setting("linkage", "review_band", [0.3, 0.9]))
     data = _base(str(project.setting("project", "name", root.name)), "project", root)
+    if project.setting("project", "simulated", False):
+        # made up: never drawn beside real-world published figures
+        data["simulated"] = True
+        data["ledger"] = None
     with store as st:
         data["lists"] = [{"name": row["list_name"], **{c: row[c] for c in (
             "description", "n_records", "file_name", "file_sha256", "imported_at")}}
@@ -118,9 +129,9 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
         imports = st.records.imports()
         data["stored_estimates"] = st.estimates.saved()
         if run is None:
-            data["notes"].append("No linkage run yet: records are not joined into persons, so "
-                                 "there is no capture table to estimate from. Run 'uncounted "
-                                 "link'.")
+            data["notes"].append(N_("No linkage run yet: records are not joined into persons, "
+                                    "so there is no capture table to estimate from. Run "
+                                    "'uncounted link'."))
             data["reproducibility"].update(_repro_settings(project, imports, None, level, seed))
             data["records"] = st.records.count()
             return data
@@ -134,7 +145,7 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
             "guard": st.runs.guard(run["run_id"])}     # profile and checks (None: older run)
         data["reproducibility"].update(_repro_settings(project, imports, run, level, seed))
         if len(persons.lists) < 2 or persons.n_persons == 0:
-            data["notes"].append("Fewer than two lists with records: nothing to estimate.")
+            data["notes"].append(N_("Fewer than two lists with records: nothing to estimate."))
             return data
         table = capture_table(st, strata=["region"], persons=persons)
         data["regions"] = region_summary(st, persons)
@@ -146,7 +157,8 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
     rates, why = region_rates(data["regions"], level=level)
     data["regions"]["rates"] = rates
     if why:
-        data["regions"]["rates_note"] = why
+        data["regions"]["rates_error"] = why  # in the JSON; the page says it in a plain sentence
+    finish(data)
     return data
 
 
@@ -303,7 +315,7 @@ def region_rates(regions: dict[str, Any], *, level: float) -> tuple[dict | None,
     try:
         df = regional_rates(pd.DataFrame({"iso_code": codes}), level=level)
     except (UncountedError, ValueError, OSError) as err:
-        return None, f"Rates per 100,000 men were not computed: {err}"
+        return None, str(err)
     df = df[df["deaths"] > 0].sort_values("per_100k", ascending=False, na_position="last")
     cols = [c for c in ("iso_code", "name_en", "federal_district", "deaths", "men", "per_100k",
                         "lower", "upper") if c in df.columns]
@@ -328,3 +340,112 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: fh.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
+
+
+#: Which estimate the headline gives, best first, among those not flagged ``unreliable``: the
+#: latent-class model absorbs heterogeneous catchability, model averaging the uncertainty over
+#: list dependence; a single selected log-linear model and two-list Chapman come after.
+HEADLINE_ORDER = ("lcmcr", "dga", "loglinear", "lincoln-petersen")
+#: Methods whose number is a lower bound, not an estimate of the total.
+LOWER_BOUNDS = frozenset({"chao"})
+#: Methods whose largest/smallest standing estimate differ by more than this "disagree".
+DISAGREE_RATIO = 1.25
+
+
+def region_names(iso: str | None) -> dict[str, str | None]:
+    """``{"region_iso", "name_en", "name_ru"}`` of a federal-subject code (names None when the
+    code is not one, as for ``unknown``)."""
+    subject = _subjects().get(str(iso)) if iso else None
+    return {"region_iso": iso, "name_en": subject["name_en"] if subject else None,
+            "name_ru": subject["name_ru"] if subject else None}
+
+
+def _subjects() -> dict[str, dict[str, str]]:
+    return {r["iso_code"]: r for r in federal_subjects()}
+
+
+def finish(data: dict[str, Any]) -> None:
+    """Add what the page shows beside the raw numbers: models in list names, lower bounds marked,
+    region names on regions and region strata, and the headline."""
+    subjects = _subjects()
+
+    def names(iso):
+        s = subjects.get(str(iso))
+        return {"name_en": s["name_en"] if s else None, "name_ru": s["name_ru"] if s else None}
+
+    for rows in (data.get("estimates") or [], (data.get("strata") or {}).get("rows") or []):
+        for e in rows:
+            e["model_label"] = model_label(e.get("model"), e.get("lists") or [])
+            e["lower_bound"] = e.get("method") in LOWER_BOUNDS
+            for m in (e.get("diagnostics") or {}).get("top_models") or []:
+                m["label"] = model_label(m.get("model"), e.get("lists") or [])
+    strata = data.get("strata")
+    if strata:
+        for e in strata["rows"]:
+            key, _, value = str(e.get("stratum") or "").partition("=")
+            if key == "region" and value:
+                e.update({"region_iso": value, **names(value), "unknown": value == UNKNOWN})
+    regions = data.get("regions")
+    if regions:
+        for r in regions["rows"]:
+            r.update(names(r["region_iso"]))
+        for r in (regions.get("rates") or {}).get("rows") or []:
+            r.setdefault("name_ru", names(r.get("iso_code"))["name_ru"])
+    data["headline"] = headline(data)
+
+
+def headline(data: dict[str, Any]) -> dict[str, Any] | None:
+    """What the headline paragraph says, as data (the template puts it in words).
+
+    The estimate given is the first of :data:`HEADLINE_ORDER` among those whose status is ``ok``
+    (else ``caution``); ``unreliable`` ones are never the headline, only named. Also: the range of
+    the standing estimates, the largest lower bound, and the main caveat: ``"below_bound"`` when
+    the estimate is below the lower bound (a model that misses heterogeneity), ``"disagree"`` when the
+    standing estimates differ by more than :data:`DISAGREE_RATIO`, ``"status"`` when the chosen one
+    carries reasons, else ``"assumptions"``.
+    """
+    capture = data.get("capture")
+    if not capture:
+        return None
+    rows = [e for e in data.get("estimates") or [] if e.get("estimable")
+            and isinstance(e.get("estimate"), (int, float)) and np.isfinite(e["estimate"])]
+    point = [e for e in rows if e["method"] not in LOWER_BOUNDS]
+    rank = {"ok": 0, "caution": 1}
+    standing = [e for e in point if e.get("status", "ok") in rank]
+    order = {m: i for i, m in enumerate(HEADLINE_ORDER)}
+    standing.sort(key=lambda e: (rank[e.get("status", "ok")], order.get(e["method"], 99)))
+    chosen = standing[0] if standing else None
+    bounds = [e for e in rows if e["method"] in LOWER_BOUNDS and e.get("status", "ok") in rank]
+    bound = max(bounds, key=lambda e: e["estimate"]) if bounds else None
+    values = [e["estimate"] for e in standing]
+    caveat = "assumptions"
+    if chosen is not None and bound is not None and chosen["estimate"] < bound["estimate"]:
+        caveat = "below_bound"
+    elif values and max(values) > DISAGREE_RATIO * min(values):
+        caveat = "disagree"
+    elif chosen is not None and chosen.get("status") == "caution":
+        caveat = "status"
+
+    def brief(e):
+        return None if e is None else {
+            "method": e["method"], "model": e.get("model_label") or e.get("model"),
+            "estimate": e["estimate"], "lower": e["interval"][0], "upper": e["interval"][1],
+            "level": e["level"], "status": e.get("status", "ok"),
+            "reasons": [r for r in e.get("reasons") or [] if CODES.get(r.get("code"), ("caution",))[0]
+                        != "ok"]}
+
+    return {"observed": capture["observed"], "lists": list(capture["lists"]),
+            "linked": data["source"]["kind"] == "project", "simulated": bool(data.get("simulated")),
+            "chosen": brief(chosen), "lower_bound": brief(bound),
+            "others": len(standing) - (1 if chosen else 0),
+            "range": [min(values), max(values)] if len(values) > 1 else None,
+            "unreliable": sorted({e["method"] for e in point if e.get("status") == "unreliable"}),
+            "caveat": caveat}
+
+
+def round_for_words(x: float) -> int:
+    """A number as said in a sentence: three significant figures (4,715 -> 4,720; 157 -> 157)."""
+    if not np.isfinite(x) or x <= 0:
+        return int(x) if np.isfinite(x) else x
+    digits = int(np.floor(np.log10(abs(x))))
+    return int(round(x, -max(digits - 2, 0)))

@@ -2,7 +2,7 @@
 
 One square tile per subject of the packaged table (:func:`uncounted.records.regions.federal_subjects`),
 placed by our own approximate layout (``templates/tilegrid_ru.csv``: west left, Far East right, north
-at the top; not to scale). Each tile is coloured by the value shown: persons per 100,000 men when the
+at the top; not to scale); names and legend in the current language of :mod:`uncounted.i18n`. Each tile is coloured by the value shown: persons per 100,000 men when the
 regional rates were computed, otherwise persons by region; tiles with no value are grey. The
 occupied Ukrainian territories (``status`` other than ``ru_federal_subject``) get a dashed outline.
 
@@ -20,6 +20,7 @@ from importlib import resources
 from typing import Any
 
 from .._figures import pyplot
+from ..i18n import _, format_number, get_language
 from ..records.regions import federal_subjects
 
 #: Sequential palette, light to dark (bins of the legend), and the grey of "no data".
@@ -44,11 +45,11 @@ def values(regions: dict[str, Any] | None) -> tuple[dict[str, float], str, int]:
     rates = (regions or {}).get("rates")
     if rates and rates.get("rows"):
         vals = {r["iso_code"]: float(r["per_100k"]) for r in rates["rows"] if _finite(r.get("per_100k"))}
-        return vals, "persons per 100,000 men aged 16-61", 1
+        return vals, _("persons per 100,000 men aged 16-61"), 1
     rows = (regions or {}).get("rows") or []
     vals = {r["region_iso"]: float(r["persons"]) for r in rows
             if r.get("region_iso") not in (None, "unknown") and r.get("persons")}
-    return vals, "persons (after linkage and review)", 0
+    return vals, _("persons (after linkage and review)"), 0
 
 
 def breaks(top: float, n: int = len(PALETTE)) -> list[float]:
@@ -84,7 +85,7 @@ def tile_map(regions: dict[str, Any] | None) -> dict[str, Any] | None:
     n_rows = 1 + max(t["row"] for t in tiles)
     n_cols = 1 + max(t["col"] for t in tiles)
     legend = [{"fill": PALETTE[i], "label": f"{_fmt(edges[i], digits)}–{_fmt(edges[i + 1], digits)}"}
-              for i in range(len(edges) - 1)] + [{"fill": NO_DATA, "label": "no data"}]
+              for i in range(len(edges) - 1)] + [{"fill": NO_DATA, "label": _("no data")}]
     return {"tiles": tiles, "measure": measure, "legend": legend, "tile": TILE,
             "width": 2 * MARGIN + n_cols * (TILE + GAP), "height": 2 * MARGIN + n_rows * (TILE + GAP),
             "unmatched": sorted(set(vals) - set(subjects))}
@@ -92,8 +93,10 @@ def tile_map(regions: dict[str, Any] | None) -> dict[str, Any] | None:
 
 def _tile(iso, row, col, label, subject, value, edges, digits) -> dict[str, Any]:
     occupied = subject["status"] != RU_STATUS
-    name = subject["name_en"] + (" (occupied Ukrainian territory)" if occupied else "")
-    shown = "no data" if value is None else _fmt(value, digits)
+    name = subject["name_ru" if get_language() == "ru" else "name_en"]
+    if occupied:
+        name += " (" + _("occupied Ukrainian territory") + ")"
+    shown = _("no data") if value is None else _fmt(value, digits)
     fill = fill_for(value, edges)
     dark = fill in PALETTE[3:]
     return {"iso_code": iso, "code": label, "row": row, "col": col,
@@ -130,7 +133,7 @@ def figure(regions: dict[str, Any] | None):
 
 
 def _fmt(x: float, digits: int) -> str:
-    return f"{x:,.{digits}f}"
+    return format_number(x, digits)
 
 
 def _finite(x) -> bool:
