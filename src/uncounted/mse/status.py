@@ -53,11 +53,17 @@ CODES: dict[str, tuple[str, str]] = {
     "strata_without_draws": ("caution", "some strata have no draws to sum"),
     "strata_resampled": ("ok", "strata draws resampled to a common count before summing"),
     "stratum_caution": ("caution", "a stratum in the sum carries a caution"),
+    "replicates_resampled": ("ok", "replicate draws resampled to a common count before pooling"),
+    "replicates_without_draws": ("caution", "replicates combined from their intervals (log-normal)"),
+    "replicate_missing": ("caution", "the stratum is absent from some imputation replicates"),
+    "few_replicates": ("caution", "fewer than 10 imputation replicates combined"),
+    "replicate_caution": ("caution", "a combined replicate carries a caution"),
     # unreliable
     "not_converged": ("unreliable", "the sampler's chains did not converge"),
     "irls_not_converged": ("unreliable", "the model fit did not converge"),
     "convergence_warning": ("unreliable", "an optimiser or sampler did not converge"),
     "stratum_unreliable": ("unreliable", "a stratum in the sum is unreliable"),
+    "replicate_unreliable": ("unreliable", "a combined replicate is unreliable"),
     # not estimable
     "not_estimable": ("not_estimable", "the method cannot be applied to this table"),
     "too_few_lists": ("not_estimable", "the table has too few lists for this method"),
@@ -67,6 +73,7 @@ CODES: dict[str, tuple[str, str]] = {
     "unbounded": ("not_estimable", "the data do not bound the number unobserved"),
     "nobody_observed": ("not_estimable", "no one is observed"),
     "strata_not_estimable": ("not_estimable", "a stratum in the sum is not estimable"),
+    "replicate_not_estimable": ("not_estimable", "not estimable in some imputation replicate"),
     "invalid_table": ("not_estimable", "the table breaks the capture-table contract"),
 }
 
