@@ -132,6 +132,8 @@ def register(app: typer.Typer) -> None:
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
                                           "the match probabilities."),
+        workers: int = typer.Option(1, "--workers", min=1, help="Processes fitting strata at "
+                                    "once (same results as 1)."),
         replicates: list[str] = typer.Option(None, "--replicates", help="More imputation "
                                              "replicates of TABLE (files or quoted globs such as "
                                              "'R*.csv'; repeatable): each is estimated and the "
@@ -156,7 +158,8 @@ def register(app: typer.Typer) -> None:
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
         if replicates:
-            tab, rows = _run_replicates(table, replicates, method, strata_cols, list_cols, options)
+            tab, rows = _run_replicates(table, replicates, method, strata_cols, list_cols,
+                                        {**options, "workers": workers})
         elif table.is_dir():
             from ..histories import estimate_project
 
@@ -165,7 +168,7 @@ def register(app: typer.Typer) -> None:
         else:
             tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
             try:
-                rows = run(tab, method, **options)
+                rows = run(tab, method, workers=workers, **options)
             except InputError as err:
                 raise _with_flag(err) from err
         if as_json:

@@ -61,7 +61,7 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
-             seed: int | None = None, **options: Any) -> list[Estimate]:
+             seed: int | None = None, workers: int = 1, **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
     Parameters
@@ -77,6 +77,9 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
     seed
         Seed for every random method (lcmcr, dga, loglinear's bootstrap); deterministic methods
         have no seed and ignore it. Default: each estimator's, 1.
+    workers
+        Processes fitting the strata of a stratified table at once (default 1; see
+        :meth:`Estimator.fit_strata`). The rows are the same whatever the number.
     **options
         Any estimator setting (``selection``, ``max_order``, ``n_draws``, ``chains`` ...). Each
         method receives the options it has; an option that no chosen method has is an
@@ -100,7 +103,7 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         est = make_estimator(name, level=level, seed=seed, **per[name])
         if table.is_stratified:
             skip = _skip_row(est, table) if every else None
-            rows.extend([skip] if skip else est.fit_strata(table))
+            rows.extend([skip] if skip else est.fit_strata(table, workers=workers))
         else:
             rows.append(est.fit_or_row(table))
     return rows
