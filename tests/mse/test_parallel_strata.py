@@ -36,3 +36,21 @@ def test_workers_give_identical_estimates(table):
 def test_workers_must_be_a_positive_whole_number(table):
     with pytest.raises(InputError, match="workers"):
         LogLinear().fit_strata(table, workers=0)
+
+
+def test_cli_workers_same_json(tmp_path, table):
+    import json
+
+    from typer.testing import CliRunner
+
+    from uncounted.cli import app
+
+    path = tmp_path / "t.csv"
+    table.to_csv(path)
+    out = []
+    for w in ("1", "2"):
+        r = CliRunner().invoke(app, ["estimate", str(path), "--strata", "s", "-m", "chao", "--json",
+                                     "--workers", w])
+        assert r.exit_code == 0, r.output
+        out.append(json.loads(r.stdout))
+    assert out[0] == out[1] and len(out[0]) == 4
