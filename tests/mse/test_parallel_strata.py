@@ -54,3 +54,10 @@ def test_cli_workers_same_json(tmp_path, table):
         assert r.exit_code == 0, r.output
         out.append(json.loads(r.stdout))
     assert out[0] == out[1] and len(out[0]) == 4
+
+
+@pytest.mark.slow
+def test_lcmcr_workers_identical(table):
+    # lcmcr mixes each stratum's table hash into its chains' seeds: processes change nothing
+    serial = estimate(table, "lcmcr", n_draws=500)
+    assert serial == estimate(table, "lcmcr", n_draws=500, workers=2)
