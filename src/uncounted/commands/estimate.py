@@ -90,6 +90,49 @@ def _with_flag(err: InputError) -> InputError:
     return out
 
 
+def _replicate_paths(table: Path, patterns: list[str]) -> list[Path]:
+    """TABLE then every --replicates file or glob match (sorted), each once."""
+    import glob
+
+    out = [table]
+    for pat in patterns:
+        hits = sorted(glob.glob(pat)) if glob.has_magic(pat) else [pat]
+        if not hits:
+            raise InputError(f"--replicates {pat!r} matches no file", column="--replicates",
+                             value=pat)
+        out += [Path(h) for h in hits]
+    seen, paths = set(), []
+    for p in out:
+        if p.is_dir():
+            raise InputError(f"--replicates takes capture-table files, not a folder: {p}",
+                             column="--replicates", value=str(p))
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            paths.append(p)
+    return paths
+
+
+def _run_replicates(table, patterns, method, strata_cols, list_cols, options):
+    """Estimate each replicate, combine (uncounted.mse.replicates); the first table for the header."""
+    from ..mse import read_capture_table
+    from ..mse.api import estimate as run
+    from ..mse.replicates import combine_replicates
+
+    paths = _replicate_paths(table, patterns)
+    if len(paths) < 2:
+        raise InputError("--replicates needs at least one more replicate file than TABLE",
+                         column="--replicates", value=patterns)
+    tabs = [read_capture_table(p, strata=strata_cols, lists=list_cols) for p in paths]
+    try:
+        runs = [run(t, method, **options) for t in tabs]
+    except InputError as err:
+        raise _with_flag(err) from err
+    names = [p.name for p in paths]
+    names = names if len(set(names)) == len(names) else [str(p) for p in paths]
+    return tabs[0], combine_replicates(runs, names=names, seed=options["seed"])
+
+
 def register(app: typer.Typer) -> None:
     @app.command()
     def estimate(
@@ -129,6 +172,12 @@ def register(app: typer.Typer) -> None:
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
                                           "the match probabilities."),
+        workers: int = typer.Option(1, "--workers", min=1, help="Processes fitting strata at "
+                                    "once (same results as 1)."),
+        replicates: list[str] = typer.Option(None, "--replicates", help="More imputation "
+                                             "replicates of TABLE (files or quoted globs such as "
+                                             "'R*.csv'; repeatable): each is estimated and the "
+                                             "estimates combined per stratum (verdata's rules)."),
     ) -> None:
         """Estimate the population size from a capture table."""
         from ..mse import read_capture_table
@@ -153,7 +202,10 @@ def register(app: typer.Typer) -> None:
         options["errors"] = "row"  # an unexpected error in one method is that method's row
         with count_progress("estimating", show_progress(as_json)) as progress:
             options["progress"] = progress
-            if table.is_dir():
+            if replicates:
+                tab, rows = _run_replicates(table, replicates, method, strata_cols, list_cols,
+                                            {**options, "workers": workers})
+            elif table.is_dir():
                 from ..histories import estimate_project
 
                 if linkage_draws:
@@ -163,7 +215,7 @@ def register(app: typer.Typer) -> None:
             else:
                 tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
                 try:
-                    rows = run(tab, method, **options)
+                    rows = run(tab, method, workers=workers, **options)
                 except InputError as err:
                     raise _with_flag(err) from err
         if table.is_dir():

@@ -63,7 +63,7 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
              seed: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             errors: str = "raise", **options: Any) -> list[Estimate]:
+             errors: str = "raise", workers: int = 1, **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
     Parameters
@@ -79,6 +79,9 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
     seed
         Seed for every random method (lcmcr, dga, loglinear's bootstrap); deterministic methods
         have no seed and ignore it. Default: each estimator's, 1.
+    workers
+        Processes fitting the strata of a stratified table at once (default 1; see
+        :meth:`Estimator.fit_strata`). The rows are the same whatever the number.
     **options
         Any estimator setting (``selection``, ``max_order``, ``n_draws``, ``chains`` ...). Each
         method receives the options it has; an option that no chosen method has is an
@@ -128,7 +131,7 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
 
         try:
             if table.is_stratified:
-                rows.extend(est.fit_strata(table, progress=tick))
+                rows.extend(est.fit_strata(table, progress=tick, workers=workers))
             else:
                 tick(None)
                 rows.append(est.fit_or_row(table))

@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 from ..exceptions import CaptureTableError, DataWarning, NotEstimableError, UncountedWarning
 from . import status as _status
 from ._table_io import is_dataframe
-from ._validation import unknown_options, validate
+from ._validation import parameter_error, unknown_options, validate
 from .result import Estimate
 from .status import Reason, error_code, not_estimable
 from .table import CaptureTable, read_capture_table
@@ -137,26 +137,48 @@ class Estimator:
         st, reasons = _status.decide(est, table)
         return est.replace(status=st, reasons=reasons)
 
-    def fit_strata(self, table, *, total: bool = True, progress=None) -> list[Estimate]:
+    def fit_strata(self, table, *, total: bool = True, progress=None, workers: int = 1
+                   ) -> list[Estimate]:
         """Fit every stratum; a stratum that cannot be estimated becomes a row with its reason.
 
         Each stratum's table leaves out the lists with no records there (named in the row's
         reasons). With ``total=True`` a last row sums the strata (see
         :func:`uncounted.mse.strata.sum_strata`). ``progress(label)``, when given, is called
-        before each stratum's fit.
+        before each stratum's fit (with workers, as each stratum's row arrives). ``workers > 1``
+        fits the strata in that many processes (``spawn``ed, so numba's threads are never forked); every stratum's random
+        stream depends on the seed and its table only, so the rows equal the serial ones.
+        Warnings raised in a worker reach the rows' reasons but are not re-issued here.
         """
         from .strata import sum_strata
 
         self._check_params()
+        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+            raise parameter_error(type(self).__name__, "workers", "workers must be a whole "
+                                  "number, 1 or more. Use, e.g., workers=2.", workers)
         table = as_table(table)
         if not table.is_stratified:
             return [self.fit(table)]
-        rows, trimmed = [], 0
-        for label, sub in table.iter_strata():
-            if progress:
-                progress(label)
-            trimmed += len(sub.dropped) > len(table.dropped)
-            rows.append(self.fit_or_row(sub, stratum=label))
+        subs = list(table.iter_strata())
+        trimmed = sum(len(sub.dropped) > len(table.dropped) for _, sub in subs)
+        if workers > 1 and len(subs) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            with ProcessPoolExecutor(max_workers=min(workers, len(subs)),
+                                     mp_context=multiprocessing.get_context("spawn")) as pool:
+                rows = []
+                for (label, _), row in zip(subs, pool.map(_fit_stratum, [(self, sub, label)
+                                                                         for label, sub in subs]),
+                                           strict=True):
+                    if progress:  # in parallel: called as each stratum's row arrives, in order
+                        progress(label)
+                    rows.append(row)
+        else:
+            rows = []
+            for label, sub in subs:
+                if progress:
+                    progress(label)
+                rows.append(self.fit_or_row(sub, stratum=label))
         if trimmed:
             warnings.warn(f"{table.source}: in {trimmed} of {table.n_strata} strata, lists with no "
                           "records there were left out of that stratum's fit (each row's reasons "
@@ -211,6 +233,12 @@ class Estimator:
 
 def _words(n: int) -> str:
     return {2: "two", 3: "three", 4: "four", 5: "five"}.get(n, str(n))
+
+
+def _fit_stratum(job) -> Estimate:
+    """One stratum's row in a worker process (module level, so that it pickles)."""
+    est, sub, label = job
+    return est.fit_or_row(sub, stratum=label)
 
 
 def as_table(obj) -> CaptureTable:

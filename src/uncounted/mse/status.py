@@ -61,6 +61,11 @@ CODES: dict[str, tuple[str, str]] = {
     "small_list": ("caution", "a list has so few records that it says little about the others"),
     "strong_dependence": ("caution", "two lists depend strongly on each other, and the method "
                                      "assumes they do not"),
+    "replicates_resampled": ("ok", "replicate draws resampled to a common count before pooling"),
+    "replicates_without_draws": ("caution", "replicates combined from their intervals (log-normal)"),
+    "replicate_missing": ("caution", "the stratum is absent from some imputation replicates"),
+    "few_replicates": ("caution", "fewer than 10 imputation replicates combined"),
+    "replicate_caution": ("caution", "a combined replicate carries a caution"),
     # unreliable
     "not_converged": ("unreliable", "the sampler's chains did not converge"),
     "irls_not_converged": ("unreliable", "the model fit did not converge"),
@@ -72,6 +77,7 @@ CODES: dict[str, tuple[str, str]] = {
                                          "lists together"),
     "chao_f2_small": ("unreliable", "almost no one is on exactly two lists, so Chao's bound "
                                     "explodes"),
+    "replicate_unreliable": ("unreliable", "a combined replicate is unreliable"),
     # not estimable
     "not_estimable": ("not_estimable", "the method cannot be applied to this table"),
     "too_few_lists": ("not_estimable", "the table has too few lists for this method"),
@@ -81,6 +87,7 @@ CODES: dict[str, tuple[str, str]] = {
     "unbounded": ("not_estimable", "the data do not bound the number unobserved"),
     "nobody_observed": ("not_estimable", "no one is observed"),
     "strata_not_estimable": ("not_estimable", "a stratum in the sum is not estimable"),
+    "replicate_not_estimable": ("not_estimable", "not estimable in some imputation replicate"),
     "invalid_table": ("not_estimable", "the table breaks the capture-table contract"),
     "method_failed": ("not_estimable", "the method failed with an unexpected error"),
 }
