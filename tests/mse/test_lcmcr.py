@@ -112,12 +112,14 @@ def _exact_n0_posterior(bits, counts, a=0.25, b=0.25, m_max=60, nodes=60):
     return np.exp(total - logsumexp(total))
 
 
-@pytest.mark.parametrize("collapsed, hmc, swaps", [(0, 0, 0), (1, 0, 0), (0, 40, 0), (0, 0, 10),
-                                                   (1, 40, 10)])
-def test_every_sampler_matches_the_exact_posterior_of_a_tiny_table(collapsed, hmc, swaps):
+@pytest.mark.parametrize("collapsed, hmc, swaps, split", [(0, 0, 0, 0), (1, 0, 0, 0), (0, 40, 0, 0),
+                                                          (0, 0, 10, 0), (0, 0, 0, 5),
+                                                          (1, 40, 10, 1)])
+def test_every_sampler_matches_the_exact_posterior_of_a_tiny_table(collapsed, hmc, swaps, split):
     # 8 people on 3 lists, K = 2: the posterior of the unobserved count is computable exactly
     # (above; mass beyond 60 is ~1e-5). The paper's plain sweep, and the sweep with each of the
-    # extra moves (collapsed, HMC, label exchanges) and with all three must reproduce it.
+    # extra moves (collapsed, HMC, label exchanges, split-merge: 5 tries per sweep here, where
+    # ~16% are accepted) and with all of them must reproduce it.
     # 4 x 50,000 draws give an ESS of ~10^5 for P(n0 = t), a
     # Monte Carlo standard error <= 0.0016; the tolerance 0.006 is ~4 of them. This check found
     # a real bias: clamping 1 - v at 1e-12 moved P(n0 = 0) from 0.5055 to 0.5007 (ESS 1.3M).
@@ -130,7 +132,8 @@ def test_every_sampler_matches_the_exact_posterior_of_a_tiny_table(collapsed, hm
     assert exact[0] == pytest.approx(0.5055, abs=1e-4)  # pins the enumeration itself
     n, _, _ = sample_chains(bits, counts, max_classes=2, burn_in=1000, n_draws=50_000, thin=2,
                             a_alpha=0.25, b_alpha=0.25, seeds=[31, 32, 33, 34], workers=2,
-                            collapsed_steps=collapsed, hmc_steps=hmc, label_swaps=swaps)
+                            collapsed_steps=collapsed, hmc_steps=hmc, label_swaps=swaps,
+                            split_merge=split)
     n0 = (n - counts.sum()).astype(int).ravel()
     freq = np.bincount(np.minimum(n0, 5), minlength=6)[:5] / n0.size
     np.testing.assert_allclose(freq, exact[:5], atol=0.006)

@@ -62,7 +62,8 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, states=None):
+                  workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, split_merge=0,
+                  states=None):
     """Run one chain per seed; return arrays ``(chains, n_draws)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -80,7 +81,7 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
         s, state = args
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(n_draws), int(thin),
                          float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
-                         int(label_swaps), state)
+                         int(label_swaps), state, int(split_merge))
 
     jobs = list(zip(seeds, states, strict=True))
     if workers > 1 and len(seeds) > 1:
@@ -195,6 +196,7 @@ class LatentClass(Estimator):
         "collapsed_steps": [Interval("integer", 0, None)],
         "hmc_steps": [Interval("integer", 0, None)],
         "label_swaps": [Interval("integer", 0, None)],
+        "split_merge": [Interval("integer", 0, None)],
         "target_ess": [Interval("real", 0, None)],
         "max_draws": [Interval("integer", 1, None)],
     }
@@ -203,6 +205,7 @@ class LatentClass(Estimator):
                  thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
                  collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
+                 split_merge: int = 1,
                  target_ess: float = 400, max_draws: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
@@ -217,6 +220,7 @@ class LatentClass(Estimator):
         self.collapsed_steps = collapsed_steps
         self.hmc_steps = hmc_steps
         self.label_swaps = label_swaps
+        self.split_merge = split_merge
         self.target_ess = target_ess
         self.max_draws = max_draws
 
@@ -246,7 +250,8 @@ class LatentClass(Estimator):
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
                 thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
                 workers=self._workers(), collapsed_steps=self.collapsed_steps,
-                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps, states=states))
+                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
+                split_merge=self.split_merge, states=states))
             n = np.hstack([p[0] for p in parts])
             if (not self.target_ess or n.shape[1] + per_round > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
