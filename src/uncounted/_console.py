@@ -50,6 +50,32 @@ def step_progress(show: bool = True) -> Iterator[Callable[[str, float | None], N
         yield progress
 
 
+@contextmanager
+def sampler_progress(show: bool = True) -> Iterator[Callable[[dict], None]]:
+    """A one-line Rich display on stderr of an MCMC sampler's ``progress(info)`` reports (lcmcr:
+    chains, draws per chain, iterations, current R-hat and ESS of N). ``show=False``: nothing."""
+    if not show:
+        yield lambda info: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("lcmcr: starting", total=None)
+
+        def progress(info: dict) -> None:
+            text = (f"{info.get('method', 'sampler')} ({info.get('lists')} lists, "
+                    f"{info.get('observed', 0):,} observed): {info.get('chains')} chains, "
+                    f"{info.get('draws_per_chain', 0):,}/{info.get('max_draws_per_chain', 0):,} "
+                    f"draws per chain, {info.get('iterations_per_chain', 0):,} iterations")
+            if info.get("rhat") is not None:
+                text += (f", R-hat {info['rhat']:.3f}, ESS bulk {info['ess_bulk']:.0f} tail "
+                         f"{info['ess_tail']:.0f} (target {info.get('target_ess', 0):.0f})")
+            bar.update(task, description=escape(text))
+
+        yield progress
+
+
 def interactive(as_json: bool = False) -> bool:
     """True when stderr is a terminal and the output is not machine-readable (``--json``)."""
     return not as_json and sys.stderr.isatty()

@@ -368,3 +368,19 @@ def test_public_names_resolve_lazily():
     from uncounted.mse.dga import GraphAveraging
 
     assert uncounted.LatentClass is LatentClass and uncounted.GraphAveraging is GraphAveraging
+
+
+def test_progress_reports_each_round_with_the_convergence_so_far(mse_table):
+    # Before sampling, then after each round: the last report's R-hat and ESS are the Estimate's
+    # (same draws), draws per chain grow by n_draws per round up to max_draws.
+    seen = []
+    est = _quiet_fit(LatentClass(burn_in=200, n_draws=100, thin=2, chains=2, target_ess=10_000,
+                                 max_draws=300, progress=seen.append, workers=1),
+                     mse_table("lcmcr_kosovo_aggregate"))
+    assert [r["draws_per_chain"] for r in seen] == [0, 100, 200, 300]
+    assert seen[0]["rhat"] is None and seen[0]["chains"] == 2 and seen[0]["lists"] == 4
+    assert [r["iterations_per_chain"] for r in seen[1:]] == [400, 600, 800]
+    assert seen[-1]["rhat"] == est.diagnostics["rhat"]
+    assert seen[-1]["ess_bulk"] == est.diagnostics["ess_bulk"]
+    with pytest.raises(InputError, match="progress"):
+        LatentClass(progress=3).fit(mse_table("lcmcr_kosovo_aggregate"))

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, escape
+from .._console import announce_lcmcr_compile, console, escape, interactive, sampler_progress
 from ..exceptions import InputError
 
 
@@ -100,17 +100,22 @@ def register(app: typer.Typer) -> None:
                  "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
-        if table.is_dir():
-            from ..histories import estimate_project
+        wanted = {m.strip() for part in method for m in str(part).split(",")}
+        show = interactive(as_json) and bool(wanted & {"lcmcr", "all"})
+        with sampler_progress(show) as progress:
+            if show:
+                options["progress"] = progress
+            if table.is_dir():
+                from ..histories import estimate_project
 
-            tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
-                                         **options)
-        else:
-            tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
-            try:
-                rows = run(tab, method, **options)
-            except InputError as err:
-                raise _with_flag(err) from err
+                tab, rows = estimate_project(table, method, strata=strata_cols,
+                                             draws=linkage_draws, **options)
+            else:
+                tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
+                try:
+                    rows = run(tab, method, **options)
+                except InputError as err:
+                    raise _with_flag(err) from err
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return

@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..exceptions import ConvergenceWarning, InputError
-from ._validation import Interval
+from ._validation import Check, Interval
 from .base import Estimator
 from .diagnostics import summarise_chains
 from .result import Estimate
@@ -135,7 +135,7 @@ class LatentClass(Estimator):
         Largest number of leapfrog steps of the Hamiltonian Monte Carlo move of the capture
         probabilities and class weights, with the classes and N summed out (the number is drawn
         from 1 to this each iteration; the step size is tuned during burn-in to an acceptance
-        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0, label_swaps=0`` is the
+        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0, label_swaps=0, split_merge=0`` is the
         paper's plain Gibbs sweep, as in R LCMCR. All settings target the same posterior; on Kosovo N needs
         ~10 iterations per effective draw with the default moves, ~550 with the collapsed move
         alone and 850-950 with the plain sweep, and an iteration with HMC costs ~5 plain ones.
@@ -153,6 +153,16 @@ class LatentClass(Estimator):
     max_draws
         Largest number of kept draws per chain when extending (a value below ``n_draws`` means
         no extension).
+    split_merge
+        Proposed split-merge moves of whole classes per iteration (Jain & Neal 2004; see
+        :func:`uncounted.mse._lcmcr_kernels._split_merge`). With many lists the sweep cannot open
+        a new class (an empty class fits anybody with chance ~``2**-J``), and a chain can keep
+        two groups of people merged in one class for millions of iterations. 0 turns them off.
+    progress
+        Called as ``progress(info)`` before sampling and after each round of draws, ``info`` a
+        dict with ``chains``, ``draws_per_chain``, ``max_draws_per_chain``,
+        ``iterations_per_chain``, ``seconds`` and the current ``rhat``, ``ess_bulk``, ``ess_tail``
+        of N (None before the first round). The CLI draws it; the library prints nothing.
 
     Notes
     -----
@@ -197,6 +207,7 @@ class LatentClass(Estimator):
         "hmc_steps": [Interval("integer", 0, None)],
         "label_swaps": [Interval("integer", 0, None)],
         "split_merge": [Interval("integer", 0, None)],
+        "progress": [None, Check(callable, "a callable taking one dict")],
         "target_ess": [Interval("real", 0, None)],
         "max_draws": [Interval("integer", 1, None)],
     }
@@ -205,7 +216,7 @@ class LatentClass(Estimator):
                  thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
                  collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
-                 split_merge: int = 1,
+                 split_merge: int = 1, progress=None,
                  target_ess: float = 400, max_draws: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
@@ -221,6 +232,7 @@ class LatentClass(Estimator):
         self.hmc_steps = hmc_steps
         self.label_swaps = label_swaps
         self.split_merge = split_merge
+        self.progress = progress
         self.target_ess = target_ess
         self.max_draws = max_draws
 
@@ -245,6 +257,7 @@ class LatentClass(Estimator):
         cap = max(int(self.max_draws), per_round)
         parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
             cap // per_round)
+        self._report(table, chains, 0, cap, None, t0)
         while True:
             parts.append(sample_chains(
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
@@ -253,6 +266,7 @@ class LatentClass(Estimator):
                 hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
                 split_merge=self.split_merge, states=states))
             n = np.hstack([p[0] for p in parts])
+            self._report(table, chains, n.shape[1], cap, n, t0)
             if (not self.target_ess or n.shape[1] + per_round > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
                 break
@@ -263,6 +277,21 @@ class LatentClass(Estimator):
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
         return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
+
+    def _report(self, table, chains, draws, cap, n, t0) -> None:
+        """Call ``progress`` (if given) with where the sampler is: before the first round and
+        after each round of draws."""
+        if self.progress is None:
+            return
+        conv = summarise_chains(n) if n is not None and n.shape[1] >= 4 else {}
+        iterations = int(self.burn_in) + draws * int(self.thin) if draws else 0
+        self.progress({
+            "method": self.name, "lists": table.k, "observed": table.observed,
+            "chains": chains, "draws_per_chain": draws, "max_draws_per_chain": cap,
+            "iterations_per_chain": iterations, "seconds": time.perf_counter() - t0,
+            "rhat": conv.get("rhat"), "ess_bulk": conv.get("ess_bulk"),
+            "ess_tail": conv.get("ess_tail"), "target_ess": float(self.target_ess),
+            "done": False})
 
     def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc) -> Estimate:
         conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
