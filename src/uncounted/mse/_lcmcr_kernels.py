@@ -5,7 +5,7 @@ labels of the ``n_c`` people in pattern ``c`` are drawn together as one multinom
 same chain as the individual-level sampler of Manrique-Vallier (2016) at a cost that depends on
 the number of distinct patterns, not on the number of people.
 
-Three moves are added to the paper's Gibbs sweep. Each leaves the same posterior invariant
+Four moves are added to the paper's Gibbs sweep. Each leaves the same posterior invariant
 (arguments in their docstrings; each alone and all together are checked against exact
 enumeration in tests/mse/test_lcmcr.py):
 
@@ -23,6 +23,9 @@ enumeration in tests/mse/test_lcmcr.py):
 - Metropolis exchanges of two classes' labels (:func:`_label_swaps`): the truncated
   stick-breaking prior is not symmetric in the labels, and a chain can otherwise stay for about a
   million iterations with its largest class on the second stick (UKdat_5).
+- split-merge moves of whole classes (:func:`_split_merge`) on the collapsed target: with many
+  lists the sweep cannot open a new class (an empty class fits anybody with chance ~``2**-J``),
+  and a chain keeps two groups of people merged in one class (the 20-list verdata stratum).
 
 The stick-breaking fractions are kept as ``log v`` and ``log(1 - v)``: with the Gamma(0.25, 0.25)
 prior the concentration is often tiny and ``1 - v`` underflows, and clamping it biased N (by half
@@ -57,6 +60,10 @@ Neal, R. M. (2011). MCMC using Hamiltonian dynamics. In Handbook of Markov Chain
 ch. 5, 113-162. Chapman & Hall/CRC. arXiv:1206.1901
 Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods for
 Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
+Jain, S. & Neal, R. M. (2004). A split-merge Markov chain Monte Carlo procedure for the Dirichlet
+process mixture model. JCGS 13(1):158-182. doi:10.1198/1061860043001
+Dahl, D. B. (2005). Sequentially-allocated merge-split sampler for conjugate and nonconjugate
+Dirichlet process mixture models. Technical report, Department of Statistics, Texas A&M.
 Hoffman, M. D. & Gelman, A. (2014). The No-U-Turn sampler: adaptively setting path lengths in
 Hamiltonian Monte Carlo. JMLR 15:1593-1623 (section 3.2, dual averaging of the step size)
 Marsaglia, G. & Tsang, W. W. (2000). A simple method for generating gamma variables. ACM TOMS

@@ -7,8 +7,8 @@ the data decide how many classes are used. Heterogeneous catchability, the usual
 dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
 
 The Gibbs sampler (data augmentation of the unobserved cell included), with a partially collapsed
-move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters and
-exchanges of class labels, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
+move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters,
+exchanges of class labels and split-merge moves of whole classes, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
 threads, each seeded from ``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces
 every draw.
 """
@@ -101,8 +101,8 @@ def _short_of(diag: dict, target: float) -> bool:
 
 
 class LatentClass(Estimator):
-    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with three
-    extra moves that leave the posterior unchanged and make N mix far faster.
+    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with four
+    extra moves that leave the posterior unchanged and make N mix far faster (docs/bayesian.md).
 
     Parameters
     ----------
@@ -185,6 +185,8 @@ class LatentClass(Estimator):
     ch. 5. arXiv:1206.1901
     Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods
     for Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
+    Jain, S. & Neal, R. M. (2004). A split-merge Markov chain Monte Carlo procedure for the
+    Dirichlet process mixture model. JCGS 13(1):158-182. doi:10.1198/1061860043001
     Vehtari, A. et al. (2021). Rank-normalization, folding, and localization: an improved R-hat.
     Bayesian Analysis 16(2):667-718. doi:10.1214/20-BA1221
     """
