@@ -636,7 +636,6 @@ def _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, mode, target)
     redrawn given all the others; 2: as 1, but the item is set to ``target[m]`` instead of
     drawn (the probability of reaching a given split, for the reverse of a merge).
     """
-    m_pat = bits.shape[0]
     log_q = 0.0
     for i in range(n_items):
         m = order[i]
