@@ -2,7 +2,7 @@
 
     PYTHONPATH=src python benchmarks/bayes_speed.py
 
-Prints three tables:
+Prints four tables:
 1. lcmcr: iterations per second per chain on Kosovo (K = 10), one thread, wall and CPU, for the
    paper's plain Gibbs sweep (as in R LCMCR), the sweep with the collapsed move, and the default
    (collapsed + HMC moves), against R LCMCR 0.4.14; and the effective draws of N per 1,000
@@ -11,6 +11,8 @@ Prints three tables:
    1,000 on Kosovo, 4 chains on 2 threads, burn-in and compilation-free, for seeds 1-5 (the
    chains are extended round by round until the target is reached, as ``target_ess`` does).
 3. dga: time of the exact average over all decomposable graphs, against R dga 2.0.2.
+4. lcmcr on the 20-list verdata stratum (issue 14): iterations per second at verdata's K = 15
+   against R's 744 s for 5.01M iterations, and the default fit's convergence.
 
 R is not installed here: the R figures are quoted from issue 3 and from the R reference table in
 shared/data/mse/README.md (R 4.2.2, measured 2026-11 on a noisy 2-core machine of the same kind):
@@ -44,18 +46,25 @@ R_DGA = {"sparsemse_ukdat_5": 2.1, "sparsemse_neworl_5": 0.2, "sparsemse_western
 # (label, collapsed_steps, hmc_steps, label_swaps, thin, draws per chain added per round when
 # running to an ESS target: ~25,000 iterations for the sweeps, ~1,250 for the default)
 SAMPLERS = (("plain sweep (R LCMCR's)", 0, 0, 0, 50, 500), ("+ collapsed move", 1, 0, 0, 50, 500),
-            ("default: + HMC + label swaps", 1, 40, 10, 5, 250))
+            ("default: + HMC, swaps, split", 1, 40, 10, 5, 250))
+SPLIT_MERGE = {0: 0, 40: 1}  # split-merge tries per iteration, by hmc_steps (default sampler: 1)
+VERDATA = Path("/work/shared/data/mse/verdata_reclutamiento_r1_hombre_1999.csv")
+#: R LCMCR at verdata's production settings (K = 15, 10,000 burn-in + 10,000 x 500 iterations, one
+#: chain) on the 20-list stratum: 744 s (issue 14), i.e. 5.01M iterations / 744 s.
+R_VERDATA_ITS = 5_010_000 / 744
 
 
-def iterations_per_second(table, collapsed_steps, hmc_steps, label_swaps, iterations, repeats=3):
+def iterations_per_second(table, collapsed_steps, hmc_steps, label_swaps, iterations, repeats=3,
+                          k_max=10):
     """Best of ``repeats`` single-thread runs: (iterations per wall second, per CPU second)."""
     from uncounted.mse._lcmcr_kernels import run_chain, state_size
 
     bits, counts = observed_patterns(table)
 
     def run(burn, samples, seed):
-        return run_chain(bits, counts, 10, burn, samples, 1, 0.25, 0.25, seed, collapsed_steps,
-                         hmc_steps, label_swaps, np.zeros(state_size(10, bits.shape[1])))
+        return run_chain(bits, counts, k_max, burn, samples, 1, 0.25, 0.25, seed, collapsed_steps,
+                         hmc_steps, label_swaps, np.zeros(state_size(k_max, bits.shape[1])),
+                         SPLIT_MERGE[hmc_steps])
 
     run(10, 10, 1)  # compile
     best_wall = best_cpu = np.inf
@@ -71,7 +80,7 @@ def ess_per_iteration(table, collapsed_steps, hmc_steps, label_swaps, thin, iter
     """Bulk ESS of N per 1,000 iterations from 4 chains x ``iterations`` on 2 threads (seed 7)."""
     est = LatentClass(n_draws=iterations // thin, thin=thin, burn_in=2_000, chains=4, seed=7,
                       workers=2, collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
-                      label_swaps=label_swaps, target_ess=0)
+                      label_swaps=label_swaps, split_merge=SPLIT_MERGE[hmc_steps], target_ess=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         d = est.fit(table).diagnostics
@@ -83,7 +92,7 @@ def time_to_ess(table, seed, collapsed_steps, hmc_steps, label_swaps, thin, roun
     draws per chain at a time; and the fit."""
     est = LatentClass(n_draws=rounds, thin=thin, burn_in=2_000, chains=4, seed=seed, workers=2,
                       collapsed_steps=collapsed_steps, hmc_steps=hmc_steps,
-                      label_swaps=label_swaps, target_ess=target,
+                      label_swaps=label_swaps, split_merge=SPLIT_MERGE[hmc_steps], target_ess=target,
                       max_draws=rounds * 200)
     t0, c0 = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
@@ -142,6 +151,33 @@ def main() -> None:
             best = min(best, time.perf_counter() - t0)
         print(f"{name:<26}{table.k:>6}{est.diagnostics['graphs']:>8}{est.diagnostics['grid_points']:>8}"
               f"{best:>9.3f}{r_sec:>9.1f}{r_sec / best:>7.1f}x")
+
+    if VERDATA.exists():
+        verdata()
+
+
+def verdata() -> None:
+    """Section 4: the 20-list verdata stratum (issue 14)."""
+    table = read_capture_table(VERDATA)
+    print(f"\n4. lcmcr on the 20-list verdata stratum ({table.observed} observed, "
+          f"{len(table.pattern_counts)} distinct patterns), K = 15 as verdata, one thread")
+    print(f"{'sampler':<30}{'it/s wall':>11}{'it/s CPU':>11}{'CPU vs R':>10}")
+    for label, collapsed, hmc, swaps, _, _ in SAMPLERS:
+        wall, cpu = iterations_per_second(table, collapsed, hmc, swaps,
+                                          50_000 if hmc == 0 else 5_000, repeats=2, k_max=15)
+        print(f"{label:<30}{wall:>11,.0f}{cpu:>11,.0f}{cpu / R_VERDATA_ITS:>9.2f}x")
+    print(f"{'R LCMCR, 5.01M it., 744 s':<30}{R_VERDATA_ITS:>11,.0f}{'':>11}{1:>9.2f}x "
+          "(quoted, R's wall clock)")
+    t0, c0 = time.perf_counter(), time.process_time()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        fit = LatentClass().fit(table)
+    d = fit.diagnostics
+    print(f"default LatentClass(): wall {time.perf_counter() - t0:.0f} s, CPU "
+          f"{time.process_time() - c0:.0f} s, median {fit.estimate:,.0f} ({fit.lower:,.0f}-"
+          f"{fit.upper:,.0f}), R-hat {d['rhat']:.3f}, ESS bulk {d['ess_bulk']:.0f} tail "
+          f"{d['ess_tail']:.0f}, {d['samples_per_chain']:,} draws per chain, status {fit.status}; "
+          "R at production settings: 2,068 (1,396-3,062), 744 s")
 
 
 if __name__ == "__main__":

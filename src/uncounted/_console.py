@@ -88,6 +88,47 @@ def count_progress(description: str, show: bool = True
             text = f"{description}: {label}" if label else description
             bar.update(task, completed=done, total=max(total, 1), description=escape(text))
 
+        detail: dict = {}
+
+        def sampler(info: dict) -> None:
+            # a sampler's own report (lcmcr: chains, draws, R-hat, ESS) on a second line of the
+            # same display: Rich allows one live display at a time
+            if "task" not in detail:
+                detail["task"] = bar.add_task("", total=None)
+            bar.update(detail["task"], description=escape("  " + sampler_text(info)))
+
+        progress.sampler = sampler  # type: ignore[attr-defined]
+        yield progress
+
+
+def sampler_text(info: dict) -> str:
+    """One line from an MCMC sampler's ``progress(info)`` report."""
+    text = (f"{info.get('method', 'sampler')} ({info.get('lists')} lists, "
+            f"{info.get('observed', 0):,} observed): {info.get('chains')} chains, "
+            f"{info.get('draws_per_chain', 0):,}/{info.get('max_draws_per_chain', 0):,} "
+            f"draws per chain, {info.get('iterations_per_chain', 0):,} iterations")
+    if info.get("rhat") is not None:
+        text += (f", R-hat {info['rhat']:.3f}, ESS bulk {info['ess_bulk']:.0f} tail "
+                 f"{info['ess_tail']:.0f} (target {info.get('target_ess', 0):.0f})")
+    return text
+
+
+@contextmanager
+def sampler_progress(show: bool = True) -> Iterator[Callable[[dict], None]]:
+    """A one-line Rich display on stderr of an MCMC sampler's ``progress(info)`` reports (lcmcr:
+    chains, draws per chain, iterations, current R-hat and ESS of N). ``show=False``: nothing."""
+    if not show:
+        yield lambda info: None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task("lcmcr: starting", total=None)
+
+        def progress(info: dict) -> None:
+            bar.update(task, description=escape(sampler_text(info)))
+
         yield progress
 
 

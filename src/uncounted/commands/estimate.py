@@ -18,6 +18,7 @@ from .._console import (
     err_console,
     escape,
     print_table,
+    interactive,
     show_progress,
 )
 from ..exceptions import InputError
@@ -200,8 +201,12 @@ def register(app: typer.Typer) -> None:
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
         options["errors"] = "row"  # an unexpected error in one method is that method's row
-        with count_progress("estimating", show_progress(as_json)) as progress:
+        wanted = {m.strip() for part in method for m in str(part).split(",")}
+        show_sampler = interactive(as_json) and bool(wanted & {"lcmcr", "all"})
+        with count_progress("estimating", show_progress(as_json) or show_sampler) as progress:
             options["progress"] = progress
+            if show_sampler:
+                options["sampler_progress"] = progress.sampler
             if replicates:
                 tab, rows = _run_replicates(table, replicates, method, strata_cols, list_cols,
                                             {**options, "workers": workers})
@@ -210,6 +215,7 @@ def register(app: typer.Typer) -> None:
 
                 if linkage_draws:
                     options.pop("progress"), options.pop("errors")
+                    options.pop("sampler_progress", None)
                 tab, rows = estimate_project(table, method, strata=strata_cols,
                                              draws=linkage_draws, **options)
             else:

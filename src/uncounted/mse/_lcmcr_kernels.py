@@ -5,7 +5,7 @@ labels of the ``n_c`` people in pattern ``c`` are drawn together as one multinom
 same chain as the individual-level sampler of Manrique-Vallier (2016) at a cost that depends on
 the number of distinct patterns, not on the number of people.
 
-Three moves are added to the paper's Gibbs sweep. Each leaves the same posterior invariant
+Four moves are added to the paper's Gibbs sweep. Each leaves the same posterior invariant
 (arguments in their docstrings; each alone and all together are checked against exact
 enumeration in tests/mse/test_lcmcr.py):
 
@@ -23,6 +23,9 @@ enumeration in tests/mse/test_lcmcr.py):
 - Metropolis exchanges of two classes' labels (:func:`_label_swaps`): the truncated
   stick-breaking prior is not symmetric in the labels, and a chain can otherwise stay for about a
   million iterations with its largest class on the second stick (UKdat_5).
+- split-merge moves of whole classes (:func:`_split_merge`) on the collapsed target: with many
+  lists the sweep cannot open a new class (an empty class fits anybody with chance ~``2**-J``),
+  and a chain keeps two groups of people merged in one class (the 20-list verdata stratum).
 
 The stick-breaking fractions are kept as ``log v`` and ``log(1 - v)``: with the Gamma(0.25, 0.25)
 prior the concentration is often tiny and ``1 - v`` underflows, and clamping it biased N (by half
@@ -57,6 +60,10 @@ Neal, R. M. (2011). MCMC using Hamiltonian dynamics. In Handbook of Markov Chain
 ch. 5, 113-162. Chapman & Hall/CRC. arXiv:1206.1901
 Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods for
 Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
+Jain, S. & Neal, R. M. (2004). A split-merge Markov chain Monte Carlo procedure for the Dirichlet
+process mixture model. JCGS 13(1):158-182. doi:10.1198/1061860043001
+Dahl, D. B. (2005). Sequentially-allocated merge-split sampler for conjugate and nonconjugate
+Dirichlet process mixture models. Technical report, Department of Statistics, Texas A&M.
 Hoffman, M. D. & Gelman, A. (2014). The No-U-Turn sampler: adaptively setting path lengths in
 Hamiltonian Monte Carlo. JMLR 15:1593-1623 (section 3.2, dual averaging of the step size)
 Marsaglia, G. & Tsang, W. W. (2000). A simple method for generating gamma variables. ACM TOMS
@@ -166,8 +173,9 @@ def _missing_step(n_obs, pi, lam, miss_k, prob_k):
 
 
 @_helper
-def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k):
-    """Draw the classes of the observed people, pattern by pattern; fill class sizes and list hits."""
+def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k, alloc):
+    """Draw the classes of the observed people, pattern by pattern; fill class sizes and list hits,
+    and ``alloc[m, k]``, the people of pattern ``m`` in class ``k``."""
     m_pat, n_lists = bits.shape
     k_max = lam.shape[0]
     log1 = np.log(lam)
@@ -189,6 +197,7 @@ def _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k):
         _multinomial(counts[m], prob_k, draw_k)
         for k in range(k_max):
             c = draw_k[k]
+            alloc[m, k] = c
             if c:
                 n_k[k] += c
                 for j in range(n_lists):
@@ -568,6 +577,283 @@ def _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, steps):
 
 
 @_helper
+def _beta_terms(hits, n):
+    """``sum_j log B(1 + hits_j, 1 + n - hits_j)``: a class's Beta(1, 1) capture probabilities
+    integrated out, for ``n`` members with ``hits_j`` catches on list ``j``."""
+    out = -hits.size * math.lgamma(2.0 + n)
+    for j in range(hits.size):
+        out += math.lgamma(1.0 + hits[j]) + math.lgamma(1.0 + n - hits[j])
+    return out
+
+
+@_helper
+def _stick_terms(sizes, alpha):
+    """``sum_{k<K-1} log B(1 + n_k, alpha + S_{>k})``: the truncated stick-breaking weights
+    integrated out (Ishwaran & James 2001), ``sizes`` the members of each class."""
+    above = 0.0
+    for k in range(sizes.size):
+        above += sizes[k]
+    out = 0.0
+    for k in range(sizes.size - 1):
+        above -= sizes[k]
+        out += (math.lgamma(1.0 + sizes[k]) + math.lgamma(alpha + above)
+                - math.lgamma(1.0 + alpha + sizes[k] + above))
+    return out
+
+
+@_helper
+def _pattern_logpred(bits, m, n, hits):
+    """Log predictive probability of pattern ``m`` (``m == len(bits)``: caught by no list) for a
+    class with ``n`` members and ``hits`` catches per list, Beta(1, 1) capture probabilities."""
+    out = 0.0
+    for j in range(hits.size):
+        b = bits[m, j] if m < bits.shape[0] else 0
+        out += math.log((hits[j] + 1.0 if b else n - hits[j] + 1.0) / (n + 2.0))
+    return out
+
+
+@_helper
+def _add_item(bits, m, t, hits2, row, sizes2):
+    """Add ``t`` people of item ``m`` (a pattern, or ``len(bits)``: unobserved) to partial class
+    ``row`` (0: ``i``'s, 1: ``j``'s) of a split: its size and catches per list."""
+    sizes2[row] += t
+    if m < bits.shape[0]:
+        for j in range(bits.shape[1]):
+            if bits[m, j]:
+                hits2[row, j] += t
+
+
+@_helper
+def _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, mode, target):
+    """One pass over the items of a split-merge move in ``order``; return its log probability.
+
+    ``tot[m]`` people of item ``m`` (a pattern, or ``len(bits)`` for the unobserved; the two
+    anchor people left out) are divided, ``xb[m]`` of them to ``j``'s class and the rest to
+    ``i``'s, each person independently with probability proportional to the class's size times
+    its predictive probability of the item (Beta(1, 1) capture probabilities). ``mode`` 0: the
+    sequential allocation of Dahl (2005), the classes holding only the anchors and the items
+    already placed; 1: a restricted scan in the manner of Jain & Neal (2004), each item
+    redrawn given all the others; 2: as 1, but the item is set to ``target[m]`` instead of
+    drawn (the probability of reaching a given split, for the reverse of a merge).
+    """
+    log_q = 0.0
+    for i in range(n_items):
+        m = order[i]
+        t = tot[m]
+        if t == 0:
+            continue
+        if mode > 0:
+            _add_item(bits, m, -(t - xb[m]), hits2, 0, sizes2)
+            _add_item(bits, m, -xb[m], hits2, 1, sizes2)
+        la = math.log(sizes2[0]) + _pattern_logpred(bits, m, sizes2[0], hits2[0])
+        lb = math.log(sizes2[1]) + _pattern_logpred(bits, m, sizes2[1], hits2[1])
+        top = max(la, lb)
+        lse = top + math.log(math.exp(la - top) + math.exp(lb - top))
+        if mode == 2:
+            x = target[m]
+        else:
+            x = np.random.binomial(t, math.exp(lb - lse))
+        if x > 0:
+            log_q += x * (lb - lse)
+        if t - x > 0:
+            log_q += (t - x) * (la - lse)
+        xb[m] = x
+        _add_item(bits, m, t - x, hits2, 0, sizes2)
+        _add_item(bits, m, x, hits2, 1, sizes2)
+    return log_q
+
+
+@_helper
+def _recount(bits, alloc, c, n_k, ones_k):
+    """Observed members and list catches of class ``c`` from ``alloc[:, c]``."""
+    n_k[c] = 0
+    for j in range(bits.shape[1]):
+        ones_k[c, j] = 0
+    for m in range(bits.shape[0]):
+        a = alloc[m, c]
+        if a:
+            n_k[c] += a
+            for j in range(bits.shape[1]):
+                if bits[m, j]:
+                    ones_k[c, j] += a
+
+
+@_helper
+def _pick_person(alloc, miss_k, r, skip_k, skip_m, pick):
+    """The class and item of person number ``r`` (from 0) in a fixed order of everybody, one
+    person of item ``skip_m`` in class ``skip_k`` left out; written into ``pick``."""
+    m_pat, k_max = alloc.shape
+    for k in range(k_max):
+        for m in range(m_pat + 1):
+            t = alloc[m, k] if m < m_pat else miss_k[k]
+            if k == skip_k and m == skip_m:
+                t -= 1
+            if r < t:
+                pick[0] = k
+                pick[1] = m
+                return
+            r -= t
+    pick[0] = -1
+
+
+@_helper
+def _set_split(bits, alloc, c, e, miss_k, n_k, ones_k, tot, xb, item_i, item_j):
+    """Write a split (``xb`` of each item's ``tot`` to ``e``, the anchors ``i`` in ``c`` and ``j``
+    in ``e``) into ``alloc`` and ``miss_k``, and recount both classes."""
+    m_pat = bits.shape[0]
+    for m in range(m_pat + 1):
+        a = tot[m] - xb[m] + (1 if m == item_i else 0)
+        b = xb[m] + (1 if m == item_j else 0)
+        if m < m_pat:
+            alloc[m, c] = a
+            alloc[m, e] = b
+        else:
+            miss_k[c] = a
+            miss_k[e] = b
+    _recount(bits, alloc, c, n_k, ones_k)
+    _recount(bits, alloc, e, n_k, ones_k)
+
+
+@_helper
+def _write_columns(bits, alloc, c, e, miss_k, n_k, ones_k, keep_c, keep_e, merged):
+    """Put classes ``c`` and ``e`` back as ``keep_c``, ``keep_e`` (or, ``merged``, both in ``c``)."""
+    m_pat = bits.shape[0]
+    for m in range(m_pat + 1):
+        a = keep_c[m] + keep_e[m] if merged else keep_c[m]
+        b = 0 if merged else keep_e[m]
+        if m < m_pat:
+            alloc[m, c] = a
+            alloc[m, e] = b
+        else:
+            miss_k[c] = a
+            miss_k[e] = b
+    _recount(bits, alloc, c, n_k, ones_k)
+    _recount(bits, alloc, e, n_k, ones_k)
+
+
+@_helper
+def _split_merge(bits, alloc, n_k, ones_k, miss_k, alpha, tries, scans, sizes, order, hits2,
+                 sizes2, items, pick):
+    """Split-merge Metropolis-Hastings moves of whole classes (Jain & Neal 2004, launched by
+    Dahl's 2005 sequential allocation), on the same collapsed target as
+    :func:`_collapsed_missing_step` (weights and capture probabilities integrated out, ``alpha``
+    fixed); return the number accepted.
+
+    The Gibbs sweep moves people one at a time, and with many lists a new class cannot start:
+    an empty class's capture probabilities come from the prior, so the chance that it fits
+    anybody is about ``2**-J``. Chains then stay for a very long time with two groups of people
+    merged in one class (the 20-list verdata stratum: chains at N ~1,410 with one class fewer
+    and at ~1,900 did not meet in 500,000 sweeps).
+
+    Two different people ``i``, ``j`` are drawn at random among all ``N`` (the unobserved
+    included). The other members of their classes are put in a random order (the unobserved
+    last) and a launch split is made by a sequential allocation and ``scans`` restricted scans
+    (:func:`_restricted_scan`). In the same class ``c``, a split is proposed: ``j``'s part goes
+    to an empty class ``e`` (uniform among the empty) and one more scan from the launch gives the
+    proposal. In different classes, ``j``'s class is merged into ``i``'s, and the reverse
+    probability is that of the present split from the launch. The launch depends only on the
+    merged set, the anchors and fresh random numbers, so (Jain & Neal 2004, section 3) the
+    acceptance ratio is the collapsed target's ratio (individuals labelled: no multinomial
+    coefficients) times ``1 / (P(e) q)`` for a split and ``q P(e)`` for a merge, ``q`` the final
+    scan's probability; the move leaves the collapsed target invariant. The caller then draws
+    the capture probabilities and weights from their full conditionals (a partially collapsed
+    Gibbs block, as for the unobserved class sizes). ``N`` does not change; the terms of classes
+    other than ``c`` and ``e`` cancel except in the stick-breaking integrals, evaluated in full.
+    """
+    m_pat = bits.shape[0]
+    k_max = n_k.size
+    tot, xb, target, keep_c, keep_e = items[0], items[1], items[2], items[3], items[4]
+    accepted = 0
+    n_total = 0
+    for k in range(k_max):
+        n_total += n_k[k] + miss_k[k]
+    if n_total < 2:
+        return 0
+    for _ in range(tries):
+        emp = 0
+        for k in range(k_max):
+            sizes[k] = n_k[k] + miss_k[k]
+            if sizes[k] == 0:
+                emp += 1
+        _pick_person(alloc, miss_k, np.random.randint(0, n_total), -1, -1, pick)
+        c = pick[0]
+        item_i = pick[1]
+        _pick_person(alloc, miss_k, np.random.randint(0, n_total - 1), c, item_i, pick)
+        item_j = pick[1]
+        split = pick[0] == c
+        if split:
+            if emp == 0:
+                continue
+            nth = np.random.randint(0, emp)
+            e = -1
+            for k in range(k_max):
+                if sizes[k] == 0:
+                    if nth == 0:
+                        e = k
+                        break
+                    nth -= 1
+        else:
+            e = pick[0]
+        old = (_beta_terms(ones_k[c], sizes[c]) + _beta_terms(ones_k[e], sizes[e])
+               + _stick_terms(sizes, alpha))
+        n_items = 0
+        for m in range(m_pat + 1):
+            keep_c[m] = alloc[m, c] if m < m_pat else miss_k[c]
+            keep_e[m] = alloc[m, e] if m < m_pat else miss_k[e]
+            if m < m_pat:
+                target[m] = alloc[m, e]
+                tot[m] = alloc[m, c] + alloc[m, e]
+            else:
+                target[m] = miss_k[e]
+                tot[m] = miss_k[c] + miss_k[e]
+            if m == item_i:
+                tot[m] -= 1
+            if m == item_j:
+                tot[m] -= 1
+                target[m] -= 1
+            xb[m] = 0
+            if tot[m] > 0 and m < m_pat:
+                order[n_items] = m
+                n_items += 1
+        for i in range(n_items - 1, 0, -1):      # Fisher-Yates shuffle of the observed
+            r = np.random.randint(0, i + 1)
+            tmp = order[i]
+            order[i] = order[r]
+            order[r] = tmp
+        if tot[m_pat] > 0:                       # the unobserved last, once the classes
+            order[n_items] = m_pat               # have taken shape
+            n_items += 1
+        for j in range(bits.shape[1]):
+            hits2[0, j] = 0.0
+            hits2[1, j] = 0.0
+        sizes2[0] = 0.0
+        sizes2[1] = 0.0
+        _add_item(bits, item_i, 1, hits2, 0, sizes2)
+        _add_item(bits, item_j, 1, hits2, 1, sizes2)
+        _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, 0, target)
+        for _s in range(scans):
+            _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, 1, target)
+        if split:
+            log_q = _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, 1, target)
+            _set_split(bits, alloc, c, e, miss_k, n_k, ones_k, tot, xb, item_i, item_j)
+            log_ratio = math.log(emp) - log_q
+        else:
+            log_q = _restricted_scan(bits, order, n_items, tot, xb, hits2, sizes2, 2, target)
+            _write_columns(bits, alloc, c, e, miss_k, n_k, ones_k, keep_c, keep_e, True)
+            log_ratio = log_q - math.log(emp + 1.0)
+        sizes[c] = n_k[c] + miss_k[c]
+        sizes[e] = n_k[e] + miss_k[e]
+        new = (_beta_terms(ones_k[c], sizes[c]) + _beta_terms(ones_k[e], sizes[e])
+               + _stick_terms(sizes, alpha))
+        log_acc = new - old + log_ratio
+        if log_acc >= 0.0 or math.log(np.random.random()) < log_acc:
+            accepted += 1
+        else:
+            _write_columns(bits, alloc, c, e, miss_k, n_k, ones_k, keep_c, keep_e, False)
+    return accepted
+
+
+@_helper
 def _update_weights(n_k, alpha, log_v, log_w, a_alpha, b_alpha):
     """Stick-breaking fractions given class sizes, then the concentration ``alpha``; return alpha.
 
@@ -648,7 +934,7 @@ def _start(lam, log_v, log_w):
 
 @njit(cache=True, nogil=True)
 def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, seed, collapsed_steps,
-              hmc_steps, label_swaps, state):
+              hmc_steps, label_swaps, state, split_merge=0, split_scans=3):
     """Run one chain; return draws of N, of alpha and of the number of classes holding observed people.
 
     Parameters
@@ -668,6 +954,8 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     label_swaps : proposed exchanges of two classes' labels per iteration (0 = none).
     state : float array of :func:`state_size` ``(k_max, J)``; all zeros starts a new chain from a
         random point, otherwise the chain continues from it. Overwritten with the final state.
+    split_merge : proposed split-merge moves of whole classes per iteration (0 = none; see
+        :func:`_split_merge`).
     """
     np.random.seed(seed)
     n_lists = bits.shape[1]
@@ -688,6 +976,13 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     n_k = np.zeros(k_max, dtype=np.int64)
     ones_k = np.zeros((k_max, n_lists), dtype=np.int64)
     suffix = np.zeros(k_max + 1, dtype=np.int64)
+    alloc = np.zeros((bits.shape[0], k_max), dtype=np.int64)
+    sm_sizes = np.zeros(k_max, dtype=np.int64)
+    sm_order = np.zeros(bits.shape[0] + 1, dtype=np.int64)
+    sm_hits = np.zeros((2, n_lists))
+    sm_sizes2 = np.zeros(2)
+    sm_items = np.zeros((5, bits.shape[0] + 1), dtype=np.int64)
+    sm_pick = np.zeros(2, dtype=np.int64)
     if started:
         n0 = 0
         for k in range(k_max):
@@ -716,13 +1011,16 @@ def run_chain(bits, counts, k_max, burn_in, samples, thin, a_alpha, b_alpha, see
     for it in range(total_it):
         n_k[:] = 0
         ones_k[:, :] = 0
-        _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k)
+        _allocate_observed(bits, counts, log_pi, lam, n_k, ones_k, prob_k, draw_k, alloc)
+        if collapsed_steps > 0:
+            n0 = _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, collapsed_steps)
+        if split_merge > 0:
+            _split_merge(bits, alloc, n_k, ones_k, miss_k, alpha, split_merge, split_scans,
+                         sm_sizes, sm_order, sm_hits, sm_sizes2, sm_items, sm_pick)
         occ = 0
         for k in range(k_max):
             if n_k[k] > 0:
                 occ += 1
-        if collapsed_steps > 0:
-            n0 = _collapsed_missing_step(n_obs, alpha, ones_k, n_k, miss_k, suffix, collapsed_steps)
         for k in range(k_max):
             n_k[k] += miss_k[k]
             for j in range(n_lists):

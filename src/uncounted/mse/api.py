@@ -63,7 +63,9 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
              seed: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             errors: str = "raise", workers: int = 1, **options: Any) -> list[Estimate]:
+             errors: str = "raise", workers: int = 1,
+             sampler_progress: Callable[[dict], None] | None = None,
+             **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
     Parameters
@@ -90,6 +92,9 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         Called as ``progress(done, total, label)`` before each unit of work (a method, or a
         method on one stratum) with the units finished so far and what starts now, and once at
         the end with ``done == total`` (``label`` empty).
+    sampler_progress
+        Passed as ``progress`` to the methods whose estimator takes one (lcmcr: chains, draws,
+        current R-hat and ESS while it samples); ``progress`` above is this function's own.
     errors
         ``"raise"`` (default): an unexpected error in a method propagates. ``"row"``: it becomes
         that method's not-estimable row (code ``method_failed``) naming the error, so one broken
@@ -111,6 +116,10 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
     names = resolve_methods(methods)
     every = "all" in ([methods] if isinstance(methods, str) else list(methods))
     per = split_options(names, options)
+    if sampler_progress is not None:
+        for name in names:
+            if "progress" in estimator_class(name).options():
+                per[name]["progress"] = sampler_progress
     estimators = [make_estimator(name, level=level, seed=seed, **per[name]) for name in names]
     skips = [_skip_row(est, table) if every and table.is_stratified else None for est in estimators]
     n_strata = table.n_strata if table.is_stratified else 0

@@ -7,8 +7,8 @@ the data decide how many classes are used. Heterogeneous catchability, the usual
 dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
 
 The Gibbs sampler (data augmentation of the unobserved cell included), with a partially collapsed
-move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters and
-exchanges of class labels, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
+move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters,
+exchanges of class labels and split-merge moves of whole classes, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
 threads, each seeded from ``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces
 every draw.
 """
@@ -24,7 +24,7 @@ from typing import ClassVar
 import numpy as np
 
 from ..exceptions import ConvergenceWarning, InputError
-from ._validation import Interval
+from ._validation import Check, Interval
 from .base import Estimator
 from .diagnostics import summarise_chains
 from .result import Estimate
@@ -62,7 +62,8 @@ def observed_patterns(table: CaptureTable) -> tuple[np.ndarray, np.ndarray]:
 
 
 def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha, b_alpha, seeds,
-                  workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, states=None):
+                  workers=1, collapsed_steps=1, hmc_steps=40, label_swaps=10, split_merge=0,
+                  states=None):
     """Run one chain per seed; return arrays ``(chains, n_draws)`` of N, alpha and occupied classes.
 
     With ``workers > 1`` chains run in that many threads (the kernel releases the GIL); each chain
@@ -80,7 +81,7 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
         s, state = args
         return run_chain(bits, counts, int(max_classes), int(burn_in), int(n_draws), int(thin),
                          float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
-                         int(label_swaps), state)
+                         int(label_swaps), state, int(split_merge))
 
     jobs = list(zip(seeds, states, strict=True))
     if workers > 1 and len(seeds) > 1:
@@ -100,8 +101,8 @@ def _short_of(diag: dict, target: float) -> bool:
 
 
 class LatentClass(Estimator):
-    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with three
-    extra moves that leave the posterior unchanged and make N mix far faster.
+    """Bayesian non-parametric latent class model (LCMCR) fitted by Gibbs sampling with four
+    extra moves that leave the posterior unchanged and make N mix far faster (docs/bayesian.md).
 
     Parameters
     ----------
@@ -134,7 +135,7 @@ class LatentClass(Estimator):
         Largest number of leapfrog steps of the Hamiltonian Monte Carlo move of the capture
         probabilities and class weights, with the classes and N summed out (the number is drawn
         from 1 to this each iteration; the step size is tuned during burn-in to an acceptance
-        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0, label_swaps=0`` is the
+        rate of 0.8). 0 turns it off; ``collapsed_steps=0, hmc_steps=0, label_swaps=0, split_merge=0`` is the
         paper's plain Gibbs sweep, as in R LCMCR. All settings target the same posterior; on Kosovo N needs
         ~10 iterations per effective draw with the default moves, ~550 with the collapsed move
         alone and 850-950 with the plain sweep, and an iteration with HMC costs ~5 plain ones.
@@ -152,6 +153,16 @@ class LatentClass(Estimator):
     max_draws
         Largest number of kept draws per chain when extending (a value below ``n_draws`` means
         no extension).
+    split_merge
+        Proposed split-merge moves of whole classes per iteration (Jain & Neal 2004; see
+        :func:`uncounted.mse._lcmcr_kernels._split_merge`). With many lists the sweep cannot open
+        a new class (an empty class fits anybody with chance ~``2**-J``), and a chain can keep
+        two groups of people merged in one class for millions of iterations. 0 turns them off.
+    progress
+        Called as ``progress(info)`` before sampling and after each round of draws, ``info`` a
+        dict with ``chains``, ``draws_per_chain``, ``max_draws_per_chain``,
+        ``iterations_per_chain``, ``seconds`` and the current ``rhat``, ``ess_bulk``, ``ess_tail``
+        of N (None before the first round). The CLI draws it; the library prints nothing.
 
     Notes
     -----
@@ -174,6 +185,8 @@ class LatentClass(Estimator):
     ch. 5. arXiv:1206.1901
     Papaspiliopoulos, O. & Roberts, G. O. (2008). Retrospective Markov chain Monte Carlo methods
     for Dirichlet process hierarchical models. Biometrika 95(1):169-186. doi:10.1093/biomet/asm086
+    Jain, S. & Neal, R. M. (2004). A split-merge Markov chain Monte Carlo procedure for the
+    Dirichlet process mixture model. JCGS 13(1):158-182. doi:10.1198/1061860043001
     Vehtari, A. et al. (2021). Rank-normalization, folding, and localization: an improved R-hat.
     Bayesian Analysis 16(2):667-718. doi:10.1214/20-BA1221
     """
@@ -195,6 +208,8 @@ class LatentClass(Estimator):
         "collapsed_steps": [Interval("integer", 0, None)],
         "hmc_steps": [Interval("integer", 0, None)],
         "label_swaps": [Interval("integer", 0, None)],
+        "split_merge": [Interval("integer", 0, None)],
+        "progress": [None, Check(callable, "a callable taking one dict")],
         "target_ess": [Interval("real", 0, None)],
         "max_draws": [Interval("integer", 1, None)],
     }
@@ -203,6 +218,7 @@ class LatentClass(Estimator):
                  thin: int = 5, chains: int = 4, seed: int = 1, level: float = 0.95,
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
                  collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
+                 split_merge: int = 1, progress=None,
                  target_ess: float = 400, max_draws: int = 16_000):
         self.max_classes = max_classes
         self.burn_in = burn_in
@@ -217,6 +233,8 @@ class LatentClass(Estimator):
         self.collapsed_steps = collapsed_steps
         self.hmc_steps = hmc_steps
         self.label_swaps = label_swaps
+        self.split_merge = split_merge
+        self.progress = progress
         self.target_ess = target_ess
         self.max_draws = max_draws
 
@@ -241,13 +259,16 @@ class LatentClass(Estimator):
         cap = max(int(self.max_draws), per_round)
         parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
             cap // per_round)
+        self._report(table, chains, 0, cap, None, t0)
         while True:
             parts.append(sample_chains(
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
                 thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
                 workers=self._workers(), collapsed_steps=self.collapsed_steps,
-                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps, states=states))
+                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
+                split_merge=self.split_merge, states=states))
             n = np.hstack([p[0] for p in parts])
+            self._report(table, chains, n.shape[1], cap, n, t0)
             if (not self.target_ess or n.shape[1] + per_round > cap
                     or not _short_of(summarise_chains(n), float(self.target_ess))):
                 break
@@ -258,6 +279,21 @@ class LatentClass(Estimator):
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
         return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
+
+    def _report(self, table, chains, draws, cap, n, t0) -> None:
+        """Call ``progress`` (if given) with where the sampler is: before the first round and
+        after each round of draws."""
+        if self.progress is None:
+            return
+        conv = summarise_chains(n) if n is not None and n.shape[1] >= 4 else {}
+        iterations = int(self.burn_in) + draws * int(self.thin) if draws else 0
+        self.progress({
+            "method": self.name, "lists": table.k, "observed": table.observed,
+            "chains": chains, "draws_per_chain": draws, "max_draws_per_chain": cap,
+            "iterations_per_chain": iterations, "seconds": time.perf_counter() - t0,
+            "rhat": conv.get("rhat"), "ess_bulk": conv.get("ess_bulk"),
+            "ess_tail": conv.get("ess_tail"), "target_ess": float(self.target_ess),
+            "done": False})
 
     def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc) -> Estimate:
         conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
