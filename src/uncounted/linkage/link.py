@@ -45,7 +45,7 @@ from ..exceptions import ConfigError, DependencyError, EstimationWarning, Projec
 from ..store import Store
 from ..store.runs import INPUT_NAME, Workspace
 from . import settings
-from .cluster import cluster_run
+from .cluster import cluster_run, split_components
 
 #: Pairs below this probability are not stored (they are neither joined nor sampled in draws).
 PAIR_FLOOR = 0.01
@@ -64,6 +64,8 @@ class LinkResult:
     n_decisions: int
     seconds: float
     steps: dict = field(default_factory=dict)
+    #: components split on conflicting evidence (birth dates, given names, patronymics)
+    n_split: int = 0
 
 
 @contextlib.contextmanager
@@ -237,7 +239,7 @@ def _spark_schema():
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
     ints = {"birth_year", "birth_month", "birth_day", "death_year", "death_month", "death_day",
-            "death_dnum", "death_mnum"}
+            "death_dnum", "death_mnum", "birth_lo", "birth_hi", "has_init"}
     return StructType([StructField(c, LongType() if c in ints else StringType(), True)
                        for c in settings.INPUT_COLUMNS])
 
@@ -378,7 +380,8 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
         persons = cluster_run(store, run_id, threshold)
         store.runs.insert_persons(run_id, persons)
         n_persons = int(persons["person_id"].nunique())
-        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
+        split = split_components(persons)
+        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": n_decisions, "split_components": split,
                 "n_decisions_used_in_training": n_refined,
                 "blocking_rules": [str(b) for b in model.get("blocking_rules_to_generate_predictions",
                                                              [])]}
@@ -389,4 +392,4 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
                             "n_pairs": n_pairs, "n_persons": n_persons})
     return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
             "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
-            "n_decisions": n_decisions}
+            "n_decisions": n_decisions, "n_split": len(split)}
