@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataWarning, ProjectError
-from ..records.dates import YEAR_SPAN
+from ..records.dates import YEAR_SPAN, birth_intervals
 from ..store import DECISIONS, Store
 
 __all__ = ["DECISIONS", "Conflicts", "Persons", "assign", "cluster_pairs", "cluster_run",
@@ -220,23 +220,13 @@ def _edits_over_one(a: str, b: str) -> bool:
 
 
 def _birth_intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-    """Vectorised :func:`uncounted.records.dates.birth_interval` (NaN where no birth year)."""
+    """:func:`uncounted.records.dates.birth_intervals` of a frame of record columns."""
     def col(name):
         return pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
 
-    y, m, d = col("birth_year"), col("birth_month"), col("birth_day")
-    dm, dd = col("death_month"), col("death_day")
-    age = (frame["birth_precision"] == "age").to_numpy(bool)
-    span = float(YEAR_SPAN)
-    lo = np.where(np.isnan(m), y * span, y * span + (m - 1) * 31 + np.nan_to_num(d - 1))
-    hi = np.where(np.isnan(m), y * span + span - 1,
-                  np.where(np.isnan(d), y * span + (m - 1) * 31 + 30, y * span + (m - 1) * 31 + d - 1))
-    has_dd, has_dm = ~np.isnan(dd) & ~np.isnan(dm), ~np.isnan(dm)
-    age_lo = np.where(has_dd, (y - 1) * span + (dm - 1) * 31 + dd,
-                      np.where(has_dm, (y - 1) * span + (dm - 1) * 31, (y - 1) * span))
-    age_hi = np.where(has_dd, y * span + (dm - 1) * 31 + dd - 1,
-                      np.where(has_dm, y * span + (dm - 1) * 31 + 30, y * span + span - 1))
-    return np.where(age, age_lo, lo), np.where(age, age_hi, hi)
+    return birth_intervals(col("birth_year"), col("birth_month"), col("birth_day"),
+                           (frame["birth_precision"] == "age").to_numpy(bool),
+                           col("death_month"), col("death_day"))
 
 
 def within_pairs(labels: np.ndarray, max_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:

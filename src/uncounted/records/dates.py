@@ -23,7 +23,7 @@ from functools import lru_cache
 from ..exceptions import InputError
 
 __all__ = ["AGE_PRECISION", "MAX_YEAR", "MIN_YEAR", "YEAR_SPAN", "DateError", "PartialDate",
-           "birth_conflict", "birth_interval", "birth_year_from_age", "interval_gap", "parse_age",
+           "birth_conflict", "birth_interval", "birth_intervals", "birth_year_from_age", "interval_gap", "parse_age",
            "parse_partial_date", "pseudo_day"]
 
 MIN_YEAR = 1800
@@ -235,6 +235,27 @@ def birth_interval(year, month, day, precision, death_month=None, death_day=None
     if day is None:
         return pseudo_day(year, month, 1), pseudo_day(year, month, 31)
     return pseudo_day(year, month, day), pseudo_day(year, month, day)
+
+
+def birth_intervals(year, month, day, age, death_month, death_day):
+    """:func:`birth_interval` over arrays: float arrays (NaN where missing) and a boolean array
+    ``age`` (precision ``"age"``); returns ``(lo, hi)`` float arrays, NaN where the year is."""
+    import numpy as np
+
+    y, m, d, dm, dd = (np.asarray(v, float) for v in (year, month, day, death_month, death_day))
+    span = float(YEAR_SPAN)
+    with np.errstate(invalid="ignore"):
+        lo = np.where(np.isnan(m), y * span, y * span + (m - 1) * 31 + np.nan_to_num(d - 1))
+        hi = np.where(np.isnan(m), y * span + span - 1,
+                      np.where(np.isnan(d), y * span + (m - 1) * 31 + 30,
+                               y * span + (m - 1) * 31 + d - 1))
+        has_dd, has_dm = ~np.isnan(dd) & ~np.isnan(dm), ~np.isnan(dm)
+        age_lo = np.where(has_dd, (y - 1) * span + (dm - 1) * 31 + dd,
+                          np.where(has_dm, (y - 1) * span + (dm - 1) * 31, (y - 1) * span))
+        age_hi = np.where(has_dd, y * span + (dm - 1) * 31 + dd - 1,
+                          np.where(has_dm, y * span + (dm - 1) * 31 + 30, y * span + span - 1))
+    age = np.asarray(age, bool)
+    return np.where(age, age_lo, lo), np.where(age, age_hi, hi)
 
 
 def interval_gap(a: tuple[int, int], b: tuple[int, int]) -> int:
