@@ -288,10 +288,44 @@ def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
         linker._settings_obj._probability_two_random_records_match = 1e-4
     attempt("u estimation", linker.training.estimate_u_using_random_sampling,
             max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks)
-    for rule in settings.training_rules():
-        attempt(f"the EM session blocked on {rule.get_blocking_rule('duckdb').blocking_rule_sql}",
-                linker.training.estimate_parameters_using_expectation_maximisation,
-                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+    with m_floor():
+        for rule in settings.training_rules():
+            attempt(f"the EM session blocked on "
+                    f"{rule.get_blocking_rule('duckdb').blocking_rule_sql}",
+                    linker.training.estimate_parameters_using_expectation_maximisation,
+                    rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+
+
+#: the smallest m probability EM may leave on a level (see :func:`m_floor`)
+M_FLOOR = 1e-12
+
+
+@contextlib.contextmanager
+def m_floor(floor: float = M_FLOOR):
+    """Inside the block, an m probability EM sets below ``floor`` is set to ``floor``.
+
+    EM can drive the m value of a level that only non-matches reach (two records in the same
+    federal district but different regions, in a block of exact birth dates) to exactly 0.0 by
+    underflow; Splink then refuses the value (``m_probability value 0.0 is below the minimum``)
+    and the whole session is lost, leaving every comparison it was to train at its starting
+    values (the birth-date session on main: names kept their defaults). Flooring keeps the
+    session and says what the data say: that level all but never happens among matches. The
+    setter is restored when the block ends.
+    """
+    from splink.internals.comparison_level import ComparisonLevel
+
+    prop = ComparisonLevel.m_probability
+
+    def setter(self, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < floor:
+            value = floor
+        prop.fset(self, value)
+
+    ComparisonLevel.m_probability = property(prop.fget, setter, prop.fdel, prop.__doc__)
+    try:
+        yield
+    finally:
+        ComparisonLevel.m_probability = prop
 
 
 def refine_linker(linker, store: Store, decisions) -> int:
