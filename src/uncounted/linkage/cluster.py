@@ -5,8 +5,10 @@ components). Two kinds of pair may never end up in one person, even through othe
 
 - pairs a reviewer decided "non-match";
 - pairs whose records *conflict* (:class:`Conflicts`): birth dates more than a year apart beyond
-  their precision (a full date, a month, a year, an age at death), two different known given
-  names or their initials, two different patronymics. Chaining is how these get together:
+  their precision (a full date, a month, a year, an age at death), or two full birth dates that
+  differ in more than one of year, month and day (one error changes one part; a day apart or day
+  and month transposed are errors too); two different known given names or their initials; two
+  patronymics more than one edit apart or with different initials. Chaining is how these get together:
   namesake A (born 1975) links to a record B without a birth date, which links to namesake C
   (born 1972).
 
@@ -151,6 +153,10 @@ class Conflicts:
         self.n = n
         lo, hi = _birth_intervals(frame)
         self.lo, self.hi = lo, hi
+        ymd = [pd.to_numeric(frame[c], errors="coerce").to_numpy(float)
+               for c in ("birth_year", "birth_month", "birth_day")]
+        self.ymd = np.nan_to_num(np.column_stack(ymd), nan=-1).astype(np.int64)
+        self.day_precise = (lo == hi) & ~np.isnan(lo)
         spelling = _given_table()[1]
         g_cyr = frame["given_name_cyr"].astype(object).where(frame["given_name_cyr"].notna(), "")
         g_cyr = g_cyr.map(lambda v: str(v).strip())
@@ -186,6 +192,13 @@ class Conflicts:
         both = ~np.isnan(self.lo[i]) & ~np.isnan(self.lo[j])
         gap = np.maximum(self.lo[i], self.lo[j]) - np.minimum(self.hi[i], self.hi[j])
         out = both & (gap > YEAR_SPAN)
+        # two full dates that differ in more than one of year, month and day (and are not a day
+        # apart or day and month transposed): two errors in one date are rarer than a namesake
+        full = self.day_precise[i] & self.day_precise[j]
+        a, b = self.ymd[i], self.ymd[j]
+        n_diff = (a != b).sum(axis=1)
+        transposed = (a[:, 0] == b[:, 0]) & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+        out |= full & (n_diff >= 2) & (np.abs(self.lo[i] - self.lo[j]) > 1) & ~transposed
         # given names: two different known names, or an initial that is not the other's
         swapped = (self.g_key[i] == self.surname[j]) | (self.g_key[j] == self.surname[i])
         known = self.g_known[i] & self.g_known[j] & (self.g_canon[i] != self.g_canon[j])

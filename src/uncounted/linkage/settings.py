@@ -9,12 +9,17 @@ Every comparison is written with Splink's level library or with portable SQL (in
 The comparisons, most specific level first:
 
 - surname: exact key (with a term-frequency adjustment, so "ivanov" agreeing counts for less than
-  "shcherbakov" agreeing), same phonetic key, Jaro-Winkler >= 0.92 and >= 0.85, swapped with the
+  "shcherbakov" agreeing; given name and patronymic have one too), same phonetic key, Jaro-Winkler >= 0.92 and >= 0.85, swapped with the
   given name;
 - given name: exact key, same canonical name (diminutives and variants resolved by the records
   stage: "sasha" and "aleksandr"), same phonetic key, Jaro-Winkler >= 0.92, swapped with the surname;
 - patronymic: exact key, same phonetic key or Jaro-Winkler >= 0.90;
-- birth date: exact, day and month transposed, same year and month, same year, years one apart;
+- birth date, as an interval (a full date is a point; a month, a year or an age at death an
+  interval): exact, a typo (one of year/month/day differs, transposed, a day apart), compatible to
+  the month, compatible at a year's precision, less than a year apart, else;
+- initials ("Иванов И. П."): given and patronymic initials agree, the given initial only (null
+  unless one side is written with initials; the given-name and patronymic comparisons are null
+  then, so an initial never counts as much as a name);
 - death date: exact, within 7 days, within 31 days, same year;
 - region: same federal subject, same federal district;
 - unit: exact, Jaro-Winkler >= 0.90.
@@ -174,9 +179,10 @@ def comparisons() -> list:
         _sql(f"{both_day} AND birth_lo_l = birth_lo_r", "exact"),
         _sql(f"{both_day} AND ((birth_year_l = birth_year_r AND birth_month_l = birth_day_r "
              "AND birth_day_l = birth_month_r) OR abs(birth_lo_l - birth_lo_r) <= 1 "
-             "OR (birth_month_l = birth_month_r AND birth_day_l = birth_day_r "
-             "AND abs(birth_year_l - birth_year_r) = 1))",
-             "a typo: day and month transposed, a day or a year off"),
+             "OR (CAST(birth_year_l <> birth_year_r AS INTEGER) "
+             "+ CAST(birth_month_l <> birth_month_r AS INTEGER) "
+             "+ CAST(birth_day_l <> birth_day_r AS INTEGER)) = 1)",
+             "a typo: one part differs, day and month transposed, or a day apart"),
         _sql(f"{overlap} <= 0 AND birth_hi_l - birth_lo_l <= 30 AND birth_hi_r - birth_lo_r <= 30",
              "compatible to the month"),
         _sql(f"{overlap} <= 0", "compatible at a year's precision (year, age at death)"),
