@@ -136,10 +136,8 @@ def plain_splink(records, threshold: float):
 def run_seed(population: int, seed: int, threshold: float, draws: int, plain: bool) -> list[dict]:
     import warnings
 
-    import numpy as np
     import pandas as pd
 
-    from uncounted.histories import capture_table
     from uncounted.linkage.link import link_project
     from uncounted.mse.api import estimate
     from uncounted.mse.table import CaptureTable
@@ -204,7 +202,6 @@ def run_seed(population: int, seed: int, threshold: float, draws: int, plain: bo
                 rows.append(row)
                 print({k: (round(v, 4) if isinstance(v, float) else v) for k, v in row.items()},
                       file=sys.stderr)
-                _ = np
     return rows
 
 

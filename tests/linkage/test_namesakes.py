@@ -178,7 +178,7 @@ def test_five_sources_precision_recall_and_namesakes(tmp_path, seed):
     # measured (2,000 men, 3 seeds, 2026-12-02): precision 0.9993-1.0000, recall 0.9958-0.9982;
     # plain Splink on the same lists: precision 0.91, recall 0.56 (benchmarks/linkage_quality.py).
     # 1,500 men keep the test short; the floors are the issue's.
-    sim, persons, truth, attrs, namesakes, _ = _link_simulated(tmp_path, 1500, seed)
+    _, persons, truth, attrs, namesakes, _ = _link_simulated(tmp_path, 1500, seed)
     found = true_pairs(dict(zip(persons["uid"], persons["person_id"], strict=True)))
     real = true_pairs(truth)
     tp = len(found & real)
@@ -218,7 +218,7 @@ def test_five_sources_12000_floors(tmp_path):
     # 0.9999, 0.9946, 12,069)
     from uncounted.mse.api import estimate
 
-    sim, persons, truth, _, _, linked = _link_simulated(tmp_path, 12000, 1)
+    _, persons, truth, _, _, linked = _link_simulated(tmp_path, 12000, 1)
     found = true_pairs(dict(zip(persons["uid"], persons["person_id"], strict=True)))
     real = true_pairs(truth)
     tp = len(found & real)

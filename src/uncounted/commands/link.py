@@ -36,3 +36,8 @@ def register(app: typer.Typer) -> None:
             f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "
             f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
             f"{res.seconds:.1f} s", highlight=False)
+        if res.n_split:
+            console.print(f"{res.n_split:,} linked group(s) were split because their records "
+                          "conflict (birth dates, given names or patronymics); they are listed "
+                          f"in link run {res.run_id}'s settings (split_components) for review.",
+                          highlight=False)

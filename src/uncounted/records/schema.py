@@ -28,8 +28,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "birth_date": ("birth_date", "birth date", "date of birth", "dob", "born", "birth",
                    "birth year", "birthyear", "year of birth", "дата рождения", "год рождения",
                    "родился", "рождение", "д.р.", "др"),
-    "age": ("age", "age at death", "aged", "возраст", "лет", "полных лет", "возраст на момент "
-            "гибели", "возраст на момент смерти"),
+    "age": ("age", "age at death", "aged", "возраст", "лет", "полных лет",
+            "возраст на момент гибели", "возраст на момент смерти"),
     "death_date": ("death_date", "death date", "date of death", "died", "death", "year of death",
                    "дата смерти", "дата гибели", "год смерти", "год гибели", "погиб", "умер",
                    "дата смерти/гибели", "смерть"),

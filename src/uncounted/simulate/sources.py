@@ -227,7 +227,7 @@ def add_namesakes(people: pd.DataFrame, share: float, rng: np.random.Generator) 
     out["namesake_of"] = ""
     if share <= 0:
         return out
-    n_pairs = int(round(len(out) * share / 2))
+    n_pairs = round(len(out) * share / 2)
     order = rng.permutation(len(out))
     by_region: dict[str, list[int]] = {}
     for i in order:
