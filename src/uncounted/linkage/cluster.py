@@ -158,27 +158,30 @@ class Conflicts:
         self.ymd = np.nan_to_num(np.column_stack(ymd), nan=-1).astype(np.int64)
         self.day_precise = (lo == hi) & ~np.isnan(lo)
         spelling = _given_table()[1]
-        g_cyr = frame["given_name_cyr"].astype(object).where(frame["given_name_cyr"].notna(), "")
-        g_cyr = g_cyr.map(lambda v: str(v).strip())
-        self.g_init = g_cyr.str.len().to_numpy() == 1
-        canon = frame["given_name_canon"].astype(object).where(frame["given_name_canon"].notna(), "")
-        known = canon.map(lambda c: c in spelling).to_numpy(bool)
+
+        def text(name):
+            col = frame[name]
+            return col.astype(object).where(col.notna(), "")
+
+        def per_value(name, fn, dtype=object):
+            """``fn`` of each distinct value of a text column, spread back to the rows."""
+            codes, uniq = pd.factorize(text(name), sort=False)
+            return np.asarray([fn(str(u)) for u in uniq] + [fn("")], dtype=dtype)[codes]
+
+        g_len = per_value("given_name_cyr", lambda v: len(v.strip()), np.int64)
+        self.g_init = g_len == 1
+        self.g_canon = text("given_name_canon").to_numpy(object)
+        known = per_value("given_name_canon", lambda c: c in spelling, bool)
         self.g_known = known & ~self.g_init
-        self.g_canon = canon.to_numpy(object)
-        first = np.where(known, canon.map(lambda c: spelling.get(c, "")[:1].upper()).to_numpy(object),
-                         g_cyr.str[:1].str.upper().to_numpy(object))
-        self.g_first = first
-        p_cyr = frame["patronymic_cyr"].astype(object).where(frame["patronymic_cyr"].notna(), "")
-        p_cyr = p_cyr.map(lambda v: str(v).strip())
-        self.p_init = p_cyr.str.len().to_numpy() == 1
-        self.p_first = p_cyr.str[:1].str.upper().to_numpy(object)
-        pk = frame["patronymic_key"].astype(object).where(frame["patronymic_key"].notna(), "")
-        self.p_stem = pk.map(lambda k: _PATR_SUFFIX.sub("", k) if _PATR_SUFFIX.search(k) else "")\
-            .to_numpy(object)
-        self.surname = frame["surname_key"].astype(object).where(frame["surname_key"].notna(), "")\
-            .to_numpy(object)
-        self.g_key = frame["given_name_key"].astype(object).where(frame["given_name_key"].notna(),
-                                                                  "").to_numpy(object)
+        first_canon = per_value("given_name_canon", lambda c: spelling.get(c, "")[:1].upper())
+        first_cyr = per_value("given_name_cyr", lambda v: v.strip()[:1].upper())
+        self.g_first = np.where(known, first_canon, first_cyr)
+        self.p_init = per_value("patronymic_cyr", lambda v: len(v.strip()), np.int64) == 1
+        self.p_first = per_value("patronymic_cyr", lambda v: v.strip()[:1].upper())
+        self.p_stem = per_value("patronymic_key",
+                                lambda k: _PATR_SUFFIX.sub("", k) if _PATR_SUFFIX.search(k) else "")
+        self.surname = text("surname_key").to_numpy(object)
+        self.g_key = text("given_name_key").to_numpy(object)
 
     @classmethod
     def from_store(cls, store: Store) -> Conflicts:
