@@ -50,6 +50,7 @@ import pandas as pd
 
 from ..exceptions import DataWarning, ProjectError
 from ..records.dates import YEAR_SPAN, birth_intervals
+from ..records.names import _given_table
 from ..store import DECISIONS, Store
 
 __all__ = ["DECISIONS", "Conflicts", "Persons", "assign", "cluster_pairs", "cluster_run",
@@ -147,7 +148,6 @@ class Conflicts:
                "birth_precision", "death_month", "death_day")
 
     def __init__(self, frame: pd.DataFrame):
-        from ..records.names import _given_table
 
         n = len(frame)
         self.n = n
