@@ -10,6 +10,8 @@ by the stage they serve, each group an attribute of the store:
 ``store.decisions``       review decisions: the one writer, the decision in force
 ``store.persons``         what describes a person: region, strata values, death date
 ``store.users``           reviewer accounts and the web UI's signing key
+``store.sessions``        review-server sessions; ``store.logins``: sign-in attempts;
+                          ``store.idempotency``: answers to retried POSTs (:mod:`.web`)
 ``store.estimates``       estimates saved in the store
 ========================  =========================================================
 
@@ -43,6 +45,7 @@ from .records import Records
 from .runs import Runs
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS
 from .users import Users
+from .web import IdempotencyKeys, LoginAttempts, WebSessions
 
 STORE_FILE = "uncounted.duckdb"
 
@@ -80,6 +83,9 @@ class Store:
         self.decisions = Decisions(self)
         self.persons = PersonValues(self)
         self.users = Users(self)
+        self.sessions = WebSessions(self)
+        self.logins = LoginAttempts(self)
+        self.idempotency = IdempotencyKeys(self)
         self.estimates = Estimates(self)
 
     @classmethod
