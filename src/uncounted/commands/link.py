@@ -62,6 +62,11 @@ def register(app: typer.Typer) -> None:
                 f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
                 f"{res.seconds:.1f} s", highlight=False)
             _print_checks(res.checks)
+            if res.n_split:
+                console.print(f"{res.n_split:,} linked group(s) were split because their records "
+                              "conflict (birth dates, given names or patronymics); they are "
+                              f"listed in link run {res.run_id}'s settings (split_components) "
+                              "for review.", highlight=False)
         if strict and failures:
             err_console.print(f"--strict: {len(failures)} check(s) gave a warning "
                               f"({escape(', '.join(failures))}); exit status 1", highlight=False)

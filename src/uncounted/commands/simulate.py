@@ -19,7 +19,7 @@ def register(app: typer.Typer) -> None:
         lists: int = typer.Option(None, "--lists", "-k", help="Number of lists (default: the scenario's)."),
         seed: int = typer.Option(1, help="Seed; the same seed gives the same files byte for byte."),
         scenario: str = typer.Option(None, help="Scenario TOML file, or default, independent, "
-                                                "heterogeneous (default: default)."),
+                                                "heterogeneous, five_sources (default: default)."),
         capture_table_only: bool = typer.Option(False, "--capture-table-only",
                                                 help="Draw only the capture table (fast, no names)."),
     ) -> None:

@@ -124,6 +124,9 @@ MIN_RECORDS_TO_TRAIN = 1000
 #: EM sessions stop after this many iterations (``settings.settings_creator(max_iterations=20)``).
 EM_MAX_ITERATIONS = 20
 
+#: Comparisons that are null unless some records carry that form (names written as initials).
+OPTIONAL = ("initials",)
+
 #: Plain names of the linkage input's columns, for messages.
 COLUMN_LABELS = {
     "surname_key": "surname", "surname_phon": "surname (by sound)",
@@ -232,7 +235,9 @@ def training_checks(messages: list, skipped: list, linker, n_records: int) -> li
     untrained = []
     for comp in getattr(getattr(linker, "_settings_obj", None), "comparisons", []) or []:
         try:
-            if not comp._some_m_are_trained:
+            # the initials comparison applies only to records written with initials: a project
+            # without any has nothing to train there and nothing rests on it
+            if not comp._some_m_are_trained and comp.output_column_name not in OPTIONAL:
                 untrained.append(comp.output_column_name)
         except AttributeError:          # another Splink version: the messages still count
             pass

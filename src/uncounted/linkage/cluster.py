@@ -1,10 +1,37 @@
-"""Clustering scored pairs into persons, with review decisions overriding the model.
+"""Clustering scored pairs into persons, respecting negative evidence and review decisions.
 
 Records are joined when their pair's match probability is at or above the threshold (connected
-components). Decisions override: a pair decided "match" is always joined; a pair decided
-"non-match" is never in one cluster, even through other records: edges are added strongest first
-and an edge that would put a non-match pair in one cluster is skipped (a greedy constrained
-clustering). "unsure" decisions leave the model in charge.
+components). Two kinds of pair may never end up in one person, even through other records:
+
+- pairs a reviewer decided "non-match";
+- pairs whose records *conflict* (:class:`Conflicts`): birth dates more than a year apart beyond
+  their precision (a full date, a month, a year, an age at death), or two full birth dates that
+  differ in more than one of year, month and day (one error changes one part; a day apart or day
+  and month transposed are errors too); two different known given names or their initials; two
+  patronymics more than one edit apart or with different initials. Chaining is how these get together:
+  namesake A (born 1975) links to a record B without a birth date, which links to namesake C
+  (born 1972).
+
+A component holding such a pair is split by a greedy constrained clustering: its edges are added
+strongest first and an edge that would put a cannot-link pair into one cluster is skipped
+(connected components followed by splitting on conflicting pairs; the cannot-link constraints of
+Wagstaff et al. 2001, applied as in the constrained agglomerative clustering of Davidson and Ravi
+2005). Decisions override: a pair decided "match" is always joined, conflict or not; "unsure"
+decisions leave the model in charge. The components that had to be split are reported
+(:func:`split_components`) so that a reviewer can look at them.
+
+References
+----------
+Wagstaff, K., Cardie, C., Rogers, S. and Schroedl, S. (2001). Constrained k-means clustering with
+background knowledge. *ICML 2001*, 577-584.
+
+Davidson, I. and Ravi, S. S. (2005). Agglomerative hierarchical clustering with constraints:
+theoretical and empirical results. *PKDD 2005*, LNCS 3721, 59-70.
+https://doi.org/10.1007/11564126_11
+
+Bansal, N., Blum, A. and Chawla, S. (2004). Correlation clustering. *Machine Learning* 56, 89-113.
+https://doi.org/10.1023/B:MACH.0000033116.57574.95 (the objective this greedy pass approximates:
+agree with the strong positive edges, never with a hard negative one).
 
 :func:`current_persons` is the one place where the persons of a link run are made from the store:
 ``uncounted link`` saves them, and histories, the regional analysis, the report and the review UI
@@ -14,6 +41,7 @@ read them, so all of them count the same people.
 from __future__ import annotations
 
 import hashlib
+import re
 import warnings
 from dataclasses import dataclass
 
@@ -21,10 +49,13 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import DataWarning, ProjectError
+from ..records.dates import YEAR_SPAN, birth_intervals
+from ..records.names import _given_table
 from ..store import DECISIONS, Store
 
-__all__ = ["DECISIONS", "Persons", "assign", "cluster_pairs", "cluster_run", "components",
-           "counts_from_labels", "current_persons", "patterns_from_labels", "person_id"]
+__all__ = ["DECISIONS", "Conflicts", "Persons", "assign", "cluster_pairs", "cluster_run",
+           "components", "counts_from_labels", "current_persons", "patterns_from_labels",
+           "person_id", "split_components"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -94,10 +125,156 @@ def current_persons(store: Store, run_id: int | None = None) -> Persons:
 
 
 def cluster_run(store: Store, run_id: int, threshold: float) -> pd.DataFrame:
-    """:func:`cluster_pairs` on the live records, a run's pairs at or above ``threshold`` and the
-    decisions in force: what ``uncounted link`` saves and :func:`current_persons` returns."""
+    """:func:`cluster_pairs` on the live records, a run's pairs at or above ``threshold``, the
+    records' conflicts and the decisions in force: what ``uncounted link`` saves and
+    :func:`current_persons` returns."""
     return cluster_pairs(store.records.keys(), store.runs.edges(run_id, threshold),
-                         store.decisions.in_force())
+                         store.decisions.in_force(), conflicts=Conflicts.from_store(store))
+
+
+# ----------------------------------------------------------------------------- negative evidence
+_PATR_SUFFIX = re.compile(r"(ovich|evich|ovna|evna|inichna|ichna|ich|ogli|kizi)$")
+
+
+class Conflicts:
+    """Which pairs of records can never be one man (see the module docstring).
+
+    Built from the records' columns (:data:`COLUMNS`, in uid order); :meth:`of` answers for many
+    pairs of record positions at once.
+    """
+
+    COLUMNS = ("given_name_key", "given_name_canon", "given_name_cyr", "patronymic_key",
+               "patronymic_cyr", "surname_key", "birth_year", "birth_month", "birth_day",
+               "birth_precision", "death_month", "death_day")
+
+    def __init__(self, frame: pd.DataFrame):
+
+        n = len(frame)
+        self.n = n
+        lo, hi = _birth_intervals(frame)
+        self.lo, self.hi = lo, hi
+        ymd = [pd.to_numeric(frame[c], errors="coerce").to_numpy(float)
+               for c in ("birth_year", "birth_month", "birth_day")]
+        self.ymd = np.nan_to_num(np.column_stack(ymd), nan=-1).astype(np.int64)
+        self.day_precise = (lo == hi) & ~np.isnan(lo)
+        spelling = _given_table()[1]
+
+        def text(name):
+            col = frame[name]
+            return col.astype(object).where(col.notna(), "")
+
+        def per_value(name, fn, dtype=object):
+            """``fn`` of each distinct value of a text column, spread back to the rows."""
+            codes, uniq = pd.factorize(text(name), sort=False)
+            return np.asarray([fn(str(u)) for u in uniq] + [fn("")], dtype=dtype)[codes]
+
+        g_len = per_value("given_name_cyr", lambda v: len(v.strip()), np.int64)
+        self.g_init = g_len == 1
+        self.g_canon = text("given_name_canon").to_numpy(object)
+        known = per_value("given_name_canon", lambda c: c in spelling, bool)
+        self.g_known = known & ~self.g_init
+        first_canon = per_value("given_name_canon", lambda c: spelling.get(c, "")[:1].upper())
+        first_cyr = per_value("given_name_cyr", lambda v: v.strip()[:1].upper())
+        self.g_first = np.where(known, first_canon, first_cyr)
+        self.p_init = per_value("patronymic_cyr", lambda v: len(v.strip()), np.int64) == 1
+        self.p_first = per_value("patronymic_cyr", lambda v: v.strip()[:1].upper())
+        self.p_stem = per_value("patronymic_key",
+                                lambda k: _PATR_SUFFIX.sub("", k) if _PATR_SUFFIX.search(k) else "")
+        self.surname = text("surname_key").to_numpy(object)
+        self.g_key = text("given_name_key").to_numpy(object)
+
+    @classmethod
+    def from_store(cls, store: Store) -> Conflicts:
+        return cls(store.records.columns(cls.COLUMNS))
+
+    def of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Boolean array: the records at positions ``i[k]`` and ``j[k]`` conflict."""
+        i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
+        if not len(i):
+            return np.zeros(0, bool)
+        both = ~np.isnan(self.lo[i]) & ~np.isnan(self.lo[j])
+        gap = np.maximum(self.lo[i], self.lo[j]) - np.minimum(self.hi[i], self.hi[j])
+        out = both & (gap > YEAR_SPAN)
+        # two full dates that differ in more than one of year, month and day (and are not a day
+        # apart or day and month transposed): two errors in one date are rarer than a namesake
+        full = self.day_precise[i] & self.day_precise[j]
+        a, b = self.ymd[i], self.ymd[j]
+        n_diff = (a != b).sum(axis=1)
+        transposed = (a[:, 0] == b[:, 0]) & (a[:, 1] == b[:, 2]) & (a[:, 2] == b[:, 1])
+        out |= full & (n_diff >= 2) & (np.abs(self.lo[i] - self.lo[j]) > 1) & ~transposed
+        # given names: two different known names, or an initial that is not the other's
+        swapped = (self.g_key[i] == self.surname[j]) | (self.g_key[j] == self.surname[i])
+        known = self.g_known[i] & self.g_known[j] & (self.g_canon[i] != self.g_canon[j])
+        init = (self.g_init[i] | self.g_init[j]) & (self.g_first[i] != "") & (self.g_first[j] != "") \
+            & (self.g_init[i] | self.g_known[i]) & (self.g_init[j] | self.g_known[j]) \
+            & (self.g_first[i] != self.g_first[j])
+        out |= (known | init) & ~swapped
+        # patronymics: initials that differ, or fathers' names more than one edit apart
+        p_init = (self.p_init[i] | self.p_init[j]) & (self.p_first[i] != "") \
+            & (self.p_first[j] != "") & (self.p_first[i] != self.p_first[j])
+        out |= p_init
+        cand = np.flatnonzero(~out & (self.p_stem[i] != "") & (self.p_stem[j] != "")
+                              & (self.p_stem[i] != self.p_stem[j]))
+        for k in cand:
+            out[k] = _edits_over_one(self.p_stem[i[k]], self.p_stem[j[k]])
+        return out
+
+
+def _edits_over_one(a: str, b: str) -> bool:
+    """More than one edit (insertion, deletion, substitution, adjacent transposition) apart."""
+    if abs(len(a) - len(b)) > 1:
+        return True
+    if len(a) > len(b):
+        a, b = b, a
+    k = 0
+    while k < len(a) and a[k] == b[k]:
+        k += 1
+    if len(a) == len(b):
+        return not (a[k + 1:] == b[k + 1:] or (a[k:k + 2] == b[k:k + 2][::-1]
+                                                 and a[k + 2:] == b[k + 2:]))
+    return a[k:] != b[k + 1:]
+
+
+def _birth_intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`uncounted.records.dates.birth_intervals` of a frame of record columns."""
+    def col(name):
+        return pd.to_numeric(frame[name], errors="coerce").to_numpy(float)
+
+    return birth_intervals(col("birth_year"), col("birth_month"), col("birth_day"),
+                           (frame["birth_precision"] == "age").to_numpy(bool),
+                           col("death_month"), col("death_day"))
+
+
+def within_pairs(labels: np.ndarray, max_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair of positions that share a label (clusters up to ``max_size`` records)."""
+    import itertools
+
+    labels = np.asarray(labels)
+    order = np.argsort(labels, kind="stable")
+    sorted_labels = labels[order]
+    starts = np.flatnonzero(np.r_[True, sorted_labels[1:] != sorted_labels[:-1]])
+    sizes = np.diff(np.r_[starts, len(labels)])
+    left, right = [], []
+    for k in np.unique(sizes):
+        if k < 2 or k > max_size:
+            continue
+        st = starts[sizes == k]
+        members = order[st[:, None] + np.arange(k)[None, :]]          # clusters x k
+        a, b = np.array(list(itertools.combinations(range(k), 2))).T
+        left.append(members[:, a].ravel())
+        right.append(members[:, b].ravel())
+    if not left:
+        empty = np.array([], np.int64)
+        return empty, empty
+    return np.concatenate(left), np.concatenate(right)
+
+
+def split_components(persons: pd.DataFrame) -> list[list[str]]:
+    """The components split on conflicting evidence: for each, the uids it held (for review)."""
+    if "split_from" not in persons or not persons["split_from"].notna().any():
+        return []
+    hit = persons[persons["split_from"].notna()]
+    return [sorted(g["uid"]) for _, g in hit.groupby("split_from")]
 
 
 def patterns_from_labels(labels: np.ndarray, list_index: np.ndarray) -> np.ndarray:
@@ -188,19 +365,50 @@ def decision_edges(index: pd.Index, decisions: pd.DataFrame | None):
 
 
 def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
-           decisions: pd.DataFrame | None) -> np.ndarray:
-    """Component label per uid from model edges (already thresholded) and decisions."""
+           decisions: pd.DataFrame | None, conflicts: Conflicts | None = None,
+           split: list | None = None) -> np.ndarray:
+    """Component label per uid from model edges (already thresholded), decisions and conflicts.
+
+    With ``conflicts``, a component holding a conflicting pair is split (see the module
+    docstring); ``split``, when a list, receives the label of each component that was split.
+    """
     (ml_l, ml_r), cannot = decision_edges(uids, decisions)
     if cannot:
         bad = {frozenset(p) for p in cannot}
         keep = np.array([frozenset((a, b)) not in bad for a, b in zip(left, right)], bool)
         left, right, prob = left[keep], right[keep], prob[keep]
+    if conflicts is not None and len(left):
+        keep = ~conflicts.of(left, right)           # a conflicting edge is never a link
+        left, right, prob = left[keep], right[keep], prob[keep]
     left = np.concatenate([left, ml_l]).astype(np.int64)
     right = np.concatenate([right, ml_r]).astype(np.int64)
     prob = np.concatenate([prob, np.full(len(ml_l), 2.0)])     # decided matches go first
-    if cannot:
-        return constrained_components(len(uids), left, right, prob, cannot)
-    return components(len(uids), left, right)
+    labels = (constrained_components(len(uids), left, right, prob, cannot) if cannot
+              else components(len(uids), left, right))
+    if conflicts is None:
+        return labels
+    a, b = within_pairs(labels)
+    bad = conflicts.of(a, b)
+    if not bad.any():
+        return labels
+    decided = {frozenset(p) for p in zip(ml_l.tolist(), ml_r.tolist())}
+    pairs = [(int(x), int(y)) for x, y in zip(a[bad], b[bad])
+             if frozenset((int(x), int(y))) not in decided]
+    if not pairs:
+        return labels
+    hit = np.unique(labels[[p[0] for p in pairs]])
+    if split is not None:
+        split.extend(int(h) for h in hit)
+    inside = np.isin(labels[left], hit)
+    nodes = np.flatnonzero(np.isin(labels, hit))
+    local = pd.Series(np.arange(len(nodes)), index=nodes)
+    sub = constrained_components(
+        len(nodes), local[left[inside]].to_numpy(), local[right[inside]].to_numpy(), prob[inside],
+        [(int(local[x]), int(local[y])) for x, y in pairs]
+        + [(int(local[x]), int(local[y])) for x, y in cannot if x in local.index and y in local.index])
+    out = labels.copy()
+    out[nodes] = len(uids) + sub                 # new labels past every old one
+    return out
 
 
 def _person_ids(uids: pd.Index, labels: np.ndarray) -> np.ndarray:
@@ -220,7 +428,8 @@ def _person_ids(uids: pd.Index, labels: np.ndarray) -> np.ndarray:
 
 
 def cluster_pairs(records: pd.DataFrame, edges: pd.DataFrame,
-                  decisions: pd.DataFrame | None = None) -> pd.DataFrame:
+                  decisions: pd.DataFrame | None = None,
+                  conflicts: Conflicts | None = None) -> pd.DataFrame:
     """Persons from records and thresholded edges.
 
     Parameters
@@ -231,12 +440,15 @@ def cluster_pairs(records: pd.DataFrame, edges: pd.DataFrame,
         Columns ``uid_l``, ``uid_r``, ``match_probability``: the pairs at or above the threshold.
     decisions
         The decisions in force (``store.decisions.in_force()``), or None.
+    conflicts
+        The records' :class:`Conflicts` (rows in the order of ``records``), or None.
 
     Returns
     -------
     DataFrame with ``uid``, ``list_name``, ``record_id``, ``person_id`` and ``match_probability``
     (the lowest probability among the accepted links inside the person's cluster; NaN for a person
-    with one record).
+    with one record), and ``split_from`` (the smallest uid of the component a record's person was
+    split from on conflicting evidence; None otherwise).
     """
     uids = pd.Index(records["uid"])
     pos = pd.Series(np.arange(len(uids)), index=uids)
@@ -244,8 +456,17 @@ def cluster_pairs(records: pd.DataFrame, edges: pd.DataFrame,
     left = pos[edges["uid_l"]].to_numpy()
     right = pos[edges["uid_r"]].to_numpy()
     prob = edges["match_probability"].to_numpy(float)
-    labels = assign(uids, left, right, prob, decisions)
+    before = assign(uids, left, right, prob, decisions) if conflicts is not None else None
+    labels = assign(uids, left, right, prob, decisions, conflicts)
     out = records[["uid", "list_name", "record_id"]].copy()
+    out["split_from"] = None
+    if before is not None:
+        n_new = pd.Series(labels).groupby(before).nunique()
+        comps = n_new.index[n_new.to_numpy() > 1].to_numpy()
+        if len(comps):
+            mask = np.isin(before, comps)
+            first = pd.Series(uids.to_numpy()[mask]).groupby(before[mask]).min()
+            out.loc[mask, "split_from"] = pd.Series(before[mask]).map(first).to_numpy()
     out["label"] = labels
     out["person_id"] = _person_ids(uids, labels)
     within = labels[left] == labels[right] if len(left) else np.array([], bool)

@@ -46,7 +46,7 @@ from ..store import Store
 from ..store.runs import INPUT_NAME, Workspace
 from . import checks as guard
 from . import settings
-from .cluster import cluster_run
+from .cluster import cluster_run, split_components
 from .profile import field_profile, separate_lists
 
 #: Pairs below this probability are not stored (they are neither joined nor sampled in draws).
@@ -66,6 +66,8 @@ class LinkResult:
     n_decisions: int
     seconds: float
     steps: dict = field(default_factory=dict)
+    #: components split on conflicting evidence (birth dates, given names, patronymics)
+    n_split: int = 0
     #: the guard rails of the run: ``profile`` (per list), ``checks`` (dicts of
     #: :class:`~uncounted.linkage.checks.Check`), ``removed`` (pairs dropped by the pair rules),
     #: ``allow_weak`` (see :meth:`uncounted.store.runs.Runs.guard`)
@@ -296,7 +298,7 @@ def _spark_schema():
     from pyspark.sql.types import LongType, StringType, StructField, StructType
 
     ints = {"birth_year", "birth_month", "birth_day", "death_year", "death_month", "death_day",
-            "death_dnum", "death_mnum"}
+            "death_dnum", "death_mnum", "birth_lo", "birth_hi", "has_init"}
     return StructType([StructField(c, LongType() if c in ints else StringType(), True)
                        for c in settings.INPUT_COLUMNS])
 
@@ -351,10 +353,44 @@ def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
         linker._settings_obj._probability_two_random_records_match = 1e-4
     attempt("u estimation", linker.training.estimate_u_using_random_sampling,
             max_pairs=u_max_pairs, seed=seed, num_chunks=u_chunks)
-    for rule in settings.training_rules():
-        attempt(f"the EM session blocked on {rule.get_blocking_rule('duckdb').blocking_rule_sql}",
-                linker.training.estimate_parameters_using_expectation_maximisation,
-                rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+    with m_floor():
+        for rule in settings.training_rules():
+            attempt(f"the EM session blocked on "
+                    f"{rule.get_blocking_rule('duckdb').blocking_rule_sql}",
+                    linker.training.estimate_parameters_using_expectation_maximisation,
+                    rule, estimate_without_term_frequencies=True, max_pairs=em_max_pairs)
+
+
+#: the smallest m probability EM may leave on a level (see :func:`m_floor`)
+M_FLOOR = 1e-12
+
+
+@contextlib.contextmanager
+def m_floor(floor: float = M_FLOOR):
+    """Inside the block, an m probability EM sets below ``floor`` is set to ``floor``.
+
+    EM can drive the m value of a level that only non-matches reach (two records in the same
+    federal district but different regions, in a block of exact birth dates) to exactly 0.0 by
+    underflow; Splink then refuses the value (``m_probability value 0.0 is below the minimum``)
+    and the whole session is lost, leaving every comparison it was to train at its starting
+    values (the birth-date session on main: names kept their defaults). Flooring keeps the
+    session and says what the data say: that level all but never happens among matches. The
+    setter is restored when the block ends.
+    """
+    from splink.internals.comparison_level import ComparisonLevel
+
+    prop = ComparisonLevel.m_probability
+
+    def setter(self, value):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value < floor:
+            value = floor
+        prop.fset(self, value)
+
+    ComparisonLevel.m_probability = property(prop.fget, setter, prop.fdel, prop.__doc__)
+    try:
+        yield
+    finally:
+        ComparisonLevel.m_probability = prop
 
 
 def refine_linker(linker, store: Store, decisions) -> int:
@@ -443,6 +479,7 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
         persons = cluster_run(store, run_id, threshold)
         store.runs.insert_persons(run_id, persons)
         n_persons = int(persons["person_id"].nunique())
+        split = split_components(persons)
         found = guard_info["checks"] + guard.cluster_checks(
             persons, store.runs.guard_fields(), store.records.list_names(),
             allow_weak=guard_info["allow_weak"], agreeing=store.runs.agreeing_pairs()) + \
@@ -450,6 +487,7 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
         guard_info = {**guard_info, "checks": [c.to_dict() for c in found],
                       "cluster_sizes": guard.summary_counts(persons)}
         meta = {"guard": guard_info, "pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
+                "split_components": split,
                 "n_decisions_used_in_training": n_refined,
                 "blocking_rules": [str(b) for b in model.get("blocking_rules_to_generate_predictions",
                                                              [])]}
@@ -460,4 +498,4 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
                             "n_pairs": n_pairs, "n_persons": n_persons})
     return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
             "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
-            "n_decisions": n_decisions, "guard": guard_info}
+            "n_decisions": n_decisions, "guard": guard_info, "n_split": len(split)}

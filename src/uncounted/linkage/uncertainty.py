@@ -37,23 +37,24 @@ from ..mse.api import estimate as run
 from ..mse.result import Estimate
 from ..mse.table import CaptureTable
 from ..store import Store
-from .cluster import assign, patterns_from_labels
+from .cluster import Conflicts, assign, patterns_from_labels
 
 
 def sample_clusterings(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray, *,
-                       draws: int, seed: int, decisions: pd.DataFrame | None = None
-                       ) -> Iterator[np.ndarray]:
+                       draws: int, seed: int, decisions: pd.DataFrame | None = None,
+                       conflicts: Conflicts | None = None) -> Iterator[np.ndarray]:
     """Yield ``draws`` cluster labellings of ``uids`` (integer positions ``left``/``right``).
 
     Each edge is kept with probability ``prob`` (one uniform per edge and draw from
-    ``numpy.random.default_rng(seed)``); decisions override as in clustering.
+    ``numpy.random.default_rng(seed)``); decisions override and conflicting records are never
+    joined, as in clustering.
     """
     if draws < 1:
         raise ConfigError("the number of linkage draws must be at least 1", value=draws)
     rng = np.random.default_rng(seed)
     for _ in range(draws):
         keep = rng.random(len(prob)) < prob
-        yield assign(uids, left[keep], right[keep], prob[keep], decisions)
+        yield assign(uids, left[keep], right[keep], prob[keep], decisions, conflicts)
 
 
 def run_inputs(store: Store, run_id: int | None = None):
@@ -77,9 +78,10 @@ def draw_tables(store: Store, *, draws: int, seed: int = 1, run_id: int | None =
                 ) -> list[CaptureTable]:
     """Capture tables of ``draws`` sampled clusterings of a link run (unstratified)."""
     uids, list_index, lists, left, right, prob, decisions = run_inputs(store, run_id)
+    conflicts = Conflicts.from_store(store)
     tables = []
     for i, labels in enumerate(sample_clusterings(uids, left, right, prob, draws=draws, seed=seed,
-                                                  decisions=decisions)):
+                                                  decisions=decisions, conflicts=conflicts)):
         tables.append(CaptureTable.from_patterns(patterns_from_labels(labels, list_index),
                                                  lists=lists, source=f"linkage draw {i + 1}"))
     return tables

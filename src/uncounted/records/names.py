@@ -160,7 +160,7 @@ def _inflect(word: str, tag: str, case: str, gender: str) -> str:
             form = p.inflect(grams) or p.inflect({"nomn"})
             if form is not None:
                 return _title(form.word)
-    return word
+    return _title(word)
 
 
 @lru_cache(maxsize=100_000)
@@ -173,12 +173,16 @@ def needs_case_check(word: str | None) -> bool:
     return bool(tags) and not any(c == "nomn" for c, _ in tags)
 
 
-def to_nominative(surname: str | None, given: str | None,
-                  patronymic: str | None) -> tuple[str | None, str | None, str | None, str]:
+def to_nominative(surname: str | None, given: str | None, patronymic: str | None,
+                  list_case: str | tuple[str, ...] | None = None) -> tuple[str | None, str | None, str | None, str]:
     """Reduce a Cyrillic name written in an oblique case to the nominative.
 
     The case and gender are read from the given name and patronymic together; the surname follows
     them. Returns the three parts and the case found (``"nomn"`` when nothing was changed).
+    ``list_case`` is the case (or cases) the list's other names are written in (an obituary list
+    writes them in the genitive): a form that reads as either a nominative or that case
+    ("Бельского Александра": a woman's name, or a man's in the genitive?) is then read in it, as
+    a man's name.
 
     Examples
     --------
@@ -191,20 +195,53 @@ def to_nominative(surname: str | None, given: str | None,
     if not found_by_tag:
         return surname, given, patronymic, "nomn"
     cases = set.intersection(*({c for c, _ in f} for f, _ in found_by_tag))
-    if not cases or "nomn" in cases:
+    list_cases = (list_case,) if isinstance(list_case, str) else tuple(list_case or ())
+    fits = [c for c in list_cases if c != "nomn" and all((c, "masc") in f for f, _ in found_by_tag)]
+    if not cases or ("nomn" in cases and not fits):
         return surname, given, patronymic, "nomn"
-    case = min(cases, key=lambda c: (_CASE_ORDER.index(c) if c in _CASE_ORDER else 99, c))
-    # gender: the patronymic's if there is one (Саша is masc or femn; Петровича is masc)
-    genders = [g for f, tag in sorted(found_by_tag, key=lambda x: x[1] != "Patr")
-               for c, g in sorted(f) if c == case and g != "ms-f"]
-    gender = genders[0] if genders else "ms-f"
+    if "nomn" in cases:
+        case, gender = fits[0], "masc"
+    else:
+        case = min(cases, key=lambda c: (_CASE_ORDER.index(c) if c in _CASE_ORDER else 99, c))
+        # gender: the patronymic's if there is one (Саша is masc or femn; Петровича is masc)
+        genders = [g for f, tag in sorted(found_by_tag, key=lambda x: x[1] != "Patr")
+                   for c, g in sorted(f) if c == case and g != "ms-f"]
+        gender = genders[0] if genders else "ms-f"
     new_given = _inflect(given.lower(), "Name", case, gender) if given else given
     new_patr = _inflect(patronymic.lower(), "Patr", case, gender) if patronymic else patronymic
     new_sur = surname
     if surname and has_cyrillic(surname):
-        new_sur = "-".join(_inflect(p.lower(), "Surn", case, gender) if _cases(p.lower(), "Surn")
-                           else p for p in surname.split("-"))
+        new_sur = "-".join(_surname_nominative(p, case, gender) for p in surname.split("-"))
     return new_sur, new_given, new_patr, case
+
+
+# regular endings of men's surnames in the oblique cases -> nominative (for surnames pymorphy3
+# does not know as surnames: it reads "Бельского" as an adjective)
+_SURNAME_ENDINGS = {
+    "gent": (("ского", "ский"), ("цкого", "цкий"), ("ова", "ов"), ("ева", "ев"), ("ёва", "ёв"),
+             ("ина", "ин"), ("ына", "ын")),
+    "accs": (("ского", "ский"), ("цкого", "цкий"), ("ова", "ов"), ("ева", "ев"), ("ёва", "ёв"),
+             ("ина", "ин"), ("ына", "ын")),
+    "ablt": (("ским", "ский"), ("цким", "цкий"), ("овым", "ов"), ("евым", "ев"), ("ёвым", "ёв"),
+             ("иным", "ин"), ("ыным", "ын")),
+    "datv": (("скому", "ский"), ("цкому", "цкий"), ("ову", "ов"), ("еву", "ев"), ("ину", "ин"),
+             ("ыну", "ын")),
+    "loct": (("ском", "ский"), ("цком", "цкий"), ("ове", "ов"), ("еве", "ев"), ("ине", "ин"),
+             ("ыне", "ын")),
+}
+
+
+def _surname_nominative(part: str, case: str, gender: str) -> str:
+    low = part.lower()
+    if _cases(low, "Surn"):
+        new = _inflect(low, "Surn", case, gender)
+        if new.lower() != low:
+            return new
+    if gender in ("masc", "ms-f"):
+        for end, nom in _SURNAME_ENDINGS.get(case, ()):
+            if low.endswith(end) and len(low) > len(end) + 1:
+                return _title(low[: -len(end)] + nom)
+    return part
 
 
 # ----------------------------------------------------------------- parts
@@ -226,7 +263,7 @@ def _part(text: str | None, kind: str, ukrainian: bool = False) -> tuple[str | N
 
 def normalise_name(surname: str | None = None, given: str | None = None,
                    patronymic: str | None = None, *, reduce_case: bool = True,
-                   ukrainian: bool = False) -> NameKeys:
+                   ukrainian: bool = False, list_case: tuple[str, ...] = ()) -> NameKeys:
     """Cyrillic forms, Latin keys and the canonical given name of one person's name.
 
     Parameters
@@ -238,6 +275,9 @@ def normalise_name(surname: str | None = None, given: str | None = None,
     ukrainian
         Latin parts are in the Ukrainian national romanisation (``h`` = г: ``Serhii``, ``Oleh``);
         :func:`normalise_names_frame` detects this per list.
+    list_case
+        Oblique cases the list writes names in (see :func:`to_nominative`): ambiguous forms are
+        read in them.
 
     Examples
     --------
@@ -247,8 +287,8 @@ def normalise_name(surname: str | None = None, given: str | None = None,
     """
     s, g, p = (clean_name_part(x) for x in (surname, given, patronymic))
     case = "nomn"
-    if reduce_case and (needs_case_check(g) or needs_case_check(p)):
-        s, g, p, case = to_nominative(s, g, p)
+    if reduce_case and (needs_case_check(g) or needs_case_check(p) or list_case):
+        s, g, p, case = to_nominative(s, g, p, list_case)
     s_cyr, s_key = _part(s, "surname", ukrainian)
     g_cyr, g_key = _part(g, "given", ukrainian)
     p_cyr, p_key = _part(p, "patronymic", ukrainian)
@@ -264,16 +304,42 @@ def _is_patronymic(token: str) -> bool:
 
 
 def _is_given(token: str) -> bool:
+    """A known given name (in the table) under any romanisation we read, or any case."""
+    table = _given_table()[0]
+    return any(latin_key(text, uk) in table for text, uk in _readings(token))
+
+
+_SURNAME_END = ("ov", "ev", "in", "yn", "ski", "skii", "skiy", "skij", "skyi", "sky", "tskii",
+                "enko", "uk", "iuk", "chuk", "ykh", "ikh", "off", "eff", "ova", "eva", "ina")
+
+
+def _looks_like_surname(token: str) -> bool:
+    """A word ending the way Russian and Ukrainian surnames end (-ов, -ин, -ский, -енко ...)."""
     key = latin_key(token)
-    return key in _given_table()[0]
+    return len(key) > 4 and key.endswith(_SURNAME_END) and not _is_given(token)
+
+
+def _readings(text: str) -> list[tuple[str, bool]]:
+    """Ways to read a romanised word: as written, in the Ukrainian system (h = г), with the
+    scientific/ISO x = х (``Mixail``); Cyrillic text is read as written."""
+    if has_cyrillic(text) or not re.search(r"[a-zA-Z]", text):
+        return [(text, False)]
+    out = [(text, False)]
+    low = text.lower()
+    if "h" in low:
+        out.append((text, True))
+    if "x" in low:
+        out.append((re.sub("x", "kh", re.sub("X", "Kh", text)), False))
+    return out
 
 
 def split_full_name(text: str | None) -> tuple[str | None, str | None, str | None]:
     """Split a full name into (surname, given name, patronymic).
 
     Russian order ``Фамилия Имя Отчество`` is assumed unless the patronymic is found second
-    (``Имя Отчество Фамилия``), or with two words the first is a known given name and the second is
-    not (``Ivan Petrov``). ``"Фамилия, Имя ..."`` is surname first. Azerbaijani-style patronymics
+    (``Имя Отчество Фамилия``), or with two words the first is a known given name (in any
+    romanisation we read) and the second is not (``Ivan Petrov``, ``Mixail Denʹgov``), or the
+    second ends like a surname and the first does not (``Bair Kosterskij``). ``"Фамилия, Имя ..."`` is surname first. Azerbaijani-style patronymics
     (``Али оглы``) stay one part. One word is taken as the surname.
 
     Examples
@@ -297,6 +363,9 @@ def split_full_name(text: str | None) -> tuple[str | None, str | None, str | Non
     if len(words) == 2:
         if _is_given(words[0]) and not _is_given(words[1]) and not _is_patronymic(words[1]):
             return words[1], words[0], None
+        if _looks_like_surname(words[1]) and not _looks_like_surname(words[0]) \
+                and not _is_patronymic(words[1]):
+            return words[1], words[0], None             # "Nikita Danilov": given name first
         if _is_patronymic(words[1]):
             return None, words[0], words[1]
         return words[0], words[1], None
@@ -312,6 +381,40 @@ def _join_turkic(words: list[str]) -> list[str]:
             out[-1] = f"{out[-1]} {w}"
         else:
             out.append(w)
+    return out
+
+
+def _per_record_romanisation(out, parts, ukrainian: bool):
+    """Rows whose romanised given name is unknown as written but known in another romanisation
+    (the Ukrainian h = г, the scientific x = х) are read in that romanisation, all three parts.
+
+    A list of the foreign press mixes schemas record by record; the list-wide detection
+    (:func:`~uncounted.records.translit.detect_ukrainian_style`) cannot see them.
+    """
+    import numpy as np
+
+    table = _given_table()[0]
+    g_codes, g_clean = parts["given_name"]
+    s_codes, s_clean = parts["surname"]
+    p_codes, p_clean = parts["patronymic"]
+
+    def reading(g):
+        if not g or has_cyrillic(g) or latin_key(g, ukrainian) in table:
+            return None
+        for text, uk in _readings(g)[1:]:
+            if latin_key(text, uk or ukrainian) in table:
+                return text != g, uk or ukrainian
+        return None
+
+    found = [reading(g) for g in g_clean] + [None]
+    for i in np.flatnonzero([found[c] is not None for c in g_codes]):
+        x, uk = found[g_codes[i]]
+
+        def fix(text, x=x):
+            return re.sub("x", "kh", re.sub("X", "Kh", text)) if text and x else text
+        keys = normalise_name(fix(s_clean[s_codes[i]]), fix(g_clean[g_codes[i]]),
+                              fix(p_clean[p_codes[i]]), ukrainian=uk, reduce_case=False)
+        out.iloc[i, :] = [getattr(keys, c) for c in out.columns]
     return out
 
 
@@ -365,5 +468,19 @@ def normalise_names_frame(surnames, givens, patronymics, ukrainian: bool | None 
         k = normalise_name(s_clean[s_codes[i]], g_clean[g_codes[i]], p_clean[p_codes[i]],
                            ukrainian=ukrainian)
         out.iloc[i, :] = pd.Series(k.__dict__)[out.columns].to_numpy(dtype=object)
+    # a list that writes most names in oblique cases (obituaries: "Памяти Иванова Ивана") writes
+    # them all so: the forms that read as either a nominative or one of its cases are read in it
+    cyr_given = np.array([bool(c) and has_cyrillic(c) for c in g_clean] + [False])[g_codes]
+    n_cyr = int(cyr_given.sum())
+    oblique = out["case"][cyr_given & (out["case"] != "nomn").to_numpy()]
+    if n_cyr >= 5 and len(oblique) >= 0.3 * n_cyr:
+        shares = oblique.value_counts()
+        list_case = tuple(c for c, n in shares.items() if n >= 0.1 * len(oblique))
+        for i in np.flatnonzero(cyr_given & (out["case"] == "nomn").to_numpy()):
+            k = normalise_name(s_clean[s_codes[i]], g_clean[g_codes[i]], p_clean[p_codes[i]],
+                               ukrainian=ukrainian, list_case=list_case)
+            if k.case != "nomn":
+                out.iloc[i, :] = pd.Series(k.__dict__)[out.columns].to_numpy(dtype=object)
+    out = _per_record_romanisation(out, parts, ukrainian)
     return out[["surname_cyr", "given_name_cyr", "patronymic_cyr", "surname_key",
                 "given_name_key", "patronymic_key", "given_name_canon", "gender", "case"]]

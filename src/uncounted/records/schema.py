@@ -15,7 +15,7 @@ from ..exceptions import RecordError
 __all__ = ["FIELDS", "HEADER_SYNONYMS", "RowError", "header_token", "map_headers"]
 
 FIELDS = ("record_id", "surname", "given_name", "patronymic", "full_name", "birth_date",
-          "death_date", "reported_date", "region", "unit", "rank", "source_url", "notes")
+          "age", "death_date", "reported_date", "region", "unit", "rank", "source_url", "notes")
 
 HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "record_id": ("record_id", "id", "record", "no", "n", "nr", "№", "номер", "код",
@@ -28,6 +28,8 @@ HEADER_SYNONYMS: dict[str, tuple[str, ...]] = {
     "birth_date": ("birth_date", "birth date", "date of birth", "dob", "born", "birth",
                    "birth year", "birthyear", "year of birth", "дата рождения", "год рождения",
                    "родился", "рождение", "д.р.", "др"),
+    "age": ("age", "age at death", "aged", "возраст", "лет", "полных лет",
+            "возраст на момент гибели", "возраст на момент смерти"),
     "death_date": ("death_date", "death date", "date of death", "died", "death", "year of death",
                    "дата смерти", "дата гибели", "год смерти", "год гибели", "погиб", "умер",
                    "дата смерти/гибели", "смерть"),

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..store.schema import RECORD_COLUMNS
 from ..store.staging import assemble_records
-from .dates import DateError, parse_partial_date
+from .dates import AGE_PRECISION, DateError, parse_age, parse_partial_date
 from .names import normalise_names_frame, split_full_name
 from .regions import resolve_region
 from .schema import RowError
@@ -151,6 +151,37 @@ def _dates(col: _Column, field: str, column: str | None, file: str, rows):
     return out, errors
 
 
+def _age(out: dict, col: _Column, column: str, file: str, rows) -> list[RowError]:
+    """The age at death as a birth year of precision ``age`` where the birth date is missing.
+
+    ``birth_year`` = death year - age (the later of the two years the age allows; see
+    :func:`uncounted.records.dates.birth_interval`); a row with a birth date keeps it, and the age
+    stays in ``raw``. An age that is not a whole number of years is a row error.
+    """
+    ages, failed, messages = [], np.zeros(len(col.uniq), dtype=bool), {}
+    for j, u in enumerate(col.uniq):
+        try:
+            ages.append(parse_age(u))
+        except DateError as err:
+            ages.append(None)
+            failed[j] = True
+            messages[j] = err.message
+    errors = [RowError(file, int(rows[i]), column, col.uniq[col.codes[i]], messages[col.codes[i]])
+              for i in np.flatnonzero(failed[col.codes])]
+    has_age = col.map([a is not None for a in ages], dtype=bool)
+    age = col.map([a or 0 for a in ages], dtype=np.int32)
+    (by, has_by), (dy, has_dy) = out["birth_year"], out["death_year"]
+    use = has_age & ~has_by & has_dy
+    if use.any():
+        out["birth_year"] = (np.where(use, dy - age, by).astype(np.int32), has_by | use)
+        prec = out["birth_precision"]
+        codes = prec.codes.copy()
+        uniq = np.append(prec.uniq, AGE_PRECISION).astype(object)
+        codes[use] = len(uniq) - 1
+        out["birth_precision"] = _Coded(codes, uniq)
+    return errors
+
+
 def _regions(col: _Column):
     hits = [resolve_region(u) if u else None for u in col.uniq]
 
@@ -245,6 +276,8 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
         errors += errs
         out[f"{field}_raw"] = _none_if_empty(col)
         out.update(parsed)
+    if "age" in mapping:
+        errors += _age(out, cols.stripped(mapping["age"]), mapping["age"], file, rows)
     errors += _order_errors(out, mapping, file)
     region = _col(cols, mapping, "region")
     out["region_raw"] = _none_if_empty(region)

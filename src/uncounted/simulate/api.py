@@ -14,9 +14,9 @@ from .._extras import require_extra
 from ..exceptions import ConfigError
 from ..mse.table import CaptureTable
 from .capture import capture_counts, draw_captures
-from .corrupt import RecordMaker
 from .population import Covariates, draw_covariates, draw_identities
 from .scenario import Scenario, default_scenario, load_scenario
+from .sources import add_namesakes, columns, record_maker
 from .writers import HEADERS, columns_for, write_csv, write_xlsx
 
 TRUTH_COLUMNS = ["list", "record_id", "person_id", "errors"]
@@ -131,6 +131,9 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
     out.mkdir(parents=True, exist_ok=True)
     cov, caught, _, ss = _draw(scn, seed)
     people = draw_identities(cov, np.random.default_rng(ss[2]))
+    if scn.population.namesakes > 0:    # its own stream: scenarios without namesakes unchanged
+        people = add_namesakes(people, scn.population.namesakes,
+                               np.random.default_rng(np.random.SeedSequence(int(seed)).spawn(5)[4]))
     for j, name in enumerate(scn.list_names):
         people[f"in_{name}"] = caught[:, j].astype(np.int8)
     records_rng = ss[3].spawn(len(scn.lists))
@@ -139,7 +142,7 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
     for j, spec in enumerate(scn.lists):
         rows, truth = _list_records(spec, np.flatnonzero(caught[:, j]), person_rows,
                                     np.random.default_rng(records_rng[j]))
-        files[spec.name] = _write_list(out, spec, columns_for(spec.name_layout), rows)
+        files[spec.name] = _write_list(out, spec, columns(spec, columns_for(spec.name_layout)), rows)
         truth_rows.extend(truth)
     truth_df = pd.DataFrame(truth_rows, columns=TRUTH_COLUMNS)
     truth_path, pop_path, scn_path = out / "truth.csv", out / "population.csv", out / "scenario.json"
@@ -158,7 +161,7 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
 def _list_records(spec, persons: np.ndarray, person_rows: list[dict], rng: np.random.Generator):
     """Records of one list (shuffled, with duplicates) and their truth rows."""
 
-    maker = RecordMaker(spec, rng)
+    maker = record_maker(spec, rng)
     made = []
     for i in persons:
         person = person_rows[i]

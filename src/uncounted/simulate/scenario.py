@@ -13,6 +13,7 @@ TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``c
     size = 20000
     regions = "bbc-mediazona-2023"     # or "uniform", or a table {"RU-BU" = 2.0, "RU-MOW" = 1.0}
     latent_classes = [0.7, 0.3]        # shares of latent catchability classes
+    namesakes = 0.06                   # share of men with a namesake in their region
     [[lists]]
     name = "mediazona"
     capture = 0.5                      # capture probability in the reference group
@@ -27,6 +28,8 @@ TOML layout (every field optional except ``[[lists]]`` entries' ``name`` and ``c
     transliteration = "wikipedia"      # any iuliia schema name, or "ukrainian"
     name_layout = "split"              # split | full_name
     date_format = "dmy"                # dmy (31.12.1990) | iso (1990-12-31) | text (31 декабря 1990)
+    kind = "plain"                     # plain | volunteer | foreign_press | official | obituary |
+                                       # roll_of_honour (see uncounted.simulate.sources)
     [lists.errors]
     typo = 0.02                        # one-letter edit in the surname or given name
     swap_names = 0.01                  # surname and given name swapped
@@ -68,7 +71,8 @@ HEADERS = ("ru", "en")
 SCRIPTS = ("cyrillic", "latin")
 LAYOUTS = ("split", "full_name")
 DATE_FORMATS = ("dmy", "iso", "text")
-NAMED = ("default", "independent", "heterogeneous")
+NAMED = ("default", "independent", "heterogeneous", "five_sources")
+KINDS = ("plain", "volunteer", "foreign_press", "official", "obituary", "roll_of_honour")
 
 
 def transliteration_names() -> tuple[str, ...] | None:
@@ -119,6 +123,7 @@ class ListSpec:
     transliteration: str = "wikipedia"
     name_layout: str = "split"
     date_format: str = "dmy"
+    kind: str = "plain"
     errors: ErrorRates = field(default_factory=ErrorRates)
 
 
@@ -136,6 +141,7 @@ class PopulationSpec:
     max_age: int = 63
     age_shape: float = 2.2
     age_scale: float = 7.0
+    namesakes: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -255,6 +261,7 @@ def validate(scn: Scenario) -> None:
         v = getattr(pop, name)
         if not isinstance(v, (int, float)) or v <= 0:
             _fail(src, f"population.{name}", "must be a positive number", v)
+    _prob(src, "population.namesakes", pop.namesakes)
     _validate_lists(scn, len(classes))
 
 
@@ -293,6 +300,7 @@ def _validate_lists(scn: Scenario, n_classes: int) -> None:
             _check_cp1251(src, where, s.transliteration)
         _choice(src, f"{where}.name_layout", s.name_layout, LAYOUTS)
         _choice(src, f"{where}.date_format", s.date_format, DATE_FORMATS)
+        _choice(src, f"{where}.kind", s.kind, KINDS)
         if not isinstance(s.errors, ErrorRates):
             _fail(src, f"{where}.errors", "must be an ErrorRates", s.errors)
         for f in dataclasses.fields(ErrorRates):

@@ -21,11 +21,11 @@ HEADERS = {
     "en": {"record_id": "record_id", "surname": "surname", "given_name": "given_name",
            "patronymic": "patronymic", "full_name": "full_name", "birth_date": "birth_date",
            "death_date": "death_date", "region": "region", "unit": "unit", "rank": "rank",
-           "category": "category", "source_url": "source_url"},
+           "category": "category", "source_url": "source_url", "age": "age"},
     "ru": {"record_id": "record_id", "surname": "фамилия", "given_name": "имя",
            "patronymic": "отчество", "full_name": "ФИО", "birth_date": "дата рождения",
            "death_date": "дата смерти", "region": "регион", "unit": "часть", "rank": "звание",
-           "category": "категория", "source_url": "источник"},
+           "category": "категория", "source_url": "источник", "age": "возраст"},
 }
 FIXED_TIME = datetime(2000, 1, 1, 0, 0, 0)
 _ZIP_TIME = (1980, 1, 1, 0, 0, 0)

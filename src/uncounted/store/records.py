@@ -143,6 +143,11 @@ class Records(Queries):
         """``uid``, ``list_name``, ``record_id`` of every live record, ordered by uid."""
         return self._df("SELECT uid, list_name, record_id FROM records ORDER BY uid")
 
+    def columns(self, columns: Sequence[str]):
+        """``uid`` and the given columns of every live record, ordered by uid (a DataFrame)."""
+        cols = ["uid"] + [c for c in _checked(columns) if c != "uid"]
+        return self._df(f"SELECT {', '.join(cols)} FROM records ORDER BY uid")
+
     def known(self, uids: Sequence[str]) -> set[str]:
         """The subset of ``uids`` that are live records."""
         return {r[0] for r in self._con.execute(

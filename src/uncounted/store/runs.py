@@ -219,17 +219,58 @@ SELECT uid, list_name,
        coalesce(nullif(trim(given_name_canon), ''), nullif(trim(given_name_key), ''))
            AS given_name_canon,
        nullif(trim(patronymic_key), '') AS patronymic_key,
-       birth_year, birth_month, birth_day, death_year, death_month, death_day,
+       -- an initial ("И." -> Cyrillic form "И"): its own comparison, not a given name key
+       upper(left(nullif(trim(given_name_cyr), ''), 1)) AS given_name_init,
+       upper(left(nullif(trim(patronymic_cyr), ''), 1)) AS patronymic_init,
+       coalesce(length(trim(given_name_cyr)) = 1, false) AS given_is_init,
+       coalesce(length(trim(patronymic_cyr)) = 1, false) AS patronymic_is_init,
+       birth_year, birth_month, birth_day, birth_precision,
+       death_year, death_month, death_day,
        region_iso, federal_district, unit
 FROM main.records
 """
 
+# The birth date as an interval of pseudo-days, y * 372 + (m - 1) * 31 + (d - 1), exactly as
+# uncounted.records.dates.birth_interval computes it: a point for a full date, the month or the
+# year for a partial one, and for a year derived from the age at death (precision 'age') the year
+# before the death date's anniversary.
+_BIRTH_LO = """CASE
+    WHEN k.birth_year IS NULL THEN NULL
+    WHEN k.birth_precision = 'age' THEN CASE
+        WHEN k.death_month IS NOT NULL AND k.death_day IS NOT NULL
+            THEN (k.birth_year - 1) * 372 + (k.death_month - 1) * 31 + k.death_day
+        WHEN k.death_month IS NOT NULL THEN (k.birth_year - 1) * 372 + (k.death_month - 1) * 31
+        ELSE (k.birth_year - 1) * 372 END
+    WHEN k.birth_month IS NULL THEN k.birth_year * 372
+    ELSE k.birth_year * 372 + (k.birth_month - 1) * 31 + coalesce(k.birth_day - 1, 0) END"""
+_BIRTH_HI = """CASE
+    WHEN k.birth_year IS NULL THEN NULL
+    WHEN k.birth_precision = 'age' THEN CASE
+        WHEN k.death_month IS NOT NULL AND k.death_day IS NOT NULL
+            THEN k.birth_year * 372 + (k.death_month - 1) * 31 + k.death_day - 1
+        WHEN k.death_month IS NOT NULL THEN k.birth_year * 372 + (k.death_month - 1) * 31 + 30
+        ELSE k.birth_year * 372 + 371 END
+    WHEN k.birth_month IS NULL THEN k.birth_year * 372 + 371
+    WHEN k.birth_day IS NULL THEN k.birth_year * 372 + (k.birth_month - 1) * 31 + 30
+    ELSE k.birth_year * 372 + (k.birth_month - 1) * 31 + k.birth_day - 1 END"""
+
 _INPUT_SQL = f"""
 CREATE TABLE {WORK_SCHEMA}.{INPUT_NAME} AS
-SELECT k.uid, k.list_name, k.surname_key, k.given_name_key, k.given_name_canon,
-       k.patronymic_key, ps.key AS surname_phon, pg.key AS given_name_phon,
-       pp.key AS patronymic_phon,
+SELECT k.uid, k.list_name, k.surname_key,
+       CASE WHEN NOT k.given_is_init THEN k.given_name_key END AS given_name_key,
+       CASE WHEN NOT k.given_is_init THEN k.given_name_canon END AS given_name_canon,
+       CASE WHEN NOT k.patronymic_is_init THEN k.patronymic_key END AS patronymic_key,
+       ps.key AS surname_phon,
+       CASE WHEN NOT k.given_is_init THEN pg.key END AS given_name_phon,
+       CASE WHEN NOT k.patronymic_is_init THEN pp.key END AS patronymic_phon,
+       k.given_name_init, k.patronymic_init,
+       CAST(k.given_is_init OR k.patronymic_is_init AS INTEGER) AS has_init,
        k.birth_year, k.birth_month, k.birth_day,
+       {_BIRTH_LO} AS birth_lo,
+       {_BIRTH_HI} AS birth_hi,
+       coalesce(k.birth_precision, CASE WHEN k.birth_day IS NOT NULL THEN 'day'
+                WHEN k.birth_month IS NOT NULL THEN 'month'
+                WHEN k.birth_year IS NOT NULL THEN 'year' END) AS birth_precision,
        k.death_year, k.death_month, k.death_day,
        CASE WHEN k.death_day IS NOT NULL AND k.death_month IS NOT NULL
             THEN CAST(try(make_date(k.death_year, k.death_month, k.death_day)
