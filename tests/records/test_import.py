@@ -226,7 +226,8 @@ def test_bbc_mediazona_list_imports_with_regions(project, shared_data):
     assert (r.n_rows, r.n_imported, r.n_rejected) == (20_253, 20_253, 0)
     assert r.columns == {"record_id": "id", "birth_date": "birthYear",
                          "reported_date": "deathConfirmedDate", "unit": "unitType",
-                         "region": "region", "source_url": "source"}
+                         "region": "region", "source_url": "source",
+                         "age": "age"}  # age at death: a birth interval where birthYear is empty
     assert r.unresolved_regions == {}
     with project.store(read_only=True) as s:
         got = s.con.execute(
