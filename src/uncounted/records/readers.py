@@ -12,7 +12,9 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import io
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +41,7 @@ class SourceFile:
     encoding: str | None = None
     delimiter: str | None = None
     headers: list[str] = field(default_factory=list)
+    sheet: str | None = None
 
     def chunks(self, progress: Callable[[int], None] | None = None,
                chunk_rows: int = CHUNK_ROWS) -> Iterator:
@@ -52,30 +55,92 @@ def _err(src: SourceFile | Path, message: str, **where) -> RecordError:
     return RecordError(message, file=path.name, **where)
 
 
-def _scan(path: Path) -> tuple[str, int, bool, int | None, bytes]:
-    """SHA-256, size, whether the whole file is valid UTF-8, first NUL offset, first 1 MB."""
+@dataclass
+class _Scan:
+    """What one pass over the bytes of a file found."""
+
+    sha256: str
+    size: int
+    head: bytes
+    nul_at: int | None = None
+    bad_utf8_at: int | None = None       # offset of the first byte that breaks UTF-8
+    first_high_at: int | None = None     # offset of the first byte >= 0x80
+    utf8_word_at: int | None = None      # offset of the first run of UTF-8 Cyrillic letters
+    high_counts: list[int] = field(default_factory=lambda: [0] * 128)  # bytes 0x80..0xFF
+
+    @property
+    def utf8_ok(self) -> bool:
+        return self.bad_utf8_at is None
+
+
+_HIGH = re.compile(rb"[\x80-\xff]")
+# three UTF-8 Cyrillic letters in a row: in cp1251 that is "Р"/"С" + a symbol, three times over,
+# in KOI8-R "п"/"я" + a box-drawing character: no Russian text in either reads like that
+_UTF8_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
+
+
+def _scan(path: Path) -> _Scan:
+    """SHA-256, size, the first 1 MB, where UTF-8 breaks, the first NUL, the high-byte counts."""
     digest = hashlib.sha256()
     decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8_ok, nul_at, size, head = True, None, 0, b""
+    scan = _Scan("", 0, b"")
+    size, head, tail = 0, b"", b""
+    counts = [0] * 256
     with path.open("rb") as fh:
         while block := fh.read(1 << 22):
             digest.update(block)
-            if utf8_ok:
+            if scan.bad_utf8_at is None:
+                pending = decoder.getstate()[0]
                 try:
                     decoder.decode(block)
-                except UnicodeDecodeError:
-                    utf8_ok = False
-            if nul_at is None and (i := block.find(b"\x00")) >= 0:
-                nul_at = size + i
+                except UnicodeDecodeError as e:
+                    scan.bad_utf8_at = size - len(pending) + e.start
+            if scan.nul_at is None and (i := block.find(b"\x00")) >= 0:
+                scan.nul_at = size + i
+            if scan.first_high_at is None and (m := _HIGH.search(block)):
+                scan.first_high_at = size + m.start()
+            if scan.first_high_at is not None:
+                for b, n in enumerate(_byte_counts(block)):
+                    counts[b] += n
+                if scan.utf8_word_at is None and (m := _UTF8_WORD.search(tail + block)):
+                    scan.utf8_word_at = size - len(tail) + m.start()
+            tail = block[-6:]
             if len(head) < SAMPLE_BYTES:
                 head += block[:SAMPLE_BYTES - len(head)]
             size += len(block)
-    if utf8_ok:
+    if scan.bad_utf8_at is None:
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            utf8_ok = False
-    return digest.hexdigest(), size, utf8_ok, nul_at, head
+            scan.bad_utf8_at = size - len(decoder.getstate()[0])
+    scan.sha256, scan.size, scan.head, scan.high_counts = digest.hexdigest(), size, head, counts[128:]
+    return scan
+
+
+def _byte_counts(block: bytes) -> list[int]:
+    import numpy as np
+
+    return np.bincount(np.frombuffer(block, dtype=np.uint8), minlength=256).tolist()
+
+
+def _single_byte_encoding(high_counts: list[int]) -> str | None:
+    """cp1251 or KOI8-R, whichever turns the file's high bytes into frequent Russian letters."""
+    high = sum(high_counts)
+    scores = {}
+    for enc in ("cp1251", "koi8_r"):
+        score = 0
+        for b, n in enumerate(high_counts, start=128):
+            if not n:
+                continue
+            try:
+                ch = bytes([b]).decode(enc)
+            except UnicodeDecodeError:  # cp1251 leaves 0x98 undefined
+                break
+            score += n * (ch in _FREQUENT_RU)
+        else:
+            scores[enc] = score
+    best = max(scores, key=scores.get) if scores else None
+    return best if best and high and scores[best] >= 0.5 * high else None
 
 
 def detect_encoding(sample: bytes, utf8_ok: bool | None = None) -> str | None:
@@ -126,65 +191,188 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
-def open_source(path: str | Path) -> SourceFile:
+def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
     """Scan a source-list file and work out its format, encoding, delimiter and headers.
+
+    The encoding holds for the whole file: a UTF-8 file in which one row further down is not
+    UTF-8, or a cp1251/KOI8-R file holding a row of UTF-8 text, is refused with the row named
+    (decoding either as one encoding would garble those rows, or all the others).
+
+    Parameters
+    ----------
+    sheet
+        For a workbook: the sheet to read (default the first; other sheets holding data are
+        named in a warning).
 
     Raises
     ------
     RecordError
-        For a missing or empty file, a binary file, an undetectable encoding, or no header row.
+        For a missing or empty file, a binary file, an undetectable or mixed encoding, or no
+        header row.
     """
     path = Path(path)
     if not path.is_file():
         raise _err(path, "no such file. Check the path.")
-    sha, size, utf8_ok, nul_at, head = _scan(path)
-    if size == 0:
+    scan = _scan(path)
+    head = scan.head
+    if scan.size == 0:
         raise _err(path, "the file is empty. Export the list with a header row and its records.")
     fmt = _FORMATS.get(path.suffix.lower())
     if head.startswith(b"PK\x03\x04"):
         fmt = "xlsx"
     elif fmt is None:
         fmt = "jsonl" if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{") else "csv"
-    src = SourceFile(path, fmt, sha, size)
+    src = SourceFile(path, fmt, scan.sha256, scan.size, sheet=sheet)
     if fmt == "xlsx":
         return src
-    encoding = detect_encoding(head, utf8_ok)
-    if nul_at is not None and encoding != "utf-16":
-        raise _err(path, f"the file holds a NUL byte at byte {nul_at:,}: it is binary or UTF-16 "
-                         "without a byte-order mark, not a text list. Save it as CSV (UTF-8).")
+    if sheet is not None:
+        raise _err(path, f"--sheet {sheet!r} is for workbooks (XLSX); this file is {fmt}.")
+    encoding = _file_encoding(src, scan)
+    if scan.nul_at is not None and encoding != "utf-16":
+        raise _err(path, f"the file holds a NUL byte at byte {scan.nul_at:,}: it is binary or "
+                         "UTF-16 without a byte-order mark, not a text list. Save it as CSV "
+                         "(UTF-8).")
     if encoding is None:
         raise _err(path, "cannot tell the text encoding. Save the file as UTF-8.")
     src.encoding = encoding
     if fmt == "csv":
         text = head.decode(encoding, errors="ignore")
         src.delimiter = sniff_delimiter(text)
+    if encoding in ("cp1251", "koi8_r") and scan.utf8_word_at is not None:
+        row, line = _row_at(src, scan.utf8_word_at)
+        raise _err(src, f"the file reads as {encoding}, but line {line:,} holds UTF-8 text: "
+                        "part of the file was saved in another encoding. Save the whole file "
+                        "as UTF-8.", row=row)
     return src
 
 
+def _file_encoding(src: SourceFile, scan: _Scan) -> str | None:
+    """The encoding of the whole file (the BOM, UTF-8, or the single-byte code page that fits
+    every high byte); a UTF-8 file that stops being UTF-8 part-way is an error naming the row."""
+    head = scan.head
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf-16"
+    bom = head.startswith(codecs.BOM_UTF8)
+    if scan.utf8_ok:
+        return "utf-8-sig" if bom else "utf-8"
+    if bom or (scan.first_high_at is not None and scan.first_high_at < scan.bad_utf8_at):
+        # UTF-8 text (a BOM, or Cyrillic before the break) up to a byte that is not UTF-8
+        src.encoding = "utf-8-sig" if bom else "utf-8"
+        if src.format == "csv":
+            src.delimiter = sniff_delimiter(head.decode(src.encoding, errors="ignore"))
+        row, line = _row_at(src, scan.bad_utf8_at)
+        byte = scan.bad_utf8_at
+        raise _err(src, f"the file is UTF-8 up to line {line:,} (byte {byte:,}), where a byte is "
+                        "not UTF-8: part of the file was saved in another encoding (often "
+                        "cp1251). Save the whole file as UTF-8.", row=row)
+    best = _single_byte_encoding(scan.high_counts)
+    if best is not None:
+        return best
+    from charset_normalizer import from_bytes
+
+    start = scan.first_high_at or 0
+    with src.path.open("rb") as fh:  # a sample around the first non-ASCII byte
+        fh.seek(max(0, start - 1024))
+        sample = fh.read(SAMPLE_BYTES)
+    guess = from_bytes(sample).best()
+    return guess.encoding if guess is not None else None
+
+
+def _row_at(src: SourceFile, offset: int) -> tuple[int | None, int]:
+    """The data row (1-based, header excluded; None for the header) and the file line holding
+    byte ``offset``. Rows are counted as the reader counts them: quoted line breaks stay inside
+    a row, blank lines are not rows."""
+    line = 1
+    prefix: list[str] = []
+    with src.path.open("rb") as fh:
+        pos = 0
+        for raw in fh:
+            if pos + len(raw) > offset:
+                break
+            prefix.append(raw.decode(src.encoding or "utf-8", errors="replace"))
+            pos += len(raw)
+            line += 1
+    if src.format != "csv":
+        return (line if src.format == "jsonl" else None), line
+    if prefix and prefix[0].startswith("\ufeff"):
+        prefix[0] = prefix[0][1:]
+    try:
+        n_records = sum(1 for rec in csv.reader(prefix, delimiter=src.delimiter or ",") if rec)
+    except csv.Error:
+        return None, line
+    return (n_records if n_records else None), line
+
+
 # ----------------------------------------------------------------------------- CSV
+def _csv_header(src: SourceFile) -> list[str]:
+    """The header row, read with Python's csv module from the first megabyte."""
+    with src.path.open("rb") as fh:
+        head = fh.read(SAMPLE_BYTES)
+    text = head.decode(src.encoding, errors="ignore")
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    try:
+        for rec in csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter):
+            if any(c.strip() for c in rec):
+                return rec
+    except csv.Error as e:
+        raise _err(src, f"the header row cannot be parsed: {e}.") from e
+    raise _err(src, "no header row. The first line must name the columns.")
+
+
 def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
+    """Rows as DataFrames with the header's columns.
+
+    A trailing delimiter (an empty field after the last column, in the header or in data rows)
+    is recognised and dropped; a row with a value after the last column is an error naming the
+    row, never a shift of the row's values into the wrong columns.
+    """
     import pandas as pd
 
+    headers = _csv_header(src)
+    if len(headers) > 1 and headers[-1].strip() == "":
+        headers = headers[:-1]                # the header row itself ends with a delimiter
+    _check_headers(src, headers)
+    n = len(headers)
+    names = [f"_c{i}" for i in range(n + 1)]  # one more: the empty field of a trailing delimiter
+    extra = names[-1]
     with src.path.open("rb") as fh:
         try:
             reader = pd.read_csv(fh, sep=src.delimiter, encoding=src.encoding, dtype=str,
-                                 keep_default_na=False, na_filter=False, chunksize=chunk_rows,
-                                 engine="c", skip_blank_lines=True, quoting=csv.QUOTE_MINIMAL)
-            first, n_rows = True, 0
+                                 header=None, names=names,
+                                 index_col=False, keep_default_na=False, na_filter=False,
+                                 chunksize=chunk_rows, engine="c", skip_blank_lines=True,
+                                 quoting=csv.QUOTE_MINIMAL)
+            n_rows, header_seen = 0, False
             for chunk in reader:
-                if first:
-                    _check_headers(src, list(chunk.columns))
-                    first = False
+                if not header_seen:   # the header row is read as data: pandas then takes the
+                    chunk = chunk.iloc[1:]  # names' width as every row's, and errs beyond it
+                    header_seen = True
+                chunk = chunk.fillna("")
+                spill = chunk[extra].to_numpy() != ""
+                if spill.any():
+                    i = int(spill.argmax())
+                    raise _err(src, f"this row has a value after the last column ({n} columns in "
+                                    f"the header): {_short(chunk[extra].iloc[i])!r}. A delimiter "
+                                    "inside a value must be quoted; check the row.",
+                               row=n_rows + i + 1, column=f"#{n + 1}")
+                chunk = chunk.drop(columns=extra).reset_index(drop=True)
+                chunk.columns = headers
                 if len(chunk):
                     n_rows += len(chunk)
-                    yield chunk.fillna("")
+                    yield chunk
                 if progress:
                     progress(fh.tell())
             if not n_rows:
                 raise _err(src, "the file has a header row but no records.")
         except pd.errors.EmptyDataError as e:
-            raise _err(src, "no header row. The first line must name the columns.") from e
+            raise _err(src, "the file has a header row but no records.") from e
         except pd.errors.ParserError as e:
+            m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
+            if m:
+                row, _ = _row_at(src, _line_offset(src, int(m.group(2))))
+                raise _too_many_fields(src, row, int(m.group(3)), n,
+                                       line=int(m.group(2))) from e
             raise _err(src, f"the CSV cannot be parsed: {e}. Check quoting (a stray \" opens a "
                             "quoted field) and that every row has as many fields as the header.") from e
         except UnicodeDecodeError as e:
@@ -192,14 +380,37 @@ def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
                             "UTF-8.") from e
 
 
+def _too_many_fields(src, row, n_fields, n, line=None) -> RecordError:
+    where = f" (line {line:,})" if line else ""
+    return _err(src, f"this row{where} has {n_fields} fields, the header {n}: a delimiter inside "
+                     "a value must be quoted, or a value is out of place. Check the row.", row=row)
+
+
+def _line_offset(src: SourceFile, line: int) -> int:
+    """The byte offset where physical line ``line`` (1-based) starts."""
+    pos = 0
+    with src.path.open("rb") as fh:
+        for i, raw in enumerate(fh, start=1):
+            if i >= line:
+                break
+            pos += len(raw)
+    return pos
+
+
+def _short(value: str, limit: int = 80) -> str:
+    return value if len(value) <= limit else value[:limit] + f"... ({len(value):,} characters)"
+
+
 def _check_headers(src: SourceFile, headers: list[str]) -> None:
     src.headers = [str(h) for h in headers]
+    for i, h in enumerate(src.headers, start=1):
+        if h.strip() == "":
+            raise _err(src, "a header cell is empty; every column needs a name.", column=f"#{i}")
+    seen: set[str] = set()
     for h in src.headers:
-        if h.startswith("Unnamed: "):
-            raise _err(src, "a header cell is empty; every column needs a name.", column=h)
-        if "." in h and h.rsplit(".", 1)[0] in src.headers and h.rsplit(".", 1)[1].isdigit():
-            raise _err(src, "the header appears twice; rename one of the columns.",
-                       column=h.rsplit(".", 1)[0])
+        if h in seen:
+            raise _err(src, "the header appears twice; rename one of the columns.", column=h)
+        seen.add(h)
 
 
 # ----------------------------------------------------------------------------- XLSX
