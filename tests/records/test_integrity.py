@@ -63,7 +63,7 @@ def _utf8_then_cp1251(path, n=60_000):
     data = ("\n".join(lines) + "\n").encode("utf-8")
     assert len(data) > 1 << 20  # the one odd row comes after the first megabyte
     path.write_bytes(data + f"{n},Петров,Пётр\n".encode("cp1251")
-                     + f"{n + 1},Сидоров,Иван\n".encode("utf-8"))
+                     + f"{n + 1},Сидоров,Иван\n".encode())
 
 
 def test_a_cp1251_row_after_the_first_megabyte_of_utf8_fails_naming_it(project, tmp_path):

@@ -309,8 +309,7 @@ def _csv_header(src: SourceFile) -> list[str]:
     with src.path.open("rb") as fh:
         head = fh.read(SAMPLE_BYTES)
     text = head.decode(src.encoding, errors="ignore")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     try:
         for rec in csv.reader(io.StringIO(text, newline=""), delimiter=src.delimiter):
             if any(c.strip() for c in rec):
