@@ -94,3 +94,41 @@ def test_cp1251_after_a_long_ascii_head_is_decided_on_the_whole_file(project, tm
     r = import_list(project, f, "l")
     assert r.encoding == "cp1251"
     assert _records(project, "l")[-1][2] == "Ёлкин"
+
+
+# ---------------------------------------------------------------- 4. counts when ids repeat
+def test_repeated_ids_counts_add_up_everywhere_and_rejects_keep_the_row(project, tmp_path):
+    import csv
+
+    from typer.testing import CliRunner
+
+    from uncounted.cli import app
+    from uncounted.records import list_summary
+    from uncounted.report.collect import collect
+
+    f = tmp_path / "d.csv"
+    f.write_text("id,surname\n1,A\n1,B\n2,C\n", encoding="utf-8")
+    r = CliRunner().invoke(app, ["import", str(project.root), str(f), "--list", "d",
+                                 "--skip-invalid"])
+    assert r.exit_code == 0, r.output
+    assert "2 of 3 rows stored, 1 rejected" in r.output
+    assert len(_records(project, "d")) == 2
+    with (tmp_path / "d.rejects.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rejects = list(csv.DictReader(fh))
+    # the rejects file keeps the repeated row's own values (main wrote only _row and _errors)
+    assert [(x["_row"], x["id"], x["surname"]) for x in rejects] == [("2", "1", "B")]
+    assert "already used" in rejects[0]["_errors"]
+    with project.store(read_only=True) as s:
+        (log,) = s.records.imports()
+    assert (log["n_rows"], log["n_imported"], log["n_rejected"]) == (3, 2, 1)
+    summary = list_summary(project).set_index("list_name").loc["d"]
+    assert (summary["n_rows"], summary["n_records"], summary["n_rejected"]) == (3, 2, 1)
+    report = collect(project.root)
+    (imp,) = report["reproducibility"]["imports"]
+    assert (imp["n_rows"], imp["n_imported"], imp["n_rejected"]) == (3, 2, 1)
+    from uncounted.report.render import build_report
+
+    html = build_report(project.root)
+    assert ('<th class="n">rows read</th><th class="n">stored</th><th class="n">rejected</th>'
+            in html)
+    assert '<td class="n">3</td><td class="n">2</td><td class="n">1</td>' in html

@@ -39,7 +39,9 @@ def register(app: typer.Typer) -> None:
             return
         what = "replaced" if r.replaced_import_id else "imported"
         console.print(f"{what} list [bold]{escape(r.list_name)}[/]: {r.n_imported:,} of "
-                      f"{r.n_rows:,} rows from {escape(r.file)} ({r.format}, {r.encoding or '-'}, "
-                      f"delimiter {r.delimiter!r}); import {r.import_id}")
+                      f"{r.n_rows:,} rows stored, {r.n_rejected:,} rejected, from "
+                      f"{escape(r.file)} ({r.format}, {r.encoding or '-'}, delimiter "
+                      f"{escape(repr(r.delimiter))}); import {r.import_id}", highlight=False)
         if r.rejects_path:
-            console.print(f"{r.n_rejected:,} rejected rows written to {escape(str(r.rejects_path))}")
+            console.print(f"{r.n_rejected:,} rejected rows written to "
+                          f"{escape(str(r.rejects_path))}", highlight=False)

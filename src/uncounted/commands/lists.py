@@ -25,9 +25,11 @@ def register(app: typer.Typer) -> None:
         if df.empty:
             console.print("no lists yet: add one with 'uncounted import DIR FILE --list NAME'")
             return
-        t = Table("list", "records", "rejected", "file", "sha256", "imports", "updated")
+        t = Table("list", "records", "rejected", "rows read", "file", "sha256", "imports",
+                  "updated")
         for r in df.itertuples(index=False):
             t.add_row(escape(r.list_name), f"{r.n_records:,}", f"{r.n_rejected or 0:,}",
+                      "" if r.n_rows is None or r.n_rows != r.n_rows else f"{int(r.n_rows):,}",
                       escape(str(r.file_name)), str(r.file_sha256)[:12], str(r.n_imports),
                       str(r.updated_at)[:19])
         console.print(t)

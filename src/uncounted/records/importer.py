@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import tempfile
 import warnings
 from collections.abc import Callable
@@ -198,22 +199,37 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
             n_good = parts.count()
     if dups:
         total_errors += len(dups)
-        errors.extend(dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        errors.extend(e for e, _ in dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
         if skip_invalid:
-            rejects.extend((e.row, None, [str(e)]) for e in dups)
+            rejects.extend((e.row, values, [str(e)]) for e, values in dups)
+    result.n_imported = n_good
     result.n_rejected = result.n_rows - n_good
-    result.n_imported = result.n_rows - result.n_rejected
+    rejected_rows = {r for r, _, _ in rejects}
+    if skip_invalid and len(rejected_rows) != result.n_rejected:  # the counts must add up
+        raise RuntimeError(f"{src.path.name}: {result.n_rows:,} rows read, {n_good:,} staged but "
+                           f"{len(rejected_rows):,} rejected; please report this bug")
     return errors, total_errors, rejects
 
 
-def _duplicates(parts: StagedParts, file: str, id_column: str) -> list[RowError]:
-    """Repeated record ids: each repeat after the first is an error, removed from the parts."""
+def _duplicates(parts: StagedParts, file: str,
+                id_column: str) -> list[tuple[RowError, dict | None]]:
+    """Repeated record ids: each repeat after the first is an error, removed from the parts;
+    returned with the repeated row's original values (for the rejects file)."""
     rows = parts.repeated_ids()
     if rows:
         parts.keep_first_of_repeats()
-    return [RowError(file, int(r), id_column, rid,
-                     "this record id is already used by an earlier row.",
-                     "Record ids must be unique within a list.") for rid, r in rows]
+    return [(RowError(file, int(r), id_column, rid,
+                      "this record id is already used by an earlier row.",
+                      "Record ids must be unique within a list."), _json_dict(raw))
+            for rid, r, raw in rows]
+
+
+def _json_dict(raw) -> dict | None:
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
@@ -290,4 +306,4 @@ def list_summary(project_or_dir):
         rows = store.records.lists_overview()
     return pd.DataFrame(rows, columns=list(store.records.OVERVIEW))[
         ["list_name", "n_records", "import_id", "file_name", "file_sha256", "format", "encoding",
-         "n_rejected", "created_at", "updated_at", "n_imports"]]
+         "n_rows", "n_rejected", "created_at", "updated_at", "n_imports"]]

@@ -61,7 +61,7 @@ class Records(Queries):
 
     #: The columns of :meth:`lists_overview`.
     OVERVIEW = ("list_name", "description", "n_records", "import_id", "file_name", "file_sha256",
-                "format", "encoding", "n_rejected", "imported_at", "created_at", "updated_at",
+                "format", "encoding", "n_rows", "n_rejected", "imported_at", "created_at", "updated_at",
                 "n_imports")
 
     def lists_overview(self) -> list[dict[str, Any]]:
@@ -69,7 +69,7 @@ class Records(Queries):
         (file, hash, format ...), dates and how many imports it has had (:attr:`OVERVIEW`)."""
         return self._dicts(
             "SELECT l.list_name, l.description, l.n_records, l.current_import_id AS import_id, "
-            "i.file_name, i.file_sha256, i.format, i.encoding, i.n_rejected, i.imported_at, "
+            "i.file_name, i.file_sha256, i.format, i.encoding, i.n_rows, i.n_rejected, i.imported_at, "
             "l.created_at, l.updated_at, "
             "(SELECT count(*) FROM imports j WHERE j.list_name = l.list_name) AS n_imports "
             "FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id "

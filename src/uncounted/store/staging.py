@@ -96,18 +96,19 @@ class StagedParts:
         return int(self.con.execute("SELECT count(*) FROM read_parquet(?)",
                                     [self.glob]).fetchall()[0][0])
 
-    def repeated_ids(self) -> list[tuple[str, int]]:
-        """``(record_id, row_number)`` of every row whose record id an earlier row already used."""
+    def repeated_ids(self) -> list[tuple[str, int, str]]:
+        """``(record_id, row_number, raw)`` of every row whose record id an earlier row already
+        used; ``raw`` is the row's original values (JSON), for the rejects file."""
         # a hash aggregate finds the repeated ids (usually none); only their rows are then sorted
         found = self.con.execute(
-            "SELECT record_id, row_number FROM read_parquet(?) WHERE record_id IN (SELECT "
+            "SELECT record_id, row_number, raw FROM read_parquet(?) WHERE record_id IN (SELECT "
             "record_id FROM read_parquet(?) GROUP BY record_id HAVING count(*) > 1) "
             "ORDER BY row_number", [self.glob, self.glob]).fetchall()
         seen: set[str] = set()
         rows = []
-        for rid, r in found:
+        for rid, r, raw in found:
             if rid in seen:
-                rows.append((rid, int(r)))
+                rows.append((rid, int(r), raw))
             seen.add(rid)
         return rows
 
