@@ -76,7 +76,9 @@ def register(app: typer.Typer) -> None:
         shown = pd.concat([led[COLUMNS], own], ignore_index=True) if own is not None else led[COLUMNS]
         print_ledger(shown, console, f"Published estimates ({side})")
         if out is not None:
-            shown.to_csv(out, index=False)
+            from .._safe_csv import write_frame
+
+            write_frame(shown, out, index=False)
         if plot is not None:
             ledger_png(led, plot, own=own, side=side)
             console.print(f"Wrote {plot}")

@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import tempfile
 import warnings
@@ -25,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._extras import require_extra
+from .._safe_csv import SafeWriter
 from ..exceptions import DataWarning, RecordError
 from ..project import Project
 from ..store.records import ImportLog
@@ -270,15 +270,6 @@ def _rejected_rows(chunk, bad: list[RowError], offset: int):
         yield row, chunk.iloc[row - offset - 1].to_dict(), msgs
 
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _inert(value) -> str:
-    """Spreadsheet-safe text: a leading ' stops =, +, @ cells being run as formulas when opened."""
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
-
-
 def _write_rejects(path: Path, rejects) -> Path:
     out = path.with_name(path.stem + ".rejects.csv")
     headers: dict[str, None] = {}
@@ -289,11 +280,11 @@ def _write_rejects(path: Path, rejects) -> Path:
         old = merged.get(r, ({}, []))
         merged[r] = (row or old[0], old[1] + msgs)
     with out.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)   # spreadsheet-safe: = + - @ cells get a leading '
         w.writerow(["_row", "_errors", *headers])
         for r in sorted(merged):
             row, msgs = merged[r]
-            w.writerow([r, _inert(" | ".join(msgs)), *(_inert(row.get(h, "")) for h in headers)])
+            w.writerow([r, " | ".join(msgs), *(row.get(h, "") for h in headers)])
     return out
 
 
