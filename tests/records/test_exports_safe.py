@@ -41,10 +41,10 @@ def linked(tmp_path_factory):
     rows = []
     for lst in (FORMULA_LIST, "B"):
         for i, rid in enumerate(IDS):
-            rows.append(dict(list_name=lst, record_id=rid, surname_raw="Ivanov\x1b[2J\x1b]0;x\x07",
-                             given_name_raw="Ivan", surname_key=f"ivanov{i}",
-                             given_name_key="ivan", given_name_canon="ivan", birth_year=1990,
-                             birth_month=1, birth_day=i + 1, unit="=cmd|' /C calc'!A0"))
+            rows.append({'list_name': lst, 'record_id': rid, 'surname_raw': "Ivanov\x1b[2J\x1b]0;x\x07",
+                             'given_name_raw': "Ivan", 'surname_key': f"ivanov{i}",
+                             'given_name_key': "ivan", 'given_name_canon': "ivan", 'birth_year': 1990,
+                             'birth_month': 1, 'birth_day': i + 1, 'unit': "=cmd|' /C calc'!A0"})
     with Project.open(root).store() as store:
         insert_records(store, rows)
         link_project(store, progress=False)
