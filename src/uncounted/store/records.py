@@ -89,6 +89,13 @@ class Records(Queries):
             "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name])
         return None if row is None else LiveImport(int(row[0]), row[1], int(row[2] or 0))
 
+    def lists_holding_file(self, sha256: str) -> list[tuple[str, int]]:
+        """``(list_name, import_id)`` of the lists whose live import is the file ``sha256``."""
+        return [(r[0], int(r[1])) for r in self._con.execute(
+            "SELECT l.list_name, l.current_import_id FROM lists l JOIN imports i "
+            "ON i.import_id = l.current_import_id WHERE i.file_sha256 = ? ORDER BY l.list_name",
+            [sha256]).fetchall()]
+
     # ------------------------------------------------------------------ writing an import
     def next_import_id(self) -> int:
         return int(self._scalar("SELECT nextval('import_seq')"))
