@@ -132,3 +132,151 @@ def test_repeated_ids_counts_add_up_everywhere_and_rejects_keep_the_row(project,
     assert ('<th class="n">rows read</th><th class="n">stored</th><th class="n">rejected</th>'
             in html)
     assert '<td class="n">3</td><td class="n">2</td><td class="n">1</td>' in html
+
+
+# ---------------------------------------------------------------- 10, 11. the lock, scratch, leftovers
+def _python(code: str):
+    import os
+    import subprocess
+    import sys
+    import textwrap
+
+    from ..conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], stdout=subprocess.PIPE,
+                            env=env, text=True)
+
+
+def _stop(proc):
+    import os
+    import signal
+
+    if proc.poll() is None:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+
+
+def test_a_second_writer_waits_and_then_names_what_holds_the_store(project):
+    from uncounted.exceptions import ProjectError
+    from uncounted.store import Store
+
+    holder = _python(f"""
+        import sys, time
+        from uncounted.store import Store
+        s = Store.open({str(project.store_path)!r})
+        print("READY", flush=True)
+        sys.stdin and time.sleep(float(sys.argv[1]) if len(sys.argv) > 1 else 2.0)
+        s.close()
+        print("CLOSED", flush=True)
+    """)
+    try:
+        assert holder.stdout.readline().strip() == "READY"
+        with pytest.raises(ProjectError) as exc:       # main: DuckDB's raw "Could not set lock"
+            Store.open(project.store_path, wait=0.3)
+        msg = str(exc.value)
+        assert f"process {holder.pid}" in msg and "--wait" in msg and "-c" in msg
+        told = []
+        Store.on_wait = told.append
+        try:
+            with Store.open(project.store_path, wait=60) as s:   # the holder closes after ~2 s
+                assert s.records.count() == 0
+        finally:
+            Store.on_wait = None
+        assert len(told) == 1 and f"process {holder.pid}" in told[0]
+        assert holder.stdout.readline().strip() == "CLOSED"
+    finally:
+        _stop(holder)
+
+
+def test_import_reads_without_the_lock_and_keeps_scratch_in_the_project(project, tmp_path):
+    import os
+
+    from uncounted.store import Store
+
+    big = tmp_path / "big.csv"
+    big.write_text("id,surname\n" + "".join(f"{i},Иванов\n" for i in range(5000)), encoding="utf-8")
+    proc = _python(f"""
+        import time
+        from uncounted.records import import_list
+        def progress(done, total, stage):
+            if stage == "read":
+                print("READING", flush=True)
+                time.sleep(60)
+        import_list({str(project.root)!r}, {str(big)!r}, "big", progress=progress)
+    """)
+    try:
+        assert proc.stdout.readline().strip() == "READING"
+        # main held the write lock through the whole read stage: this open failed
+        with Store.open(project.store_path, wait=0) as s:
+            assert s.records.count() == 0
+        scratch = list((project.root / ".uncounted-tmp").iterdir())
+        assert [p.name.split("-")[:2] for p in scratch] == [["import", str(proc.pid)]]
+        assert list(scratch[0].glob("part-*.parquet"))
+    finally:
+        _stop(proc)   # kill -9 mid-read: the scratch folder stays until the next start
+    assert scratch[0].exists()
+    r = import_list(project, big, "big")
+    assert r.n_imported == 5000 and not scratch[0].exists()
+    assert list((project.root / ".uncounted-tmp").iterdir()) == []
+
+
+def test_a_killed_links_workspace_is_dropped_and_the_store_compacted(project):
+    import duckdb
+
+    from uncounted.store import Store
+    from uncounted.store import core
+
+    f = project.root / "l.csv"
+    f.write_text("id,surname\n1,Иванов\n2,Петров\n", encoding="utf-8")
+    import_list(project, f, "l")
+    con = duckdb.connect(str(project.store_path))   # what a killed link run leaves behind
+    con.execute("CREATE SCHEMA splink_work")
+    con.execute("CREATE TABLE splink_work.blocked AS SELECT range AS i, "
+                "md5(range::VARCHAR) || md5((range + 1)::VARCHAR) AS s FROM range(1500000)")
+    con.close()
+    grown = project.store_path.stat().st_size
+    assert grown > 40 << 20
+    core._RECOVERED.discard(str(project.store_path.resolve()))   # as a new process would
+    with Store.open(project.store_path) as s:
+        schemas = s.con.execute("SELECT schema_name FROM duckdb_schemas()").fetchall()
+        assert ("splink_work",) not in schemas
+        assert s.records.count() == 2
+        next_id = s.records.next_import_id()
+    assert project.store_path.stat().st_size < 8 << 20
+    assert next_id == 2   # sequences kept their place through the copy
+    assert not project.store_path.with_name("uncounted.duckdb.compact").exists()
+
+
+# ---------------------------------------------------------------- 11. the same file twice, a shrunk list
+def test_the_same_file_under_another_list_name_needs_force(project, tmp_path):
+    f = tmp_path / "a.csv"
+    f.write_text("id,surname\n1,Иванов\n2,Петров\n", encoding="utf-8")
+    import_list(project, f, "A")
+    before = snapshot(project)
+    with pytest.raises(RecordError) as exc:
+        import_list(project, f, "B")
+    assert "already imported as list 'A'" in str(exc.value) and "--force" in str(exc.value)
+    assert snapshot(project) == before
+    with pytest.warns(UserWarning, match="Imported anyway"):
+        r = import_list(project, f, "B", force=True)
+    assert r.n_imported == 2 and r.forced == ["same_file_as:A"]
+
+
+def test_replacing_a_list_by_a_much_smaller_file_needs_force(project, tmp_path):
+    f = tmp_path / "big.csv"
+    f.write_text("id,surname\n" + "".join(f"{i},Иванов\n" for i in range(1241)), encoding="utf-8")
+    import_list(project, f, "L")
+    small = tmp_path / "small.csv"
+    small.write_text("id,surname\n1,Иванов\n2,Петров\n", encoding="utf-8")
+    before = snapshot(project)
+    with pytest.raises(RecordError) as exc:
+        import_list(project, small, "L")
+    assert "holds 1,241 records" in str(exc.value) and "drop 1,239" in str(exc.value)
+    assert snapshot(project) == before
+    with pytest.warns(UserWarning, match="Replaced anyway"):
+        r = import_list(project, small, "L", force=True)
+    assert r.n_imported == 2
+    # a modest change is no question at all
+    f.write_text("id,surname\n" + "".join(f"{i},Иванов\n" for i in range(1000)), encoding="utf-8")
+    assert import_list(project, f, "L").n_imported == 1000

@@ -40,11 +40,12 @@ import json
 import os
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import ClassVar, Self
 
-from ..exceptions import ProjectError, require
+from ..exceptions import ProjectError, UncountedWarning, require
 from .base import default_actor, first_row, now
 from .decisions import Decisions
 from .estimates import Estimates
@@ -104,8 +105,9 @@ class Store:
         one-off scripts may, to look inside.
     """
 
-    #: Called once with a message when an open has to wait for another program's lock (the
-    #: command line prints it; the library stays silent).
+    #: Called once with a message when an open has to wait for another program's lock; when
+    #: None, the message is an :class:`~uncounted.exceptions.UncountedWarning` (which the
+    #: command line prints on stderr).
     on_wait: ClassVar[Callable[[str], None] | None] = None
 
     def __init__(self, path: str | Path, *, read_only: bool = False, _create: bool = False,
@@ -169,9 +171,13 @@ class Store:
                         + (f"; waited {self._wait:g} s" if self._wait else "")
                         + ". Run the command again when it has finished, or give it longer with "
                           "--wait SECONDS (or $UNCOUNTED_WAIT).") from err
-                if not told and Store.on_wait is not None:
-                    Store.on_wait(f"the store is in use by {holder}; waiting up to "
-                                  f"{self._wait:g} s for it")
+                if not told:
+                    message = (f"{self.path.name}: the store is in use by {holder}; waiting up "
+                               f"to {self._wait:g} s for it")
+                    if Store.on_wait is not None:
+                        Store.on_wait(message)
+                    else:   # the command line prints warnings of uncounted on stderr
+                        warnings.warn(message, UncountedWarning, stacklevel=4)
                 told = True
                 time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
                 continue
