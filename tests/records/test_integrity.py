@@ -280,3 +280,49 @@ def test_replacing_a_list_by_a_much_smaller_file_needs_force(project, tmp_path):
     # a modest change is no question at all
     f.write_text("id,surname\n" + "".join(f"{i},Иванов\n" for i in range(1000)), encoding="utf-8")
     assert import_list(project, f, "L").n_imported == 1000
+
+
+# ---------------------------------------------------------------- 3. workbooks
+def _workbook(path, sheets):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for title, rows in sheets.items():
+        ws = wb.create_sheet(title)
+        for row in rows:
+            ws.append(row)
+    wb.save(path)   # openpyxl saves formulas without a calculated value, as some programs do
+
+
+def test_xlsx_formula_cells_without_a_saved_value_are_an_error_naming_them(project, tmp_path):
+    f = tmp_path / "f.xlsx"
+    _workbook(f, {"list": [["id", "surname", "birth_date"], [1, "Иванов", "=1989+1"],
+                           [2, '="Пет"&"ров"', 1991]]})
+    before = snapshot(project)
+    with pytest.raises(RecordError) as exc:    # main imported both cells as empty values
+        import_list(project, f, "x")
+    assert "2 formula cell(s) have no saved value (C2, B3)" in str(exc.value)
+    assert snapshot(project) == before
+
+
+def test_xlsx_other_sheets_are_named_and_can_be_chosen(project, tmp_path):
+    f = tmp_path / "s.xlsx"
+    _workbook(f, {"2023": [["id", "surname"], [1, "Иванов"]],
+                  "2024": [["id", "surname"], [1, "Петров"], [2, "Орлов"]], "notes": []})
+    with pytest.warns(UserWarning, match="other sheets with data: '2024'"):
+        r = import_list(project, f, "a")
+    assert r.n_imported == 1 and r.sheet == "2023"
+    with pytest.warns(UserWarning, match="other sheets with data: '2023'"):
+        r = import_list(project, f, "b", sheet="2024")  # another sheet: another list
+    assert r.n_imported == 2 and [x[2] for x in _records(project, "b")] == ["Петров", "Орлов"]
+    with pytest.raises(RecordError, match="no sheet 'x'.*'2023', '2024', 'notes'"):
+        import_list(project, f, "c", sheet="x")
+
+
+def test_xlsx_value_beyond_the_named_columns_is_an_error(project, tmp_path):
+    f = tmp_path / "v.xlsx"
+    _workbook(f, {"list": [["id", "surname"], [1, "Иванов"], [2, "Петров", None, "лишнее"]]})
+    with pytest.raises(RecordError) as exc:
+        import_list(project, f, "v")
+    assert exc.value.row == 2 and "'лишнее'" in str(exc.value)

@@ -82,6 +82,7 @@ class ImportResult:
     columns: dict[str, str] = field(default_factory=dict)
     extras: list[str] = field(default_factory=list)
     forced: list[str] = field(default_factory=list)   # checks overridden with force=True
+    sheet: str | None = None                           # the workbook sheet read
 
 
 def _project(project_or_dir) -> Project:
@@ -146,9 +147,9 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     # 0. what the store holds now: a short read-only look, no lock kept
     with project.store(read_only=True, wait=wait) as store:
         live = store.records.live_import(list_name)
-        holders = [(n, i) for n, i in store.records.lists_holding_file(src.sha256)
+        holders = [(n, i) for n, i in store.records.lists_holding_file(src.sha256, src.sheet)
                    if n != list_name]
-    if live is not None and live.sha256 == src.sha256:
+    if _same(live, src):
         with project.store(wait=wait) as store:
             return _log_unchanged(store, result, store.records.live_import(list_name) or live,
                                   actor)
@@ -166,7 +167,7 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
         # 2. the write lock, for one transaction: replace the list's records, log the import
         with project.store(wait=wait) as store:
             live = store.records.live_import(list_name)   # again: another import may have landed
-            if live is not None and live.sha256 == src.sha256:
+            if _same(live, src):
                 return _log_unchanged(store, result, live, actor)
             if live is not None:
                 _much_smaller(result, live, force)
@@ -186,6 +187,11 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
                       f"region that is not a known federal subject (kept as written, region_iso "
                       f"empty): {sample}", DataWarning, stacklevel=2)
     return result
+
+
+def _same(live, src) -> bool:
+    """The list's live import is this very file (and sheet)."""
+    return live is not None and live.sha256 == src.sha256 and live.sheet == src.sheet
 
 
 #: Replacing a list by a file with fewer than this share of its records needs ``force``.
@@ -250,6 +256,7 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
             part += 1
             pq.write_table(good.select(RECORD_COLUMNS), tmp / f"part-{part:05d}.parquet")
     result.n_rows = offset
+    result.sheet = src.sheet
     n_good = 0
     dups: list[RowError] = []
     if part:
@@ -298,6 +305,8 @@ def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
     settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
     if result.forced:
         settings["forced"] = result.forced
+    if result.sheet:
+        settings["sheet"] = result.sheet
     store.records.log_import(ImportLog(
         result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
         result.encoding, result.delimiter, result.n_rows, result.n_imported, result.n_rejected,

@@ -224,6 +224,7 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
         fmt = "jsonl" if head.lstrip(b"\xef\xbb\xbf \r\n\t").startswith(b"{") else "csv"
     src = SourceFile(path, fmt, scan.sha256, scan.size, sheet=sheet)
     if fmt == "xlsx":
+        src.sheet = _sheet_name(src, sheet)
         return src
     if sheet is not None:
         raise _err(path, f"--sheet {sheet!r} is for workbooks (XLSX); this file is {fmt}.")
@@ -428,6 +429,10 @@ def _cell_text(value) -> str:
 
 
 def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
+    """Rows of one sheet (``src.sheet``, else the first). A formula cell is read by the value the
+    spreadsheet saved with it; one saved without a value (written by a program that does not
+    calculate) is an error naming the cells, never an empty value. Other sheets holding data are
+    named in a warning."""
     import pandas as pd
     from openpyxl import load_workbook
 
@@ -437,10 +442,18 @@ def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
         raise _err(src, f"not a readable XLSX workbook ({type(e).__name__}: {e}). Re-save it from "
                         "the spreadsheet program, or export CSV.") from e
     try:
-        rows = wb.worksheets[0].iter_rows(values_only=True)
+        ws = _pick_sheet(src, wb)
+        formulas = _formula_cells_without_value(src, ws) if _has_formulas(src, ws) else []
+        if formulas:
+            shown = ", ".join(formulas[:10]) + (f" and {len(formulas) - 10:,} more"
+                                                if len(formulas) > 10 else "")
+            raise _err(src, f"sheet {ws.title!r}: {len(formulas):,} formula cell(s) have no saved "
+                            f"value ({shown}), so their values are unknown. Open the file in a "
+                            "spreadsheet program, let it calculate, and save it (or export CSV).")
+        rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise _err(src, "the first sheet is empty.")
+            raise _err(src, f"the sheet {ws.title!r} is empty.")
         while header and header[-1] is None:
             header = header[:-1]
         headers = [_cell_text(h) for h in header]
@@ -449,7 +462,12 @@ def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
         src.headers = headers
         batch: list[list[str]] = []
         n = 0
-        for row in rows:
+        for i, row in enumerate(rows, start=1):
+            spill = [v for v in row[len(headers):] if v is not None and _cell_text(v).strip()]
+            if spill:
+                raise _err(src, f"sheet {ws.title!r}: this row has a value beyond the last "
+                                f"named column ({len(headers)} columns): {_cell_text(spill[0])!r}. "
+                                "Give the column a header or remove the value.", row=i)
             cells = [_cell_text(v) for v in row[:len(headers)]]
             if not any(cells):
                 continue
@@ -464,6 +482,90 @@ def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
             yield pd.DataFrame(batch, columns=headers, dtype=object)
         if progress:
             progress(src.n_bytes)
+    finally:
+        wb.close()
+
+
+def _sheet_name(src: SourceFile, sheet: str | None) -> str | None:
+    """The sheet that will be read: ``sheet`` (checked) or the first (None if unreadable; the
+    reader then says why)."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(src.path, read_only=True)
+    except Exception:
+        return sheet
+    try:
+        names = wb.sheetnames
+    finally:
+        wb.close()
+    if sheet is None:
+        return names[0] if names else None
+    if sheet not in names:
+        raise _err(src, f"no sheet {sheet!r} in this workbook; its sheets: "
+                        f"{', '.join(map(repr, names))}.")
+    return sheet
+
+
+def _pick_sheet(src: SourceFile, wb):
+    """The sheet to read; warns naming the other sheets that hold data."""
+    import warnings
+
+    from ..exceptions import DataWarning
+
+    names = [w.title for w in wb.worksheets]
+    if src.sheet is not None:
+        if src.sheet not in names:
+            raise _err(src, f"no sheet {src.sheet!r} in this workbook; its sheets: "
+                            f"{', '.join(map(repr, names))}.", column=None)
+        ws = wb[src.sheet]
+    else:
+        ws = wb.worksheets[0]
+    others = [w.title for w in wb.worksheets if w.title != ws.title and _has_data(w)]
+    if others:
+        warnings.warn(f"{src.path.name}: read sheet {ws.title!r} only; the workbook has other "
+                      f"sheets with data: {', '.join(map(repr, others))}. Import one with "
+                      "--sheet NAME (as its own list, or instead).", DataWarning, stacklevel=4)
+    src.sheet = ws.title
+    return ws
+
+
+def _has_data(ws) -> bool:
+    for row in ws.iter_rows(values_only=True):
+        if any(v is not None and str(v).strip() for v in row):
+            return True
+    return False
+
+
+def _has_formulas(src: SourceFile, ws) -> bool:
+    """Whether the sheet's XML holds any formula element (streamed; most lists have none)."""
+    import zipfile
+
+    path = getattr(ws, "_worksheet_path", None)
+    if not path:
+        return True
+    with zipfile.ZipFile(src.path) as z, z.open(path.lstrip("/")) as fh:
+        tail = b""
+        while block := fh.read(1 << 20):
+            if re.search(rb"<(?:\w+:)?f[ >/]", tail + block):
+                return True
+            tail = block[-8:]
+    return False
+
+
+def _formula_cells_without_value(src: SourceFile, ws) -> list[str]:
+    """Coordinates of the formula cells whose saved value is empty."""
+    from openpyxl import load_workbook
+
+    wb = load_workbook(src.path, read_only=True, data_only=False)
+    try:
+        missing = []
+        values = ws.iter_rows(values_only=True)
+        for cells, vals in zip(wb[ws.title].iter_rows(), values, strict=False):
+            for cell, value in zip(cells, vals, strict=False):
+                if value is None and getattr(cell, "data_type", None) == "f":
+                    missing.append(cell.coordinate)
+        return missing
     finally:
         wb.close()
 
