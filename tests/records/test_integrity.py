@@ -190,7 +190,6 @@ def test_a_second_writer_waits_and_then_names_what_holds_the_store(project):
 
 
 def test_import_reads_without_the_lock_and_keeps_scratch_in_the_project(project, tmp_path):
-    import os
 
     from uncounted.store import Store
 
@@ -224,8 +223,7 @@ def test_import_reads_without_the_lock_and_keeps_scratch_in_the_project(project,
 def test_a_killed_links_workspace_is_dropped_and_the_store_compacted(project):
     import duckdb
 
-    from uncounted.store import Store
-    from uncounted.store import core
+    from uncounted.store import Store, core
 
     f = project.root / "l.csv"
     f.write_text("id,surname\n1,Иванов\n2,Петров\n", encoding="utf-8")

@@ -493,7 +493,7 @@ def _sheet_name(src: SourceFile, sheet: str | None) -> str | None:
 
     try:
         wb = load_workbook(src.path, read_only=True)
-    except Exception:
+    except Exception:  # noqa: BLE001  (the reader reports an unreadable workbook)
         return sheet
     try:
         names = wb.sheetnames
