@@ -127,6 +127,9 @@ def _byte_counts(block: bytes) -> list[int]:
     return np.bincount(np.frombuffer(block, dtype=np.uint8), minlength=256).tolist()
 
 
+_AMBIGUOUS = "ambiguous"
+
+
 def _single_byte_encoding(high_counts: list[int]) -> str | None:
     """cp1251 or KOI8-R: whichever turns the file's high bytes into Russian letters with the
     frequencies of Russian text, in either case (both code pages turn most high bytes into some
@@ -148,7 +151,14 @@ def _single_byte_encoding(high_counts: list[int]) -> str | None:
         else:
             scores[enc], letters[enc] = score, n_letters
     best = max(scores, key=scores.get) if scores else None
-    return best if best and high and letters[best] >= 0.5 * high else None
+    if not (best and high and letters[best] >= 0.5 * high):
+        return None
+    other = min(scores.values()) if len(scores) == 2 else 0
+    if scores[best] < 1.3 * other:
+        # the two code pages permute the Cyrillic letters: with too few of them (or letters
+        # with no Russian frequencies) either reading is plausible, and a guess could garble
+        return _AMBIGUOUS
+    return best
 
 
 def detect_encoding(sample: bytes, utf8_ok: bool | None = None) -> str | None:
@@ -176,7 +186,7 @@ def detect_encoding(sample: bytes, utf8_ok: bool | None = None) -> str | None:
         if b >= 0x80:
             counts[b - 128] += 1
     best = _single_byte_encoding(counts)
-    if best:
+    if best and best != _AMBIGUOUS:
         return best
     from charset_normalizer import from_bytes
 
@@ -273,6 +283,9 @@ def _file_encoding(src: SourceFile, scan: _Scan) -> str | None:
                         "not UTF-8: part of the file was saved in another encoding (often "
                         "cp1251). Save the whole file as UTF-8.", row=row)
     best = _single_byte_encoding(scan.high_counts)
+    if best == _AMBIGUOUS:
+        raise _err(src, "the file is not UTF-8, and its few Cyrillic letters read as Russian both "
+                        "in cp1251 and in KOI8-R: cannot tell which. Save the file as UTF-8.")
     if best is not None:
         return best
     from charset_normalizer import from_bytes
