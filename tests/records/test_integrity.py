@@ -339,3 +339,18 @@ def test_an_all_capitals_cp1251_list_is_not_read_as_koi8(project, tmp_path):
     g.write_bytes("id;surname\n1;ИВАНОВ\n2;СМИРНОВА\n".encode("koi8_r"))
     assert import_list(project, g, "k").encoding == "koi8_r"
     assert [x[2] for x in _records(project, "k")] == ["ИВАНОВ", "СМИРНОВА"]
+
+
+def test_no_cyrillic_letters_is_read_by_its_signs_or_refused(project, tmp_path):
+    # found by the slow property test: a cp1251 file whose only non-ASCII byte was '№' went to
+    # charset-normalizer's guess and imported as 'ｹ' (main did the same), exit 0
+    f = tmp_path / "sign.csv"
+    f.write_bytes("id,surname,notes\n1,Ivanov,№ 5\n".encode("cp1251"))
+    r = import_list(project, f, "s")
+    assert r.encoding == "cp1251"
+    with project.store(read_only=True) as s:
+        assert s.con.execute("SELECT notes FROM records").fetchone()[0] == "№ 5"
+    g = tmp_path / "box.csv"    # bytes that are neither letters nor signs in either code page
+    g.write_bytes(b"id,surname\n1,Ivanov\x80\x81\x82\x83\n")
+    with pytest.raises(RecordError, match="cannot tell the text encoding"):
+        import_list(project, g, "b")

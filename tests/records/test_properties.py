@@ -75,7 +75,11 @@ def _write_csv(path, rows, d) -> None:
             row = [*row, ""]
         # a spreadsheet program quotes a field holding CR; Python's writer does not
         (quoted if any("\r" in c for c in row) else plain).writerow(row)
-    path.write_bytes(buf.getvalue().encode(d["encoding"]))
+    try:
+        data = buf.getvalue().encode(d["encoding"])
+    except UnicodeEncodeError:   # KOI8-R has no №: not a file anyone could have
+        assume(False)
+    path.write_bytes(data)
 
 
 def _write_xlsx(path, rows) -> None:

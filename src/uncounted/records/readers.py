@@ -128,6 +128,7 @@ def _byte_counts(block: bytes) -> list[int]:
 
 
 _AMBIGUOUS = "ambiguous"
+_RU_SIGNS = set("№«»–—…„“”‘’\xa0·•°")
 
 
 def _single_byte_encoding(high_counts: list[int]) -> str | None:
@@ -136,9 +137,9 @@ def _single_byte_encoding(high_counts: list[int]) -> str | None:
     Cyrillic letter, but an all-capitals cp1251 list read as KOI8-R gives rare lower-case ones);
     None when under half the high bytes are Cyrillic letters in the best of the two."""
     high = sum(high_counts)
-    scores, letters = {}, {}
+    scores, letters, plausible = {}, {}, {}
     for enc in ("cp1251", "koi8_r"):
-        score = n_letters = 0
+        score = n_letters = n_signs = 0
         for b, n in enumerate(high_counts, start=128):
             if not n:
                 continue
@@ -148,11 +149,16 @@ def _single_byte_encoding(high_counts: list[int]) -> str | None:
                 break
             score += n * _RU_FREQ.get(ch, 0)
             n_letters += n * (ch in _RU_FREQ)
+            n_signs += n * (ch in _RU_SIGNS)
         else:
             scores[enc], letters[enc] = score, n_letters
+            plausible[enc] = n_letters + n_signs
     best = max(scores, key=scores.get) if scores else None
     if not (best and high and letters[best] >= 0.5 * high):
-        return None
+        # no Russian letters to go by: only typographic signs (№, «», dashes) decide, and
+        # only when one code page reads every high byte as such and the other does not
+        fits = [enc for enc in plausible if high and plausible[enc] == high]
+        return fits[0] if len(fits) == 1 else None
     other = min(scores.values()) if len(scores) == 2 else 0
     if scores[best] < 1.3 * other:
         # the two code pages permute the Cyrillic letters: with too few of them (or letters
@@ -288,14 +294,9 @@ def _file_encoding(src: SourceFile, scan: _Scan) -> str | None:
                         "in cp1251 and in KOI8-R: cannot tell which. Save the file as UTF-8.")
     if best is not None:
         return best
-    from charset_normalizer import from_bytes
-
-    start = scan.first_high_at or 0
-    with src.path.open("rb") as fh:  # a sample around the first non-ASCII byte
-        fh.seek(max(0, start - 1024))
-        sample = fh.read(SAMPLE_BYTES)
-    guess = from_bytes(sample).best()
-    return guess.encoding if guess is not None else None
+    # neither Russian code page fits: any other guess (charset-normalizer's on a few bytes) could
+    # garble values without a word, so the file is refused
+    return None
 
 
 def _row_at(src: SourceFile, offset: int) -> tuple[int | None, int]:

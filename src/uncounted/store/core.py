@@ -80,7 +80,12 @@ def _flock(path: Path, *, exclusive: bool) -> Iterator[None]:
     except ImportError:   # Windows: compaction is then skipped (see _recover)
         yield
         return
-    with open(path, "a+b") as fh:
+    try:
+        fh = open(path, "a+b")  # noqa: SIM115  (closed below)
+    except OSError:           # a read-only folder: readers only, nobody compacts there
+        yield
+        return
+    with fh:
         fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
         try:
             yield
