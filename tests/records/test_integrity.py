@@ -354,3 +354,13 @@ def test_no_cyrillic_letters_is_read_by_its_signs_or_refused(project, tmp_path):
     g.write_bytes(b"id,surname\n1,Ivanov\x80\x81\x82\x83\n")
     with pytest.raises(RecordError, match="cannot tell the text encoding"):
         import_list(project, g, "b")
+
+
+def test_a_cp1251_file_starting_with_a_chance_utf8_pair_is_still_cp1251(project, tmp_path):
+    # 'СЁ' in cp1251 (D1 A8) is also a valid UTF-8 character: one such pair before the first
+    # invalid byte does not make the file UTF-8
+    f = tmp_path / "se.csv"
+    f.write_bytes("id;surname\n1;СЁМИН\n2;Петров\n3;ИВАНОВ\n".encode("cp1251"))
+    r = import_list(project, f, "se")
+    assert r.encoding == "cp1251"
+    assert [x[2] for x in _records(project, "se")] == ["СЁМИН", "Петров", "ИВАНОВ"]

@@ -70,6 +70,7 @@ class _Scan:
     bad_utf8_at: int | None = None       # offset of the first byte that breaks UTF-8
     first_high_at: int | None = None     # offset of the first byte >= 0x80
     utf8_word_at: int | None = None      # offset of the first run of UTF-8 Cyrillic letters
+    high_before_break: int = 0           # bytes >= 0x80 before bad_utf8_at (valid UTF-8 there)
     high_counts: list[int] = field(default_factory=lambda: [0] * 128)  # bytes 0x80..0xFF
 
     @property
@@ -77,6 +78,9 @@ class _Scan:
         return self.bad_utf8_at is None
 
 
+#: High bytes of valid UTF-8 before the first invalid one that make a file "UTF-8 that breaks"
+#: rather than a single-byte file (four Cyrillic letters; chance pairs in cp1251 are one or two).
+UTF8_EVIDENCE = 8
 _HIGH = re.compile(rb"[\x80-\xff]")
 # three UTF-8 Cyrillic letters in a row: in cp1251 that is "Р"/"С" + a symbol, three times over,
 # in KOI8-R "п"/"я" + a box-drawing character: no Russian text in either reads like that
@@ -99,6 +103,8 @@ def _scan(path: Path) -> _Scan:
                     decoder.decode(block)
                 except UnicodeDecodeError as e:
                     scan.bad_utf8_at = size - len(pending) + e.start
+                    scan.high_before_break = sum(counts[128:]) + len(_HIGH.findall(
+                        block[:max(0, e.start - len(pending))]))
             if scan.nul_at is None and (i := block.find(b"\x00")) >= 0:
                 scan.nul_at = size + i
             if scan.first_high_at is None and (m := _HIGH.search(block)):
@@ -278,8 +284,10 @@ def _file_encoding(src: SourceFile, scan: _Scan) -> str | None:
     bom = head.startswith(codecs.BOM_UTF8)
     if scan.utf8_ok:
         return "utf-8-sig" if bom else "utf-8"
-    if bom or (scan.first_high_at is not None and scan.first_high_at < scan.bad_utf8_at):
-        # UTF-8 text (a BOM, or Cyrillic before the break) up to a byte that is not UTF-8
+    if bom or scan.high_before_break >= UTF8_EVIDENCE:
+        # UTF-8 text (a BOM, or several UTF-8 letters before the break) up to a byte that is not
+        # UTF-8. A few high bytes can be valid UTF-8 by chance in cp1251 ("СЁ", "Р»"): those
+        # files go on to the code-page test below
         src.encoding = "utf-8-sig" if bom else "utf-8"
         if src.format == "csv":
             src.delimiter = sniff_delimiter(head.decode(src.encoding, errors="ignore"))
