@@ -258,9 +258,15 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
         raise _err(path, f"--sheet {sheet!r} is for workbooks (XLSX); this file is {fmt}.")
     encoding = _file_encoding(src, scan)
     if scan.nul_at is not None and encoding != "utf-16":
-        raise _err(path, f"the file holds a NUL byte at byte {scan.nul_at:,}: it is binary or "
-                         "UTF-16 without a byte-order mark, not a text list. Save it as CSV "
-                         "(UTF-8).")
+        row = line = None
+        if encoding is not None:
+            src.encoding = encoding
+            src.delimiter = sniff_delimiter(head.decode(encoding, errors="ignore"))
+            row, line = _row_at(src, scan.nul_at)
+        where = f" (line {line:,})" if line else ""
+        raise _err(path, f"the file holds a NUL byte at byte {scan.nul_at:,}{where}: it is binary "
+                         "or UTF-16 without a byte-order mark, not a text list. Save it as CSV "
+                         "(UTF-8).", row=row)
     if encoding is None:
         raise _err(path, "cannot tell the text encoding. Save the file as UTF-8.")
     src.encoding = encoding
