@@ -17,6 +17,13 @@ For each table it times (best of ``--repeat`` runs, wall clock):
 
 The 6-list row also times the exhaustive search restricted to pairwise interactions
 (``max_order=2``: 32,768 models), to show how the batched fitter scales.
+
+A second table times SparseMSE's stepwise procedure (``LogLinear(selection="stepwise")``, Wald
+interval) against SparseMSE 2.0.1 ``estimatepopulation.0(X, method = "stepwise")``, whose wall
+times are quoted from the README (R not installed here); ours are best-of wall and CPU (process)
+time, since on a shared machine the wall clock mostly measures the other jobs. A third times the
+20-list stratum ``verdata_reclutamiento_r1_hombre_1999`` (shared data; factored fits), every
+selection, with its peak memory (``tracemalloc``).
 """
 
 from __future__ import annotations
@@ -38,6 +45,12 @@ DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "mse"
 #: Rcapture best-BIC search + profile interval, seconds (shared/data/mse/README.md).
 RCAPTURE_SECONDS = {"lcmcr_kosovo_aggregate": 1.1, "sparsemse_ukdat_5": 77.8,
                     "sparsemse_western": 60.9, "sparsemse_neworl_5": 49.4}
+#: SparseMSE stepwise + Wald, seconds (shared/data/mse/README.md).
+SPARSEMSE_SECONDS = {"sparsemse_ukdat_5": 0.2, "sparsemse_ukdat": 0.3, "sparsemse_neworl": 0.6,
+                     "lcmcr_kosovo_aggregate": 0.1}
+STRATUM = (Path(os.environ.get("UNCOUNTED_SHARED",
+                               Path(__file__).resolve().parent.parent.parent / "shared"))
+           / "data" / "mse" / "verdata_reclutamiento_r1_hombre_1999.csv")
 TABLES = ["lcmcr_kosovo_aggregate", "sparsemse_ukdat_5", "sparsemse_western",
           "sparsemse_neworl_5", "sparsemse_ned_5", "sparsemse_ukdat"]
 
@@ -113,6 +126,53 @@ def main():
     print("\nsearch: all models fitted + BIC; full fit: search + profile-likelihood interval.")
     print("statsmodels: one GLM per model, per-model time from a 60-model sample x models.")
     print("Rcapture: quoted from shared/data/mse/README.md (R not installed here).")
+    stepwise_table(args.repeat)
+    stratum_table()
+
+
+def best_wall_cpu(fn, repeat):
+    walls, cpus, out = [], [], None
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        out = fn()
+        walls.append(time.perf_counter() - w0)
+        cpus.append(time.process_time() - c0)
+    return min(walls), min(cpus), out
+
+
+def stepwise_table(repeat):
+    print("\nSparseMSE stepwise (pthresh 0.02, Wald interval)")
+    head = (f"{'table':<24}{'k':>3}{'wall s':>9}{'cpu s':>8}{'SparseMSE s':>13}{'vs R wall':>11}"
+            f"{'vs R cpu':>10}  estimate")
+    print(head)
+    print("-" * len(head))
+    for name, r in SPARSEMSE_SECONDS.items():
+        t = read_capture_table(DATA / f"{name}.csv")
+        LogLinear(selection="stepwise").fit(t)
+        wall, cpu, e = best_wall_cpu(lambda t=t: LogLinear(selection="stepwise").fit(t),
+                                     max(repeat, 5))
+        print(f"{name:<24}{t.k:>3}{wall:>9.3f}{cpu:>8.3f}{r:>13.1f}{r / wall:>10.1f}x"
+              f"{r / cpu:>9.1f}x  {e.estimate:,.0f} ({e.lower:,.0f}-{e.upper:,.0f})")
+
+
+def stratum_table():
+    import tracemalloc
+
+    if not STRATUM.exists():
+        print(f"\n(20-list stratum not run: {STRATUM} not found)")
+        return
+    t = read_capture_table(STRATUM)
+    print(f"\n20-list stratum {STRATUM.name}: {t.observed} people, {t.patterns.size} patterns")
+    head = f"{'selection':<14}{'wall s':>8}{'cpu s':>8}{'peak MB':>9}{'models':>8}  estimate"
+    print(head)
+    print("-" * len(head))
+    for sel in ("stepwise", "bic", "aic", "average-bic"):
+        tracemalloc.start()
+        wall, cpu, e = best_wall_cpu(lambda sel=sel: LogLinear(selection=sel).fit(t), 1)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        print(f"{sel:<14}{wall:>8.1f}{cpu:>8.1f}{peak:>9.0f}{e.diagnostics['models_compared']:>8}"
+              f"  {e.estimate:,.0f} ({e.lower:,.0f}-{e.upper:,.0f}) {e.model}")
 
 
 if __name__ == "__main__":

@@ -306,3 +306,14 @@ def test_verdata_replicate_by_year_and_sex(shared_data):
     ok = [r for r in strata if r.estimable]
     assert ok and all(r.estimate >= r.observed for r in ok)
     assert all(r.status == "not_estimable" and r.reasons for r in strata if not r.estimable)
+
+
+def test_from_patterns_keeps_high_patterns_exact_and_refuses_non_integers():
+    # NumPy 2.4 reads [1, 2**64 - 2] as float64, which rounds the second pattern to 2**64; the
+    # table must keep the exact bits of list 64 and refuse floats and strings rather than truncate.
+    lists = [f"L{i}" for i in range(64)]
+    t = CaptureTable.from_patterns([1, 2**64 - 2], lists=lists)
+    assert sorted(int(x) for x in t.patterns) == [1, 2**64 - 2]
+    for bad in ([1.5, 2], ["3"], [-1], [2**64]):
+        with pytest.raises(CaptureTableError):
+            CaptureTable.from_patterns(bad, lists=lists)

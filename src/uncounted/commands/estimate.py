@@ -68,6 +68,10 @@ def register(app: typer.Typer) -> None:
                                                  "stepwise, average-aic or average-bic."),
         max_order: int = typer.Option(None, "--max-order", help="Highest interaction order in "
                                                                 "log-linear models (default: k-1)."),
+        interval: str = typer.Option(None, "--interval", help="Log-linear interval: profile "
+                                     "(default), wald (default for stepwise), bootstrap "
+                                     "(parametric) or bca (resampling people, model re-selected "
+                                     "on each resample; SparseMSE's estimatepopulation)."),
         strata: str = typer.Option(None, "--strata", help="Stratum column(s), comma-separated: one "
                                                           "estimate per stratum plus the total."),
         lists: str = typer.Option(None, "--lists", help="List columns, comma-separated names or "
@@ -93,10 +97,14 @@ def register(app: typer.Typer) -> None:
         if selection not in {None, "aic", "bic", "stepwise", "average-aic", "average-bic"}:
             raise InputError("--selection must be aic, bic, stepwise, average-aic or average-bic",
                              column="--selection", value=selection)
+        if interval not in {None, "profile", "wald", "bootstrap", "bca"}:
+            raise InputError("--interval must be profile, wald, bootstrap or bca",
+                             column="--interval", value=interval)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
         announce_lcmcr_compile(method, as_json=as_json)
         list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
-        given = {"selection": selection, "max_order": max_order, "chains": chains,
+        given = {"selection": selection, "max_order": max_order, "interval": interval,
+                 "chains": chains,
                  "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)

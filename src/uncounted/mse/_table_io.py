@@ -142,12 +142,18 @@ def from_patterns(cls, patterns, counts, lists, *, source: str = "<patterns>"):
     if not 2 <= k <= MAX_LISTS:
         raise CaptureTableError(f"{k} lists given; a capture table needs 2 to {MAX_LISTS}",
                                 file=source)
-    p = np.asarray(patterns)
-    if p.dtype.kind == "O":  # Python ints beyond int64 (list 64 in the pattern)
-        try:
-            p = np.array([int(x) for x in p.ravel()], dtype=np.uint64)
-        except (OverflowError, TypeError, ValueError):
-            p = np.array([-1])
+    # A sequence is read as objects first: NumPy turns a mix of small ints and ints above 2**63
+    # into float64, which would round high patterns silently.
+    p = patterns if isinstance(patterns, np.ndarray) else np.asarray(patterns, dtype=object)
+    if p.dtype.kind == "O":
+        cells = p.ravel()
+        if not all(isinstance(x, (int, np.integer)) and not isinstance(x, bool) for x in cells):
+            p = np.array([-1])  # floats, strings, None: refused below
+        else:
+            try:
+                p = np.array([int(x) for x in cells], dtype=np.uint64)
+            except OverflowError:  # negative, or 2**64 and above
+                p = np.array([-1])
     if p.size and (p.dtype.kind not in "iu" or (p.dtype.kind == "i" and p.min() < 0)):
         raise CaptureTableError("patterns are non-negative integer bit masks below 2**64",
                                 file=source)

@@ -51,7 +51,7 @@ def profile_loglik(N: float, X: np.ndarray, y: np.ndarray) -> float:
     Xf = np.vstack([X, np.eye(1, X.shape[1])])
     yf = np.append(y, n0)
     dev = float(fit_poisson(Xf, yf, maxiter=100, epsilon=1e-12).deviance[0])
-    return -(dev - 2.0 * _cormack(n0, N)) / 2.0
+    return multinomial_loglik(dev, n0, N)
 
 
 def _cormack(n0: float, N: float) -> float:
@@ -75,16 +75,26 @@ def profile_interval(X: np.ndarray, y: np.ndarray, estimate: float, level: float
     Returns ``(lower, upper, N_max)`` where ``N_max`` maximises the multinomial profile likelihood.
     """
     y = np.asarray(y, dtype=float)
-    n = float(y.sum())
+    return profile_interval_of(lambda N: profile_loglik(N, X, y), float(y.sum()), estimate, level)
+
+
+def multinomial_loglik(deviance: float, n0: float, N: float) -> float:
+    """Multinomial profile log-likelihood from the Poisson deviance of the full table at ``n0``."""
+    return -(deviance - 2.0 * _cormack(n0, N)) / 2.0
+
+
+def profile_interval_of(loglik, n: float, estimate: float, level: float = 0.95
+                        ) -> tuple[float, float, float]:
+    """:func:`profile_interval` for any profile log-likelihood ``loglik(N)`` (e.g. a factored fit)."""
     if not np.isfinite(estimate):
         return n, math.inf, math.inf
     hi = max(FMAX_SUPCL * estimate, n + 1.0)
-    nmax, neg = brent_minimize(lambda N: -profile_loglik(N, X, y), n, hi, xtol=1e-4)
+    nmax, neg = brent_minimize(lambda N: -loglik(N), n, hi, xtol=1e-4)
     lmax = -neg
     target = lmax - z_value(level) ** 2 / 2.0  # the chi-squared(1) quantile is z squared
 
     def g(N):
-        return profile_loglik(N, X, y) - target
+        return loglik(N) - target
 
     lower = n if g(n) > 0 else brent_root(g, n, nmax, xtol=1e-4)
     upper, top = math.inf, hi

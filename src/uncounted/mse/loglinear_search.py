@@ -13,10 +13,13 @@ account for model selection. *Statistics and Computing* 34:44. doi:10.1007/s1122
 
 from __future__ import annotations
 
+import math
+from itertools import combinations
+
 import numpy as np
 
 from . import models, sparse
-from .glm import fit_poisson
+from .glm import ComponentTooLarge, FactoredPoisson, NewtonFit, fit_poisson
 from .status import not_estimable
 
 #: IRLS's last step in the linear predictor above this means cells are drifting to zero: the MLE
@@ -25,6 +28,9 @@ from .status import not_estimable
 DIVERGING_STEP = 0.1
 #: Models with at least this weight are also checked with the existence linear programme.
 CHECK_WEIGHT = 1e-3
+
+#: Terms the factored AIC/BIC search fits at each step, of those it could add (by score statistic).
+SCREEN = 8
 
 _NO_MLE = "no log-linear model has a maximum likelihood estimate for this table"
 
@@ -102,3 +108,111 @@ def greedy(X, y, cols, n, crit_name, max_steps: int = 200):
         best, current = scores[j], cands[j]
     masks = np.array(all_masks)
     return masks, fit_poisson(X, y, masks)
+
+
+def down_closure(generators) -> list[int]:
+    """Every interaction term (2 or more lists) inside some generator: a hierarchical model's terms."""
+    out: set[int] = set()
+    for g in generators:
+        bits = [j for j in range(int(g).bit_length()) if (g >> j) & 1]
+        for r in range(2, len(bits) + 1):
+            for combo in combinations(bits, r):
+                out.add(sum(1 << j for j in combo))
+    return sorted(out, key=lambda t: (t.bit_count(), t))
+
+
+def _neighbours(current: frozenset, k: int, max_order: int) -> list[frozenset]:
+    """Hierarchical models one term away from ``current`` (a set of interaction terms)."""
+    out = []
+    if max_order >= 2:
+        for i, j in combinations(range(k), 2):
+            t = (1 << i) | (1 << j)
+            if t not in current:
+                out.append(current | {t})
+    seen = set()
+    for u in current:
+        if u.bit_count() >= max_order:
+            continue
+        for j in range(k):
+            t = u | (1 << j)
+            if t == u or t in current or t in seen:
+                continue
+            seen.add(t)
+            if all((t & ~(1 << b)) in current for b in range(k) if (t >> b) & 1):
+                out.append(current | {t})
+    for u in current:
+        if not any(v != u and (v & u) == u for v in current):
+            out.append(current - {u})
+    return out
+
+
+def greedy_factored(patterns, counts, k: int, max_order: int, crit_name: str, n: int,
+                    max_steps: int = 200, screen: int = SCREEN):
+    """Stepwise AIC/BIC search over hierarchical models of many lists, fitted factored.
+
+    As :func:`greedy` (best single add or drop of a term until the criterion stops improving), but
+    every model is a :class:`~uncounted.mse.glm.FactoredPoisson` fit warm-started from the current
+    model, so nothing of size ``2**k`` is built. Of the terms that could be added, only the
+    ``screen`` with the largest score statistic ``(T_t - E_t)**2 / E_t`` (observed against fitted
+    count of the people on all lists of ``t``; Rao's score test with a Poisson variance) are fitted
+    at each step; every drop is fitted. Models whose MLE does not exist (Newton drifting
+    to the boundary) or whose interactions would join more than
+    :data:`~uncounted.mse.glm.MAX_COMPONENT_LISTS` lists are not admissible (criterion ``inf``).
+
+    Returns ``({terms: (NewtonFit, columns) or None}, best terms)`` over every model evaluated
+    (``terms`` a frozenset of interaction bit masks).
+    """
+    pen = math.log(n) if crit_name == "bic" else 2.0
+    fits: dict[frozenset, tuple[NewtonFit, tuple] | None] = {}
+
+    def evaluate(terms: frozenset, start: dict | None):
+        if terms not in fits:
+            order = sorted(terms, key=lambda t: (t.bit_count(), t))
+            try:
+                F = FactoredPoisson(k, order, patterns, counts)
+            except ComponentTooLarge:
+                fits[terms] = None
+                return None
+            beta = None if start is None else np.array([start.get(c, 0.0) for c in F.cols])
+            f = F.fit(beta)
+            fits[terms] = (f, F.cols) if f.converged and not f.diverging else None
+        return fits[terms]
+
+    def crit(entry):
+        return math.inf if entry is None else -2.0 * entry[0].loglik + pen * entry[0].npar
+
+    current = frozenset()
+    if evaluate(current, None) is None:
+        raise not_estimable("no_admissible_model", _NO_MLE)
+    best = crit(fits[current])
+    for _ in range(max_steps):
+        f, cols = fits[current]
+        start = dict(zip(cols, f.coef, strict=True))
+        cands = _neighbours(current, k, max_order)
+        if not cands:
+            break
+        cands = _screen(cands, current, fits[current], patterns, counts, k, screen)
+        scores = [crit(evaluate(c, start)) for c in cands]
+        j = int(np.argmin(scores))
+        if not scores[j] < best:
+            break
+        best, current = scores[j], cands[j]
+    return fits, current
+
+
+def _screen(cands, current, entry, patterns, counts, k, screen):
+    """Keep every drop and the ``screen`` additions with the largest score statistics."""
+    adds = [c for c in cands if len(c) > len(current)]
+    drops = [c for c in cands if len(c) < len(current)]
+    if len(adds) <= screen:
+        return cands
+    f, cols = entry
+    terms = [next(iter(c - current)) for c in adds]
+    F = FactoredPoisson(k, [t for t in cols if t.bit_count() >= 2], patterns, counts)
+    E = F.term_means(f.coef, terms)
+    pats = np.asarray(patterns, dtype=np.uint64)
+    tv = np.array(terms, dtype=np.uint64)
+    T = np.asarray(counts, dtype=float) @ ((pats[:, None] & tv[None, :]) == tv[None, :])
+    score = (T - E) ** 2 / np.maximum(E, 1e-12)
+    keep = np.argsort(-score, kind="stable")[:screen]
+    return [adds[i] for i in sorted(keep)] + drops
