@@ -15,11 +15,12 @@ import hashlib
 import io
 import json
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exceptions import RecordError
+from ..exceptions import DataWarning, RecordError
 
 __all__ = ["SourceFile", "detect_encoding", "open_source", "sniff_delimiter"]
 
@@ -543,10 +544,6 @@ def _sheet_name(src: SourceFile, sheet: str | None) -> str | None:
 
 def _pick_sheet(src: SourceFile, wb):
     """The sheet to read; warns naming the other sheets that hold data."""
-    import warnings
-
-    from ..exceptions import DataWarning
-
     names = [w.title for w in wb.worksheets]
     if src.sheet is not None:
         if src.sheet not in names:

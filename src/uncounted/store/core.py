@@ -51,8 +51,9 @@ from .decisions import Decisions
 from .estimates import Estimates
 from .persons import PersonValues
 from .records import Records
-from .runs import Runs
+from .runs import WORK_SCHEMA, Runs
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS
+from .staging import clean_scratch
 from .users import Users
 
 STORE_FILE = "uncounted.duckdb"
@@ -226,9 +227,6 @@ class Store:
         """Tidy what a killed run left: Splink's workspace schema, import scratch folders, and
         free space (compacted). Runs at the first write-open of the store in this process, when
         no other program writes (we hold the lock) and no workspace of ours exists yet."""
-        from .runs import WORK_SCHEMA
-        from .staging import clean_scratch
-
         clean_scratch(self.path.parent)
         leftover = first_row(self.con.execute(
             "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = ?", [WORK_SCHEMA]))[0]
