@@ -51,7 +51,7 @@ def test_a_v1_store_opens_migrated_in_place(tmp_path):
     path = tmp_path / "v1.duckdb"
     _v1_store(path)
     with Store.open(path) as store:
-        assert store.schema_version() == SCHEMA_VERSION == 2
+        assert store.schema_version() == SCHEMA_VERSION == 3
         assert store.records.count() == 6 and store.decisions.count() == 3   # nothing lost
         assert store.decisions.history("A/3", "B/3")[0]["decision"] == "match"  # pair sorted
         in_force = store.decisions.in_force()
@@ -70,16 +70,18 @@ def test_a_v1_store_opens_migrated_in_place(tmp_path):
         rec = store.decisions.record("B/2", "A/2", "match", reviewer="cat", based_on=2)
         assert (rec.previous, rec.stale, rec.conflict) == (2, False, False)
         actions = [a for (a,) in store.con.execute("SELECT action FROM audit_log").fetchall()]
-        assert actions == ["migrate", "decision"]
+        assert actions == ["migrate", "migrate", "decision"]   # 1 -> 2 -> 3
+        # version 3: the review server's tables exist and work
+        assert store.sessions.live_count() == 0 and store.idempotency.count() == 0
     with Store.open(path, read_only=True) as store:    # migrated once, for good
-        assert store.schema_version() == 2 and len(store.decisions.in_force()) == 2
+        assert store.schema_version() == SCHEMA_VERSION and len(store.decisions.in_force()) == 2
 
 
 def test_a_v1_store_opened_read_only_is_migrated_first(tmp_path):
     path = tmp_path / "v1.duckdb"
     _v1_store(path)
     with Store.open(path, read_only=True) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == SCHEMA_VERSION
         assert store.decisions.conflicts() == [] and len(store.decisions.in_force()) == 2
         with pytest.raises(duckdb.Error):       # and it is read-only, as asked
             store.con.execute("DELETE FROM records")

@@ -186,14 +186,15 @@ def test_sign_out_ends_the_session_for_good(client):
 def test_repeated_failures_lock_the_name(client):
     import re
 
-    from uncounted.web.auth import Sessions
+    from uncounted.store import LoginLimits
 
+    limit = LoginLimits().per_user
     codes = []
-    for _ in range(Sessions.MAX_FAILURES + 1):
+    for _ in range(limit + 1):
         token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)
         codes.append(client.post("/login", data={"username": "bob", "password": "wrong-guess",
                                                  "csrf_token": token}).status_code)
-    assert codes == [401] * Sessions.MAX_FAILURES + [429]
+    assert codes == [401] * limit + [429]
     sign_in(client, "alice")  # other names are not affected
 
 

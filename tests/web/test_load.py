@@ -1,8 +1,11 @@
 """Concurrent reviewers against a real server on loopback: no decision lost or duplicated.
 
 The driver is ``benchmarks/load_review.py`` (run by hand for the 60-second figures). Here: 20
-reviewers for 5 s in the default suite, and the full 20 x 60 s as a slow test. No timing is
-asserted (2-core shared CI machine); the p95 latency is printed.
+reviewers for 5 s in the default suite, and a short run with an anonymous sign-in flood and a
+kill -9 of the server mid-load (the reviewers resend what got no answer, with the same
+Idempotency-Key: stored exactly once either way); the full 50 reviewers + 40 flood connections for
+60 s, with and without a kill, are slow tests. No timing is asserted (2-core shared CI machine);
+the p95 latency is printed.
 """
 
 from __future__ import annotations
@@ -21,12 +24,13 @@ def _driver():
     return mod
 
 
-def _check(res, capsys):
+def _check(res, capsys, *, flood_refused: bool = True):
     with capsys.disabled():  # the p95 latency is reported in the test output
         print("\nload test:", {k: (round(v, 1) if isinstance(v, float) else v) for k, v in res.items()
                                if k in ("reviewers", "seconds", "acknowledged", "conflicts",
                                         "post_p50_ms", "post_p95_ms", "get_p95_ms",
-                                        "decisions_per_s")})
+                                        "decisions_per_s", "kills", "retried", "replayed",
+                                        "flood_attempts", "flood_statuses")})
     assert res["finished"] == res["reviewers"]
     assert res["errors"] == []
     assert res["acknowledged"] > res["reviewers"]  # every reviewer got decisions through
@@ -35,6 +39,11 @@ def _check(res, capsys):
     assert res["duplicated_ids"] == 0 and res["duplicated_notes"] == 0
     assert res["notes_match"] and res["audit_matches"]
     assert res["conflicts"] > 0  # 20 reviewers on 5 pairs: concurrent decisions did happen
+    if res["flood_connections"]:
+        # every flood attempt was answered with a refusal (or was cut by the kill), none a 5xx
+        assert set(res["flood_statuses"]) <= {401, 429, "no answer"}, res["flood_statuses"]
+        if flood_refused:  # the flood met a live server (not only the kill's gap)
+            assert res["flood_statuses"].get(429, 0) > 0
 
 
 def test_twenty_reviewers_short(tmp_path, capsys):
@@ -44,3 +53,23 @@ def test_twenty_reviewers_short(tmp_path, capsys):
 @pytest.mark.slow
 def test_twenty_reviewers_sixty_seconds(tmp_path, capsys):
     _check(_driver().run(reviewers=20, seconds=60, workdir=tmp_path), capsys)
+
+
+def test_flood_and_kill_short(tmp_path, capsys):
+    res = _driver().run(reviewers=8, seconds=6, workdir=tmp_path, flood_connections=8, kill_at=2)
+    _check(res, capsys, flood_refused=False)  # 6 s: the flood may fall wholly in the restart
+    assert res["kills"] == 1 and res["retried"] > 0  # requests did span the restart
+
+
+@pytest.mark.slow
+def test_fifty_reviewers_flood_sixty_seconds(tmp_path, capsys):
+    _check(_driver().run(reviewers=50, seconds=60, workdir=tmp_path, flood_connections=40,
+                         think=2.0), capsys)
+
+
+@pytest.mark.slow
+def test_fifty_reviewers_flood_and_kill_sixty_seconds(tmp_path, capsys):
+    res = _driver().run(reviewers=50, seconds=60, workdir=tmp_path, flood_connections=40,
+                        kill_at=20, think=2.0)
+    _check(res, capsys)
+    assert res["kills"] == 1

@@ -1,4 +1,4 @@
-"""``uncounted serve``: the review UI on a local port, and ``uncounted user add``."""
+"""``uncounted serve``: the review UI on a local port; ``uncounted user add`` and ``user revoke``."""
 
 from __future__ import annotations
 
@@ -58,3 +58,26 @@ def register(app: typer.Typer) -> None:
         with Project.open(directory).store() as store:
             add_user(store, name, password, role=role)
         console.print(f"Added user [bold]{escape(name)}[/] ({escape(role)})")
+
+    @user_app.command("revoke")
+    def user_revoke(
+        directory: Path = typer.Argument(..., help="Project folder."),
+        name: str = typer.Argument(..., help="User whose review-UI sessions end now."),
+    ) -> None:
+        """End every review-UI session of a user (sessions are kept in the store, so this holds
+        across server restarts); the user can sign in again with the password."""
+        from ..exceptions import ProjectError
+        from ..project import Project
+
+        project = Project.open(directory)
+        try:
+            store = project.store()
+        except ProjectError as err:
+            raise ProjectError(f"{err}\nIf 'uncounted serve' is running on this project, stop it, "
+                               "revoke, and start it again: sessions live in the store, so the "
+                               "revocation holds after the restart.") from err
+        with store:
+            if not store.users.exists(name):
+                raise ProjectError(f"no user {name!r} in this project")
+            n = store.sessions.revoke(name)
+        console.print(f"Ended {n} session(s) of [bold]{escape(name)}[/]")

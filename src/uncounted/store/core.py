@@ -10,6 +10,8 @@ by the stage they serve, each group an attribute of the store:
 ``store.decisions``       review decisions: the one writer, the decision in force
 ``store.persons``         what describes a person: region, strata values, death date
 ``store.users``           reviewer accounts and the web UI's signing key
+``store.sessions``        review-server sessions; ``store.logins``: sign-in attempts;
+                          ``store.idempotency``: answers to retried POSTs (:mod:`.web`)
 ``store.estimates``       estimates saved in the store
 ========================  =========================================================
 
@@ -55,6 +57,7 @@ from .runs import WORK_SCHEMA, Runs
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS
 from .staging import clean_scratch
 from .users import Users
+from .web import IdempotencyKeys, LoginAttempts, WebSessions
 
 STORE_FILE = "uncounted.duckdb"
 #: Seconds a program waits for another one's lock on the store before giving up.
@@ -138,6 +141,9 @@ class Store:
         self.decisions = Decisions(self)
         self.persons = PersonValues(self)
         self.users = Users(self)
+        self.sessions = WebSessions(self)
+        self.logins = LoginAttempts(self)
+        self.idempotency = IdempotencyKeys(self)
         self.estimates = Estimates(self)
 
     @classmethod

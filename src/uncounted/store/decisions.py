@@ -11,6 +11,7 @@ log and the ``decision_conflict`` view, until someone decides again having seen 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -51,7 +52,9 @@ class Decisions(Queries):
     """``store.decisions``: review decisions on pairs of records."""
 
     def record(self, uid_l: str, uid_r: str, decision: str, *, reviewer: str | None = None,
-               note: str | None = None, based_on: int | None = None) -> RecordedDecision:
+               note: str | None = None, based_on: int | None = None,
+               candidate_of: int | None = None, action: str = "decision",
+               extra: Callable[[RecordedDecision], None] | None = None) -> RecordedDecision:
         """Append a decision on a pair (uids in either order) and audit it, in one transaction.
 
         Parameters
@@ -66,6 +69,15 @@ class Decisions(Queries):
             Free text, at most :data:`MAX_NOTE` characters.
         based_on
             The id of the decision in force that the reviewer saw (None: none was).
+        candidate_of
+            A link run id: refuse the decision unless the pair was scored in that run (the
+            review server passes its latest run, so only candidate pairs are decided there).
+        action
+            The audit-log action (``"decision"``; ``"manual_link"`` for a link of two records
+            that no run proposed).
+        extra
+            Called with the recorded decision inside the same transaction (the review server
+            stores its idempotent answer there, so both or neither are kept).
 
         Raises
         ------
@@ -73,7 +85,8 @@ class Decisions(Queries):
             A decision outside the three, the same record twice, a note too long, or a
             ``based_on`` that is not a decision on this pair.
         ProjectError
-            A uid that is not a record of the store (was its list replaced?).
+            A uid that is not a record of the store (was its list replaced?), or, with
+            ``candidate_of``, a pair that run did not score.
         """
         a, b = _check(uid_l, uid_r, decision, note, based_on)
         reviewer = reviewer or default_actor()
@@ -82,6 +95,13 @@ class Decisions(Queries):
             if missing:
                 raise ProjectError(f"no such record in the store: {', '.join(missing)}. A uid is "
                                    "'<list>/<record_id>'; reload the page if a list was replaced.")
+            if candidate_of is not None and not self._scalar(
+                    "SELECT count(*) FROM pairs WHERE run_id = ? AND uid_l = ? AND uid_r = ?",
+                    [candidate_of, a, b]):
+                raise ProjectError(f"{a} | {b} is not a candidate pair of link run {candidate_of}: "
+                                   "decisions are made on pairs the linkage proposed (reload the "
+                                   "page if a new run was made); to join two other records, make "
+                                   "a manual link with a note")
             prev = self._row(
                 "SELECT decision_id, decision, reviewer FROM decision_in_force WHERE uid_l = ? "
                 "AND uid_r = ?", [a, b])
@@ -98,11 +118,13 @@ class Decisions(Queries):
                                    None if prev is None else prev[1],
                                    None if prev is None else prev[2],
                                    stale, stale and prev[1] != decision)
-            self._store.audit("decision", actor=reviewer, target=f"{a} | {b}",
+            self._store.audit(action, actor=reviewer, target=f"{a} | {b}",
                               detail={"decision_id": did, "decision": decision,
                                       "based_on": based_on, "previous": out.previous,
                                       "stale": out.stale, "conflict": out.conflict,
                                       "note": note})
+            if extra is not None:
+                extra(out)
         return out
 
     def _on_pair(self, decision_id: int, a: str, b: str) -> bool:
@@ -146,8 +168,9 @@ def _check(uid_l, uid_r, decision, note, based_on) -> tuple[str, str]:
                          column="uid", value=f"{uid_l} | {uid_r}")
     if note is not None and len(note) > MAX_NOTE:
         raise InputError(f"the note is longer than {MAX_NOTE} characters", column="note")
-    if based_on is not None and (isinstance(based_on, bool) or not isinstance(based_on, int)):
-        raise InputError("based_on_decision is the id of a decision (an integer) or none",
-                         column="based_on_decision", value=based_on)
+    if based_on is not None and (isinstance(based_on, bool) or not isinstance(based_on, int)
+                                 or not 0 < based_on < 2 ** 63):
+        raise InputError("based_on_decision is the id of a decision (a positive 64-bit integer) "
+                         "or none", column="based_on_decision", value=based_on)
     a, b = sorted((str(uid_l), str(uid_r)))
     return a, b

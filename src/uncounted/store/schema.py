@@ -2,7 +2,8 @@
 
 The tables are the contract between stages: records writes ``lists``/``imports``/``records``;
 linkage writes ``link_runs``, ``pairs`` and ``persons`` (the clustering saved with each run);
-review writes ``decisions``; the web UI writes ``users``; everything a person does is also in
+review writes ``decisions``; the web UI writes ``users``, ``web_sessions``, ``login_attempts``
+and ``idempotency_keys``; everything a person does is also in
 ``audit_log``. Each table's columns are documented in :data:`TABLES`.
 
 Facts that more than one stage needs are decided here, once:
@@ -35,7 +36,7 @@ in place (:data:`MIGRATIONS`, one transaction per step); a newer one is refused.
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 #: Decisions a reviewer can make on a pair.
 DECISIONS = ("match", "non-match", "unsure")
@@ -53,6 +54,37 @@ RECORD_COLUMNS = [
     "reported_date_raw", "reported_year", "reported_month", "reported_day", "reported_precision",
     "region_raw", "region_iso", "region_status", "federal_district",
     "unit", "rank", "source_url", "notes", "extras",
+]
+
+#: Tables of the review server (schema version 3): sessions that survive a restart and can be
+#: revoked, sign-in attempts counted before the password check, and idempotency keys.
+WEB_TABLES: list[str] = [
+    # one row per sign-in; the cookie holds the session id, the store only its SHA-256
+    """CREATE TABLE IF NOT EXISTS web_sessions (
+        session_hash VARCHAR PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        created_at TIMESTAMP NOT NULL,
+        expires_at TIMESTAMP NOT NULL,
+        ended_at TIMESTAMP,          -- sign-out or revocation; NULL while live
+        ended_by VARCHAR)""",
+    # sign-in attempts in the recent window: inserted before the password is checked, deleted
+    # when it was right; what remains are failures (and attempts still being checked)
+    """CREATE SEQUENCE IF NOT EXISTS login_attempt_seq START 1""",
+    """CREATE TABLE IF NOT EXISTS login_attempts (
+        attempt_id BIGINT PRIMARY KEY,
+        username VARCHAR NOT NULL,
+        address VARCHAR NOT NULL,
+        attempted_at TIMESTAMP NOT NULL)""",
+    # a POST carrying an Idempotency-Key is stored once: a retry gets the first answer back
+    """CREATE TABLE IF NOT EXISTS idempotency_keys (
+        username VARCHAR NOT NULL,
+        idem_key VARCHAR NOT NULL,
+        endpoint VARCHAR NOT NULL,
+        fingerprint VARCHAR NOT NULL,  -- SHA-256 of the request, so a reused key is caught
+        status INTEGER NOT NULL,
+        response JSON,
+        created_at TIMESTAMP NOT NULL,
+        PRIMARY KEY (username, idem_key))""",
 ]
 
 TABLES: list[str] = [
@@ -161,6 +193,7 @@ TABLES: list[str] = [
         created_at TIMESTAMP,
         run_id BIGINT,
         payload JSON)               -- Estimate.to_dict() rows""",
+    *WEB_TABLES,
 ]
 
 VIEWS: list[str] = [
@@ -188,4 +221,6 @@ MIGRATIONS: dict[int, list[str]] = {
     # 1 -> 2: pairs of decisions in one order (uid_l < uid_r; uncounted always wrote them so),
     # and the shared views; the tables are unchanged
     2: ["UPDATE decisions SET uid_l = uid_r, uid_r = uid_l WHERE uid_l > uid_r", *VIEWS],
+    # 2 -> 3: the review server's sessions, sign-in attempts and idempotency keys
+    3: WEB_TABLES,
 }

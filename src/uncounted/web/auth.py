@@ -3,7 +3,10 @@
 Passwords are stored as argon2id hashes (argon2-cffi) in the store's ``users`` table; adding a user
 is audited. A session is a cookie signed with itsdangerous holding the user name, a random session
 id and the session's CSRF token; it is HttpOnly and SameSite=Strict, and Secure over https (or when
-the server is told it sits behind https). Every state-changing request must carry the CSRF token
+the server is told it sits behind https). The session must also be live in the store (so it
+survives a restart and can be revoked). Sign-in attempts are counted in the store before the
+password is checked (:meth:`uncounted.store.web.LoginAttempts.admit`), and the argon2 work of
+checking them is bounded (:class:`HashGate`). Every state-changing request must carry the CSRF token
 (form field ``csrf_token`` or header ``X-CSRF-Token``), compared in constant time.
 """
 
@@ -66,68 +69,85 @@ def verify_password(digest: str | None, password: str) -> bool:
 
 
 class Sessions:
-    """Signs and reads session and pre-login cookies with one secret key.
+    """Signs and reads session and pre-login cookies; the sessions themselves live in the store.
 
-    A signed cookie alone would stay valid after sign-out; so the server also keeps the ids of
-    live sessions in memory, and a cookie counts only while its id is there. Signing out (or
-    restarting the server) ends a session for good. Sign-in failures are counted per user name:
-    after ``MAX_FAILURES`` within ``FAILURE_WINDOW`` seconds that name is locked for the rest of
-    the window.
+    A session cookie is signed (itsdangerous) and holds the user name, a random session id and
+    the session's CSRF token; it counts only while the store has that session live
+    (``store.sessions``): signing out or ``uncounted user revoke`` ends it for good, and a
+    restart of the server does not. ``store`` is the object that owns the connection
+    (:class:`~uncounted.web.service.Review`).
     """
 
-    MAX_FAILURES = 10
-    FAILURE_WINDOW = 300.0
-
-    def __init__(self, secret: str):
-        import threading
-
+    def __init__(self, secret: str, store):
         from itsdangerous import URLSafeTimedSerializer
 
         self._session = URLSafeTimedSerializer(secret, salt="uncounted-session")
         self._login = URLSafeTimedSerializer(secret, salt="uncounted-login")
-        self._live: set[str] = set()
-        self._failures: dict[str, list[float]] = {}
-        self._lock = threading.Lock()
+        self._store = store
 
-    def new_session(self, username: str) -> tuple[str, dict[str, Any]]:
+    def new_session(self, username: str, *, address: str | None = None
+                    ) -> tuple[str, dict[str, Any]]:
         data = {"u": username, "sid": secrets.token_urlsafe(16), "csrf": secrets.token_urlsafe(32)}
-        with self._lock:
-            self._live.add(data["sid"])
-            self._failures.pop(username, None)
+        self._store.start_session(data["sid"], username, SESSION_MAX_AGE, address)
         return self._session.dumps(data), data
 
     def read_session(self, cookie: str | None) -> dict[str, Any] | None:
         data = _loads(self._session, cookie, SESSION_MAX_AGE)
-        if not isinstance(data, dict) or data.get("sid") not in self._live:
+        if not isinstance(data, dict) or not all(isinstance(data.get(k), str)
+                                                 for k in ("u", "sid", "csrf")):
+            return None
+        if not self._store.session_alive(data["sid"], data["u"]):
             return None
         return data
 
     def end_session(self, data: dict[str, Any]) -> None:
-        with self._lock:
-            self._live.discard(data.get("sid"))
-
-    def locked_out(self, username: str) -> bool:
-        """True while ``username`` has too many recent sign-in failures."""
-        import time
-
-        cutoff = time.monotonic() - self.FAILURE_WINDOW
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if t > cutoff]
-            self._failures[username] = recent
-            return len(recent) >= self.MAX_FAILURES
-
-    def failed(self, username: str) -> None:
-        import time
-
-        with self._lock:
-            self._failures.setdefault(username, []).append(time.monotonic())
+        self._store.end_session(data["sid"], data["u"])
 
     def new_login_token(self) -> tuple[str, str]:
         token = secrets.token_urlsafe(32)
         return self._login.dumps(token), token
 
     def read_login_token(self, cookie: str | None) -> str | None:
-        return _loads(self._login, cookie, 3600)
+        token = _loads(self._login, cookie, 3600)
+        return token if isinstance(token, str) else None
+
+
+class HashGate:
+    """Bounds the argon2 work of sign-ins so that a flood of them cannot starve reviewers.
+
+    At most ``slots`` password checks run at once (argon2id is built to take a core's worth of
+    memory and time); at most ``queue`` more may wait for a slot. A sign-in that finds the queue
+    full is refused at once (HTTP 429 with ``Retry-After``) before any work is done for it.
+    Thread-based (the checks run in the server's thread pool), so it works on any event loop.
+    """
+
+    def __init__(self, slots: int = 1, queue: int = 8):
+        import threading
+
+        self.slots, self.queue = slots, queue
+        self._sem = threading.BoundedSemaphore(slots)
+        self._count_lock = threading.Lock()
+        self._inside = 0
+        self.refused = 0
+
+    def enter(self) -> bool:
+        """Take a place (running or waiting); False when all ``slots + queue`` are taken."""
+        with self._count_lock:
+            if self._inside >= self.slots + self.queue:
+                self.refused += 1
+                return False
+            self._inside += 1
+            return True
+
+    def leave(self) -> None:
+        with self._count_lock:
+            self._inside -= 1
+
+    def verify(self, digest: str | None, password: str) -> bool:
+        """:func:`verify_password` in one of the slots (call between :meth:`enter` and
+        :meth:`leave`, off the event loop)."""
+        with self._sem:
+            return verify_password(digest, password)
 
 
 def _loads(serializer, cookie, max_age):

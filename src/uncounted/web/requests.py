@@ -21,3 +21,8 @@ def cookie_secure(request) -> bool:
 def error_status(err: UncountedError) -> int:
     """422 for bad input, 409 for a state the request cannot apply to."""
     return 422 if isinstance(err, InputError) else 409
+
+
+def client_address(request) -> str:
+    """The client's address (the proxy's X-Forwarded-For when uvicorn was told to trust it)."""
+    return request.client.host if request.client and request.client.host else "unknown"

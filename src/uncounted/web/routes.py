@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import html
+import json
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -12,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from ..exceptions import UncountedError
 from ..mse.registry import available_methods
 from . import auth
-from .requests import cookie_secure, error_status, session_of
+from .requests import client_address, cookie_secure, error_status, session_of
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any):
@@ -43,25 +46,46 @@ def register_pages(app) -> None:
 
     @app.post("/login")
     async def login(request: Request):
-        form = await request.form()
-        username = str(form.get("username") or "")
-        password = str(form.get("password") or "")
-        nxt = _safe_next(str(form.get("next") or ""))
         review = request.app.state.review
-        expected = request.app.state.sessions.read_login_token(request.cookies.get(auth.LOGIN_COOKIE))
-        if not auth.same_token(expected, str(form.get("csrf_token") or "")):
-            return _login_page(request, nxt, "The form expired; please sign in again.", 403)
+        early = review.refused_before(client_address(request))
+        if early is not None:  # this address (or everyone) is locked out: no form, no store,
+            await _slow_down(request, early.retry_after)      # no template
+            return _refused(LIMIT_MESSAGES[early.scope], early.retry_after)
+        form = await request.form()
+        username = _form_text(form, "username")[:64]
+        password = _form_text(form, "password")
+        nxt = _safe_next(_form_text(form, "next"))
         sessions = request.app.state.sessions
-        if sessions.locked_out(username):
-            return _login_page(request, nxt, "Too many failed sign-ins for this user; wait a few "
-                                             "minutes.", 429)
-        digest = await _in_thread(review.password_hash, username)
-        if not await _in_thread(auth.verify_password, digest, password):
-            sessions.failed(username)
-            review.audit("login_failed", actor=username[:64] or "?", target="web")
+        expected = sessions.read_login_token(request.cookies.get(auth.LOGIN_COOKIE))
+        if not auth.same_token(expected, _form_text(form, "csrf_token")):
+            return _login_page(request, nxt, "The form expired; please sign in again.", 403)
+        gate = request.app.state.hash_gate
+        if not gate.enter():  # refused before any work is done for it
+            await _slow_down(request, 1)
+            return _login_page(request, nxt, "The server is busy checking other sign-ins; try "
+                                             "again in a moment.", 429, retry_after=1)
+        address = client_address(request)
+        left = False
+        try:
+            # counted before the password is checked, in one transaction with the limits' check
+            admitted = await _in_thread(review.admit_login, username, address)
+            if admitted.attempt_id is None:
+                gate.leave()
+                left = True
+                await _slow_down(request, admitted.retry_after)
+                return _login_page(request, nxt, LIMIT_MESSAGES[admitted.scope], 429,
+                                   retry_after=admitted.retry_after)
+            digest = await _in_thread(review.password_hash, username)
+            ok = await _in_thread(gate.verify, digest, password)
+        finally:
+            if not left:
+                gate.leave()
+        if not ok:
+            await _in_thread(review.audit, "login_failed", actor=username or "?", target="web",
+                             detail={"address": address})
             return _login_page(request, nxt, "Unknown user or wrong password.", 401)
-        review.audit("login", actor=username, target="web")
-        cookie, _ = request.app.state.sessions.new_session(username)
+        await _in_thread(review.login_succeeded, admitted.attempt_id, username)
+        cookie, _ = await _in_thread(sessions.new_session, username, address=address)
         response = RedirectResponse(nxt, status_code=303)
         response.set_cookie(auth.SESSION_COOKIE, cookie, max_age=auth.SESSION_MAX_AGE, httponly=True,
                             samesite="strict", secure=cookie_secure(request), path="/")
@@ -70,12 +94,11 @@ def register_pages(app) -> None:
 
     @app.post("/logout")
     async def logout(request: Request):
-        s = session_of(request)
+        s = await _in_thread(session_of, request)
         form = await request.form()
-        if s is None or not auth.same_token(s["csrf"], str(form.get("csrf_token") or "")):
+        if s is None or not auth.same_token(s["csrf"], _form_text(form, "csrf_token")):
             return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
-        request.app.state.sessions.end_session(s)
-        request.app.state.review.audit("logout", actor=s["u"], target="web")
+        await _in_thread(request.app.state.sessions.end_session, s)
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(auth.SESSION_COOKIE, path="/")
         return response
@@ -111,7 +134,7 @@ def register_pages(app) -> None:
 
     @app.get("/report")
     async def report_page(request: Request):
-        if session_of(request) is None:
+        if await _in_thread(session_of, request) is None:
             return _login_redirect(request)
         rv = request.app.state.review
         wanted = list(rv.project.setting("estimate", "methods", ["loglinear"])) + ["chao"]
@@ -123,10 +146,46 @@ def register_pages(app) -> None:
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
-def _login_page(request: Request, nxt: str, error: str | None, status: int):
+LIMIT_MESSAGES = {
+    "user": "Too many failed sign-ins for this user; wait a few minutes.",
+    "address": "Too many failed sign-ins from this address; wait a few minutes.",
+    "overall": "Too many failed sign-ins on this server just now; wait a minute. Reviewers who "
+               "are signed in can go on working.",
+}
+
+
+async def _slow_down(request: Request, retry_after: int) -> None:
+    """Hold a refused sign-in for a while before answering (at most ``refusal_delay`` seconds,
+    never past its ``Retry-After``): waiting costs the server nothing, and a flooding client,
+    which waits for each answer, sends that much less."""
+    import asyncio
+
+    delay = min(float(retry_after), request.app.state.refusal_delay)
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+def _refused(message: str, retry_after: int) -> HTMLResponse:
+    """A small fixed 429 page: the cheapest answer to a sign-in flood."""
+    page = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in — '
+            f'uncounted</title></head><body><p>{html.escape(message)}</p>'
+            '<p><a href="/login">Sign in</a></p></body></html>')
+    return HTMLResponse(page, status_code=429, headers={"Retry-After": str(int(retry_after))})
+
+
+def _form_text(form, name: str) -> str:
+    """A text field of a form ('' when absent or a file)."""
+    value = form.get(name)
+    return value if isinstance(value, str) else ""
+
+
+def _login_page(request: Request, nxt: str, error: str | None, status: int,
+                retry_after: int | None = None):
     signed, token = request.app.state.sessions.new_login_token()
     response = _render(request, "login.html.j2", status=status, next=_safe_next(nxt), error=error,
                        login_token=token)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(int(retry_after))
     response.set_cookie(auth.LOGIN_COOKIE, signed, max_age=3600, httponly=True, samesite="strict",
                         secure=cookie_secure(request), path="/")
     return response
@@ -159,30 +218,82 @@ def register_api(app) -> None:
 
     @app.post("/api/decisions")
     async def decide(request: Request):
-        s = session_of(request)
-        if s is None:
-            return _unauthorised()
-        if not auth.same_token(s["csrf"], request.headers.get("x-csrf-token")):
-            return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
-        try:
-            body = await request.json()
-        except ValueError:
-            return JSONResponse({"detail": "the body must be a JSON object"}, status_code=422)
-        if not isinstance(body, dict):
-            return JSONResponse({"detail": "the body must be a JSON object"}, status_code=422)
-        based_on = body.get("based_on_decision")
-        if based_on is not None and (not isinstance(based_on, int) or isinstance(based_on, bool)):
-            return JSONResponse({"detail": "based_on_decision must be an integer or null"},
-                                status_code=422)
-        note = body.get("note")
-        try:
-            result = await _in_thread(request.app.state.review.decide, s["u"],
-                                      str(body.get("uid_l") or ""), str(body.get("uid_r") or ""),
-                                      str(body.get("decision") or ""), based_on=based_on,
-                                      note=None if note is None else str(note))
-        except UncountedError as err:
-            return JSONResponse({"detail": str(err)}, status_code=error_status(err))
-        return JSONResponse(result, status_code=201)
+        """A decision on a candidate pair of the latest link run."""
+        return await _write_decision(request, manual=False)
+
+    @app.post("/api/links")
+    async def manual_link(request: Request):
+        """A manual link (or un-link) of any two records, with a note: its own audited action."""
+        return await _write_decision(request, manual=True)
+
+
+#: Idempotency keys: what a client may send (a UUID fits easily).
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9_.:-]{8,128}$")
+MAX_UID = 1000
+
+
+def _bad(detail: str, status: int = 422) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status)
+
+
+async def _write_decision(request: Request, *, manual: bool):
+    s = await _in_thread(session_of, request)  # may read the store: not on the event loop
+    if s is None:
+        return _unauthorised()
+    if not auth.same_token(s["csrf"], request.headers.get("x-csrf-token")):
+        return _bad("CSRF token missing or wrong", 403)
+    key = request.headers.get("idempotency-key")
+    if key is not None and not IDEMPOTENCY_KEY.match(key):
+        return _bad("Idempotency-Key must be 8-128 letters, digits or '_.:-' (a UUID will do)")
+    try:
+        body = json.loads(await request.body())
+    except (ValueError, RecursionError):  # bad JSON or bad UTF-8; nesting too deep
+        return _bad("the body must be a JSON object")
+    if not isinstance(body, dict):
+        return _bad("the body must be a JSON object")
+    fields, problem = _decision_fields(body, manual)
+    if problem:
+        return _bad(problem)
+    try:
+        result, replayed = await _in_thread(request.app.state.review.decide, s["u"], **fields,
+                                            manual=manual, key=key)
+    except UncountedError as err:
+        return _bad(str(err), error_status(err))
+    headers = {"Idempotent-Replayed": "true"} if replayed else None
+    return JSONResponse(result, status_code=201, headers=headers)
+
+
+def _decision_fields(body: dict, manual: bool) -> tuple[dict[str, Any], str | None]:
+    """The fields of a decision request, type-checked (or the reason they are refused)."""
+    out: dict[str, Any] = {}
+    for name in ("uid_l", "uid_r", "decision"):
+        value = body.get(name)
+        if not isinstance(value, str) or not value or len(value) > MAX_UID:
+            return out, f"{name} must be a non-empty string of at most {MAX_UID} characters"
+        out[name] = value
+    note = body.get("note")
+    if note is not None and not isinstance(note, str):
+        return out, "note must be a string or null"
+    out["note"] = note
+    based_on = body.get("based_on_decision")
+    if based_on is not None and (isinstance(based_on, bool) or not isinstance(based_on, int)
+                                 or not 0 < based_on < 2 ** 63):
+        return out, "based_on_decision must be a decision id (a positive 64-bit integer) or null"
+    out["based_on"] = based_on
+    if manual and out["decision"] not in ("match", "non-match"):
+        return out, "a manual link's decision is match (join) or non-match (keep apart)"
+    for name in ("uid_l", "uid_r", "decision", "note"):
+        if out[name] is not None and not _encodable(out[name]):
+            return out, f"{name} is not valid text (a lone surrogate or a NUL character)"
+    return out, None
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 async def _in_thread(fn, *args, **kwargs):

@@ -17,20 +17,23 @@ histories``.
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import math
 import threading
+import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..exceptions import InputError
+from ..exceptions import InputError, ProjectError
 from ..histories import Persons, capture_table, current_persons
 from ..linkage.review import review_progress
 from ..mse.registry import available_methods, make_estimator
 from ..project import Project
 from ..report import build_report
-from ..store import Store
+from ..store import Admission, LoginLimits, RecordedDecision, Store
 from .auth import secret_key
 
 FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
@@ -51,18 +54,25 @@ class Review:
         Estimator for the live panel (refitted after every decision, so it must be cheap).
         ``"auto"`` (default): log-linear (BIC) for up to four lists when installed, else Chao's
         lower bound.
+    limits
+        Sign-in limits (:class:`~uncounted.store.web.LoginLimits`; default: its defaults).
     """
 
     AUTO_LOGLINEAR_MAX_LISTS = 4
 
-    def __init__(self, project: Project, *, live_method: str = "auto"):
+    def __init__(self, project: Project, *, live_method: str = "auto",
+                 limits: LoginLimits | None = None):
         self.project = project
+        self.limits = limits or LoginLimits()
         self.store = Store.open(project.store_path)
         self.lock = threading.RLock()
         self.band = tuple(float(x) for x in project.setting("linkage", "review_band", [0.3, 0.9]))
         self.level = float(project.setting("estimate", "level", 0.95))
         self.live_method = live_method
         self._cache: dict[str, Any] = {}
+        self._live: dict[str, tuple[str, float]] = {}
+        self._blocked: dict[tuple[str, str | None], float] = {}
+        self.store.idempotency.prune()
 
     def close(self) -> None:
         with self.lock:
@@ -204,23 +214,110 @@ class Review:
 
     # ------------------------------------------------------------------ writing
     def decide(self, reviewer: str, uid_l: str, uid_r: str, decision: str, *,
-               based_on: int | None = None, note: str | None = None) -> dict[str, Any]:
-        """Append a decision; never drops one. Returns it with ``conflict``/``stale`` flags.
+               based_on: int | None = None, note: str | None = None, manual: bool = False,
+               key: str | None = None) -> tuple[dict[str, Any], bool]:
+        """Append a decision; never drops one. Returns it with ``conflict``/``stale`` flags, and
+        whether it is the stored answer to an earlier request with the same ``key``.
+
+        A review decision (``manual=False``) must be on a candidate pair of the latest link run;
+        a manual link (``manual=True``) may join any two records but needs a note, and is
+        audited as ``manual_link``. With an idempotency ``key`` the decision and its answer are
+        stored in one transaction, and a retry with that key gets the answer back without a
+        second decision (the same key on a different request is refused).
 
         Errors are the store writer's: :class:`~uncounted.exceptions.InputError` for a bad
         decision, pair, note or ``based_on`` (HTTP 422), :class:`~uncounted.exceptions.ProjectError`
-        for a record that is not in the store (409).
+        for a record that is not in the store or a pair the run did not propose (409).
         """
+        endpoint = "links" if manual else "decisions"
+        fingerprint = hashlib.sha256(json.dumps(
+            [endpoint, uid_l, uid_r, decision, based_on, note]).encode()).hexdigest()
+        with self.lock, self.store.transaction():
+            if key is not None:
+                prior = self.store.idempotency.get(reviewer, key)
+                if prior is not None:
+                    if (prior.endpoint, prior.fingerprint) != (endpoint, fingerprint):
+                        raise InputError("this Idempotency-Key was already used for a different "
+                                         "request; use a new key for a new decision",
+                                         column="Idempotency-Key", value=key)
+                    return prior.response, True
+            if manual:
+                if not (note or "").strip():
+                    raise InputError("a manual link needs a note saying why the two records are "
+                                     "one person (or not)", column="note")
+                run_id = None
+            else:
+                run_id = self.store.runs.latest_id()
+                if run_id is None:
+                    raise ProjectError("no link run yet: there are no candidate pairs to decide")
+
+            def keep(rec: RecordedDecision) -> None:
+                if key is not None:
+                    self.store.idempotency.put(reviewer, key, endpoint=endpoint,
+                                               fingerprint=fingerprint, status=201,
+                                               response=_answer(rec))
+
+            rec = self.store.decisions.record(
+                uid_l, uid_r, decision, reviewer=reviewer, note=note, based_on=based_on,
+                candidate_of=run_id, action="manual_link" if manual else "decision", extra=keep)
+        return _answer(rec), False
+
+    # ------------------------------------------------------------------ sign-in and sessions
+    def admit_login(self, username: str, address: str) -> Admission:
+        """Count a sign-in attempt before its password is checked, or refuse it (a limit).
+
+        A refusal is remembered until its ``Retry-After`` passes, so that a flood from a locked
+        address (or against a locked name, or while the overall limit holds) is refused without
+        touching the store; the store stays the only place where attempts are counted.
+        """
+        refused = self.refused_before(address, username)
+        if refused is not None:
+            return refused
         with self.lock:
-            rec = self.store.decisions.record(uid_l, uid_r, decision, reviewer=reviewer,
-                                              note=note, based_on=based_on)
-        out = {"uid_l": rec.uid_l, "uid_r": rec.uid_r, "decision_id": rec.decision_id,
-               "decision": rec.decision, "based_on": rec.based_on, "previous": rec.previous,
-               "stale": rec.stale, "conflict": rec.conflict}
-        if rec.stale:
-            out["previous_decision"] = rec.previous_decision
-            out["previous_reviewer"] = rec.previous_reviewer
+            out = self.store.logins.admit(username, address, self.limits)
+            if out.attempt_id is None:
+                who = {"user": username, "address": address, "overall": ""}[out.scope]
+                self._blocked[(out.scope, who)] = time.monotonic() + out.retry_after
         return out
+
+    def refused_before(self, address: str, username: str | None = None) -> Admission | None:
+        """The remembered refusal that still holds for this address (and name), if any."""
+        t = time.monotonic()
+        for scope, who in (("overall", ""), ("address", address), ("user", username)):
+            until = self._blocked.get((scope, who))
+            if until is not None and until > t:
+                return Admission(None, scope, max(1, math.ceil(until - t)))
+        return None
+
+    def login_succeeded(self, attempt_id: int, username: str) -> None:
+        with self.lock:
+            self.store.logins.succeeded(attempt_id, username)
+            self._blocked.pop(("user", username), None)
+
+    # While the server runs it holds the store's only read-write connection, so no one else can
+    # end a session meanwhile: sessions known live are remembered (until they expire or are ended
+    # here), and the store is read only for a cookie not seen since the start.
+    def start_session(self, session_id: str, username: str, max_age: float,
+                      address: str | None) -> None:
+        with self.lock:
+            self.store.sessions.start(session_id, username, max_age=max_age, address=address)
+            self._live[session_id] = (username, time.monotonic() + max_age)
+
+    def session_alive(self, session_id: str, username: str) -> bool:
+        known = self._live.get(session_id)  # no lock: async routes must not wait for the store
+        if known is not None and known[0] == username and known[1] > time.monotonic():
+            return True
+        with self.lock:
+            if not self.store.sessions.alive(session_id, username):
+                return False
+            remaining = self.store.sessions.seconds_left(session_id)
+            self._live[session_id] = (username, time.monotonic() + remaining)
+            return True
+
+    def end_session(self, session_id: str, username: str) -> None:
+        with self.lock:
+            self._live.pop(session_id, None)
+            self.store.sessions.end(session_id, actor=username)
 
     def audit(self, action: str, *, actor: str, target: str | None = None,
               detail: dict | None = None) -> None:
@@ -245,6 +342,16 @@ class Review:
     def secret(self, env_value: str | None) -> str:
         with self.lock:
             return secret_key(self.store, env_value)
+
+
+def _answer(rec: RecordedDecision) -> dict[str, Any]:
+    out = {"uid_l": rec.uid_l, "uid_r": rec.uid_r, "decision_id": rec.decision_id,
+           "decision": rec.decision, "based_on": rec.based_on, "previous": rec.previous,
+           "stale": rec.stale, "conflict": rec.conflict}
+    if rec.stale:
+        out["previous_decision"] = rec.previous_decision
+        out["previous_reviewer"] = rec.previous_reviewer
+    return out
 
 
 def _missing(x) -> bool:

@@ -54,10 +54,13 @@
     if (busy || !pairs.length) return;
     busy = true;
     const p = pairs[idx];
+    // one key per decision: if the answer is lost and the request is sent again, it is stored once
+    const key = Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
     try {
       const r = await fetch("/api/decisions", {
         method: "POST", credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json" },
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf, Accept: "application/json",
+                   "Idempotency-Key": key },
         body: JSON.stringify({ uid_l: p.uid_l, uid_r: p.uid_r, decision: decision,
                                based_on_decision: p.decision_id, note: $("note").value || null }),
       });
