@@ -32,9 +32,32 @@ def test_two_unrelated_records_link_with_a_warning(tmp_path):
         insert_records(store, [
             {"list_name": "a", "record_id": "1", "surname_key": "ivanov", "given_name_key": "ivan"},
             {"list_name": "b", "record_id": "1", "surname_key": "petrov", "given_name_key": "ivan"}])
-        with pytest.warns(EstimationWarning, match="skipped"):
-            res = link_project(store, progress=False)
+        res = link_project(store, progress=False)
     assert (res.n_records, res.n_persons) == (2, 2)
+    # the skipped training steps are said in the run's checks (notes: two records are too few
+    # to train on), not as Splink's raw message
+    codes = {c["code"]: c["severity"] for c in res.checks}
+    assert codes["training_no_prior"] == "note" and codes["training_no_pairs"] == "note"
+
+
+def test_train_linker_alone_still_warns(tmp_path):
+    from uncounted.linkage.link import train_linker
+
+    class Linker:                                   # every training step raises
+        class training:
+            @staticmethod
+            def estimate_probability_two_random_records_match(*a, **k):
+                raise ValueError("no pairs")
+
+            estimate_u_using_random_sampling = estimate_probability_two_random_records_match
+            estimate_parameters_using_expectation_maximisation = \
+                estimate_probability_two_random_records_match
+
+        class _settings_obj:
+            _probability_two_random_records_match = 0.0
+
+    with pytest.warns(EstimationWarning, match="skipped"):
+        train_linker(Linker())
 
 
 def test_bad_threshold_and_backend(tmp_path):

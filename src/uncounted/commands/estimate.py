@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, escape
+from .._console import announce_lcmcr_compile, console, err_console, escape
 from ..exceptions import InputError
 
 
@@ -113,6 +113,7 @@ def register(app: typer.Typer) -> None:
 
             tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
                                          **options)
+            _linkage_warnings(table)
         else:
             tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
             try:
@@ -125,3 +126,18 @@ def register(app: typer.Typer) -> None:
         lists = ", ".join(f"{k} {v:,}" for k, v in tab.list_totals().items())
         print_estimates(rows, console, f"{escape(str(table))}: {tab.observed:,} observed on {tab.k} "
                                        f"lists ({escape(lists)})")
+
+
+def _linkage_warnings(directory: Path) -> None:
+    """Say on stderr (also under --json) when the link run behind the estimates gave warnings."""
+    from ..linkage.checks import strict_failures
+    from ..project import Project
+
+    with Project.open(directory).store(read_only=True) as store:
+        guard = store.runs.guard()
+    codes = list(dict.fromkeys(strict_failures(guard["checks"]))) if guard else []
+    if codes:
+        err_console.print(f"warning: link run {guard['run_id']} gave {len(codes)} kind(s) of "
+                          f"linkage warning ({escape(', '.join(codes))}); these estimates count "
+                          "its persons. Read them ('uncounted link', or the report) before "
+                          "publishing a number.", highlight=False)

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import typer
 
-from .._console import console, escape, step_progress
+from .._console import console, err_console, escape, step_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -18,21 +19,89 @@ def register(app: typer.Typer) -> None:
         threshold: float = typer.Option(None, "--threshold", help="Match probability at which "
                                         "records are joined (default: [linkage] threshold, 0.9)."),
         seed: int = typer.Option(1, help="Seed of the random pairs used to estimate u values."),
+        allow_weak: bool = typer.Option(False, "--allow-weak", help="Compare lists that share no "
+                                        "name or full birth date, and let records without names "
+                                        "join each other (see docs/linkage.md)."),
+        strict: bool = typer.Option(False, "--strict", help="Exit with status 1 when any check "
+                                    "of the run gives a warning (the run is still saved)."),
+        as_json: bool = typer.Option(False, "--json", help="Print the run, the field profile and "
+                                     "the checks as JSON."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     ) -> None:
         """Link the records of every list into persons (train by EM, predict, cluster)."""
+        from ..linkage.checks import strict_failures
         from ..linkage.link import link_project
+        from ..linkage.profile import field_profile
         from ..project import Project
 
         project = Project.open(directory)
         backend = backend or project.setting("linkage", "backend", "duckdb")
         threshold = threshold if threshold is not None else project.setting("linkage", "threshold",
                                                                             0.9)
-        with project.store() as store, step_progress(not quiet) as progress:
-            res = link_project(store, backend=backend, threshold=float(threshold), seed=seed,
-                               progress=progress)
-        console.print(
-            f"link run {res.run_id} ({escape(res.backend)}): {res.n_records:,} records -> "
-            f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "
-            f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
-            f"{res.seconds:.1f} s", highlight=False)
+        with project.store() as store:
+            if not as_json:     # before training, which takes minutes on large projects
+                profiles = field_profile(store)
+                if profiles:
+                    console.print(profile_table(profiles))
+            with step_progress(not quiet and not as_json) as progress:
+                res = link_project(store, backend=backend, threshold=float(threshold), seed=seed,
+                                   progress=progress, allow_weak=allow_weak)
+        failures = strict_failures(res.checks)
+        if as_json:
+            typer.echo(json.dumps({
+                "run_id": res.run_id, "backend": res.backend, "threshold": res.threshold,
+                "n_records": res.n_records, "n_persons": res.n_persons, "n_pairs": res.n_pairs,
+                "n_decisions": res.n_decisions, "seconds": round(res.seconds, 2),
+                "allow_weak": allow_weak, "profile": res.guard.get("profile", []),
+                "removed_pairs": res.guard.get("removed", {}), "checks": res.checks,
+                "strict_failures": failures}, ensure_ascii=False, indent=1))
+        else:
+            console.print(
+                f"link run {res.run_id} ({escape(res.backend)}): {res.n_records:,} records -> "
+                f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "
+                f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
+                f"{res.seconds:.1f} s", highlight=False)
+            _print_checks(res.checks)
+        if strict and failures:
+            err_console.print(f"--strict: {len(failures)} check(s) gave a warning "
+                              f"({escape(', '.join(failures))}); exit status 1", highlight=False)
+            raise typer.Exit(1)
+
+
+def _print_checks(checks: list[dict]) -> None:
+    warnings = [c for c in checks if c["severity"] == "warning"]
+    notes = [c for c in checks if c["severity"] != "warning"]
+    if not warnings:
+        console.print("checks: no warning (nothing found that a person or a list could not be)",
+                      highlight=False)
+    for c in warnings:
+        console.print(f"[bold yellow]warning[/bold yellow] ({escape(c['code'])}): "
+                      f"{escape(c['message'])}", highlight=False)
+        examples = c.get("detail", {}).get("examples")
+        if examples:
+            console.print("  e.g. " + escape("; ".join(map(str, examples))), highlight=False)
+    for c in notes:
+        console.print(f"note ({escape(c['code'])}): {escape(c['message'])}", highlight=False)
+
+
+def profile_table(profiles):
+    """The field profile as a Rich table: filled share of each field per list (the JSON has
+    every count)."""
+    from rich.table import Table
+
+    table = Table(title="What each list brings to linkage (share of records with each field)",
+                  title_justify="left", box=None, pad_edge=False)
+    for name, justify in (("list", "left"), ("records", "right"), ("surname", "right"),
+                          ("given", "right"), ("patr.", "right"), ("birth date", "right"),
+                          ("region", "right"), ("unit", "right"), ("death", "right"),
+                          ("identifies by", "left")):
+        table.add_column(name, justify=justify, overflow="fold")
+    for p in profiles:
+        birth = f"{p.share('birth_date'):.0%}" + (f" {p.birth_precision}" if p.birth_date else "")
+        table.add_row(escape(p.list_name), f"{p.n:,}", f"{p.share('surname'):.0%}",
+                      f"{p.share('given_name'):.0%}", f"{p.share('patronymic'):.0%}", birth,
+                      f"{p.share('region'):.0%}", f"{p.share('unit'):.0%}",
+                      f"{p.share('death_date'):.0%}",
+                      ", ".join(p.identifying).replace("birth date", "birth") or
+                      "[bold red]nothing[/bold red]")
+    return table

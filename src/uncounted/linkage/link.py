@@ -44,8 +44,10 @@ import numpy as np
 from ..exceptions import ConfigError, DependencyError, EstimationWarning, ProjectError
 from ..store import Store
 from ..store.runs import INPUT_NAME, Workspace
+from . import checks as guard
 from . import settings
 from .cluster import cluster_run
+from .profile import field_profile, separate_lists
 
 #: Pairs below this probability are not stored (they are neither joined nor sampled in draws).
 PAIR_FLOOR = 0.01
@@ -64,28 +66,63 @@ class LinkResult:
     n_decisions: int
     seconds: float
     steps: dict = field(default_factory=dict)
+    #: the guard rails of the run: ``profile`` (per list), ``checks`` (dicts of
+    #: :class:`~uncounted.linkage.checks.Check`), ``removed`` (pairs dropped by the pair rules),
+    #: ``allow_weak`` (see :meth:`uncounted.store.runs.Runs.guard`)
+    guard: dict = field(default_factory=dict)
+
+    @property
+    def checks(self) -> list[dict]:
+        return list(self.guard.get("checks", []))
 
 
 @contextlib.contextmanager
-def quiet_splink(level: int = logging.ERROR):
+def quiet_splink(level: int = logging.ERROR, collect: list | None = None):
     """Set the ``splink`` logger to ``level`` inside the block and restore it after.
 
-    Splink logs every SQL step at INFO; a linkage run keeps only errors. The level is put back
-    however the block ends, so a caller's own logging set-up is left as it was.
+    Splink logs every SQL step at INFO; a linkage run keeps only errors. With ``collect`` (a
+    list), Splink's messages from INFO up are appended to it as ``(level, text)`` instead, and
+    none reaches the caller's handlers (propagation is off inside the block), so that
+    :func:`uncounted.linkage.checks.training_checks` can say what they mean. Level, handler and
+    propagation are put back however the block ends, so a caller's own logging set-up is left as
+    it was.
     """
     logger = logging.getLogger("splink")
-    before = logger.level
+    before, propagate = logger.level, logger.propagate
+    handler = None
+    if collect is not None:
+        handler = _Collect(collect)
+        logger.addHandler(handler)
+        logger.propagate = False
+        level = logging.INFO
     logger.setLevel(level)
     try:
         yield
     finally:
         logger.setLevel(before)
+        if handler is not None:
+            logger.removeHandler(handler)
+            logger.propagate = propagate
+
+
+class _Collect(logging.Handler):
+    """A logging handler that appends ``(levelno, message)`` to a list."""
+
+    def __init__(self, sink: list):
+        super().__init__(logging.INFO)
+        self.sink = sink
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.sink.append((record.levelno, record.getMessage()))
+        except (TypeError, ValueError):     # a message that cannot be formatted: keep its text
+            self.sink.append((record.levelno, str(record.msg)))
 
 
 def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.9, seed: int = 1,
                  u_max_pairs: float = 2e6, em_max_pairs: float | None = 2e6,
                  progress: Callable[[str, float | None], None] | None = None,
-                 spark=None) -> LinkResult:
+                 spark=None, allow_weak: bool = False) -> LinkResult:
     """Link every record in ``store`` into persons and save the run.
 
     Parameters
@@ -106,6 +143,11 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
         library itself never prints.
     spark
         A SparkSession for ``backend="spark"``; default: a local one.
+    allow_weak
+        Compare lists that share no identifying field (a name or a full birth date) and let
+        records without any name be joined to each other on the model's word. Default: they are
+        not (the pair rules of docs/linkage.md, "What linkage cannot know"); the run's checks
+        (``LinkResult.checks``) say what was kept apart and what looks wrong after clustering.
     """
     if backend not in {"duckdb", "spark"}:
         raise ConfigError("backend must be 'duckdb' or 'spark'", value=backend)
@@ -117,7 +159,8 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
     t0 = time.perf_counter()
     steps: dict[str, float] = {}
     report = progress or None
-    with quiet_splink():
+    messages: list = []
+    with quiet_splink(collect=messages):
         def step(name: str):
             return _Step(report, name, steps)
 
@@ -127,6 +170,7 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
             if n < 2:
                 raise ProjectError(f"{store.path}: {n} record(s) in the store; import at least two "
                                    "records with 'uncounted import' before linking")
+            profiles = field_profile(store)
             engine = None
             try:
                 engine = _DuckDBEngine(store, ws) if backend == "duckdb" else \
@@ -140,9 +184,19 @@ def link_project(store: Store, *, backend: str = "duckdb", threshold: float = 0.
                         n_refined = engine.refine(decisions)
                 with step("predict pairs"):
                     predictions = engine.predict()
+                    separate = [] if allow_weak else [(a, b) for a, b, _ in
+                                                      separate_lists(profiles)]
+                    predictions, removed = ws.drop_weak_pairs(
+                        predictions, nameless=not allow_weak, separate=separate,
+                        threshold=threshold)
+                checks = guard.training_checks(messages, engine.skipped, engine.linker, n) + \
+                    guard.rule_checks(profiles, removed, allow_weak=allow_weak)
                 with step("cluster and save"):
                     result = _save_run(store, engine, predictions, backend, threshold,
-                                       len(decisions), n_refined, n)
+                                       len(decisions), n_refined, n,
+                                       {"profile": [p.to_dict() for p in profiles],
+                                        "removed": removed, "allow_weak": bool(allow_weak),
+                                        "checks": checks})
             finally:
                 if engine is not None:
                     engine.close()
@@ -178,8 +232,12 @@ class _DuckDBEngine:
         df = self.db_api.register(INPUT_NAME, dataset_display_name="records")
         self.linker = Linker(df, settings.settings_creator(), log_level=None)  # no handler
 
+    skipped: list
+
     def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
-        train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs)
+        self.skipped = []
+        train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
+                     skipped=self.skipped)
 
     def refine(self, decisions) -> int:
         return refine_linker(self.linker, self.store, decisions)
@@ -219,8 +277,9 @@ class _SparkEngine(_DuckDBEngine):
 
     def train(self, *, seed: int, u_max_pairs: float, em_max_pairs: float | None) -> None:
         # one chunk for u: on Spark every chunk is a job with a fixed cost of seconds
+        self.skipped = []
         train_linker(self.linker, seed=seed, u_max_pairs=u_max_pairs, em_max_pairs=em_max_pairs,
-                     u_chunks=1)
+                     u_chunks=1, skipped=self.skipped)
 
     def predict(self) -> str:
         pred = self.linker.inference.predict(threshold_match_probability=PAIR_FLOOR)
@@ -264,10 +323,13 @@ def local_spark(cores: int = 2):
 
 
 def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
-                 em_max_pairs: float | None = 2e6, u_chunks: int = 10) -> None:
+                 em_max_pairs: float | None = 2e6, u_chunks: int = 10,
+                 skipped: list | None = None) -> None:
     """Unsupervised training of a Splink linker made with :func:`settings.settings_creator`.
 
-    A step that finds no pairs (a tiny project) warns and leaves Splink's starting values.
+    A step that finds no pairs (a tiny project) leaves Splink's starting values and warns, or,
+    with ``skipped`` (a list), appends ``(step, Splink's message)`` to it instead (what
+    :func:`link_project` does: its checks say what the step means).
     """
     from splink.internals.exceptions import SplinkException
 
@@ -275,6 +337,9 @@ def train_linker(linker, *, seed: int = 1, u_max_pairs: float = 2e6,
         try:
             fn(*args, **kw)
         except (SplinkException, ZeroDivisionError, ValueError) as err:
+            if skipped is not None:      # said in plain words by checks.training_checks
+                skipped.append((what, str(err)))
+                return
             warnings.warn(f"linkage training: {what} was skipped ({str(err).splitlines()[0]}); "
                           "the model keeps starting values there. Fine for a handful of records, "
                           "a sign of trouble for thousands.", EstimationWarning, stacklevel=3)
@@ -370,7 +435,7 @@ def _load_m_values(linker, model: dict) -> None:
 
 
 def _save_run(store: Store, engine, predictions: str, backend: str, threshold: float,
-              n_decisions: int, n_refined: int, n_records: int) -> dict:
+              n_decisions: int, n_refined: int, n_records: int, guard_info: dict) -> dict:
     model = engine.model()
     with store.transaction():
         run_id = store.runs.new_id()
@@ -378,7 +443,13 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
         persons = cluster_run(store, run_id, threshold)
         store.runs.insert_persons(run_id, persons)
         n_persons = int(persons["person_id"].nunique())
-        meta = {"pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
+        found = guard_info["checks"] + guard.cluster_checks(
+            persons, store.runs.guard_fields(), store.records.list_names(),
+            allow_weak=guard_info["allow_weak"], agreeing=store.runs.agreeing_pairs()) + \
+            guard.pair_checks(n_pairs, n_records)
+        guard_info = {**guard_info, "checks": [c.to_dict() for c in found],
+                      "cluster_sizes": guard.summary_counts(persons)}
+        meta = {"guard": guard_info, "pair_floor": PAIR_FLOOR, "n_decisions": n_decisions,
                 "n_decisions_used_in_training": n_refined,
                 "blocking_rules": [str(b) for b in model.get("blocking_rules_to_generate_predictions",
                                                              [])]}
@@ -389,4 +460,4 @@ def _save_run(store: Store, engine, predictions: str, backend: str, threshold: f
                             "n_pairs": n_pairs, "n_persons": n_persons})
     return {"run_id": int(run_id), "backend": backend, "threshold": threshold,
             "n_records": n_records, "n_pairs": int(n_pairs), "n_persons": n_persons,
-            "n_decisions": n_decisions}
+            "n_decisions": n_decisions, "guard": guard_info}

@@ -130,7 +130,8 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
                                         "n_pairs", "n_persons")},
             "histogram": probability_histogram(st, run["run_id"]),
             "review": {"band": list(band), **review_progress(st, band)},
-            "persons_now": persons.n_persons}
+            "persons_now": persons.n_persons,
+            "guard": st.runs.guard(run["run_id"])}     # profile and checks (None: older run)
         data["reproducibility"].update(_repro_settings(project, imports, run, level, seed))
         if len(persons.lists) < 2 or persons.n_persons == 0:
             data["notes"].append("Fewer than two lists with records: nothing to estimate.")

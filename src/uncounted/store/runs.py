@@ -92,6 +92,67 @@ class Runs(Queries):
         return self._df("SELECT uid, list_name, record_id, person_id, match_probability FROM "
                         "persons WHERE run_id = ? ORDER BY uid", [run_id])
 
+    # ------------------------------------------------------------------ guard rails
+    def field_profile(self) -> list[dict[str, Any]]:
+        """Per list: record count and how many records fill each identifying field.
+
+        Keys: ``list_name``, ``n``, ``surname``, ``given_name``, ``patronymic``, ``full_name``,
+        ``any_name`` (a surname, given name or patronymic key), ``birth_date`` (any birth year),
+        ``birth_day``/``birth_month``/``birth_year_only`` (by precision), ``region``, ``unit``,
+        ``death_date``. A blank string counts as empty.
+        """
+        return self._dicts("""
+            SELECT list_name, count(*) AS n,
+                   count(nullif(trim(surname_key), '')) AS surname,
+                   count(nullif(trim(given_name_key), '')) AS given_name,
+                   count(nullif(trim(patronymic_key), '')) AS patronymic,
+                   count(nullif(trim(full_name_raw), '')) AS full_name,
+                   count(coalesce(nullif(trim(surname_key), ''), nullif(trim(given_name_key), ''),
+                                  nullif(trim(patronymic_key), ''))) AS any_name,
+                   count(birth_year) AS birth_date,
+                   count(CASE WHEN birth_day IS NOT NULL AND birth_month IS NOT NULL
+                              THEN birth_year END) AS birth_day,
+                   count(CASE WHEN birth_day IS NULL AND birth_month IS NOT NULL
+                              THEN birth_year END) AS birth_month,
+                   count(CASE WHEN birth_month IS NULL THEN birth_year END) AS birth_year_only,
+                   count(nullif(trim(region_iso), '')) AS region,
+                   count(nullif(trim(unit), '')) AS unit,
+                   count(death_year) AS death_date
+            FROM records GROUP BY list_name ORDER BY list_name""")
+
+    def guard_fields(self):
+        """What the after-clustering checks read of every live record: ``uid``, ``list_name``,
+        ``has_name`` (any name key filled), ``birth_year``, ``region_iso``."""
+        return self._df("""
+            SELECT uid, list_name,
+                   coalesce(nullif(trim(surname_key), ''), nullif(trim(given_name_key), ''),
+                            nullif(trim(patronymic_key), '')) IS NOT NULL AS has_name,
+                   birth_year, nullif(trim(region_iso), '') AS region_iso
+            FROM records ORDER BY uid""")
+
+    def agreeing_pairs(self):
+        """Pairs of live records on different lists that agree exactly on surname key and full
+        birth date (day, month and year): ``uid_l``, ``uid_r`` (``uid_l < uid_r``). Such pairs
+        are nearly always one person; the checks count how many a run left apart."""
+        return self._df("""
+            SELECT a.uid AS uid_l, b.uid AS uid_r
+            FROM records a JOIN records b
+              ON a.surname_key = b.surname_key AND a.birth_year = b.birth_year
+             AND a.birth_month = b.birth_month AND a.birth_day = b.birth_day
+             AND a.list_name < b.list_name
+            WHERE nullif(trim(a.surname_key), '') IS NOT NULL""")
+
+    def guard(self, run_id: int | None = None) -> dict[str, Any] | None:
+        """The field profile, pair rules and checks saved with a link run (default: the latest);
+        ``None`` for a run made before uncounted kept them, or when there is no run."""
+        run = self.get(run_id)
+        if run is None:
+            return None
+        settings = run.get("settings")
+        if not isinstance(settings, dict) or "guard" not in settings:
+            return None
+        return {"run_id": int(run["run_id"]), **settings["guard"]}
+
     # ------------------------------------------------------------------ saving a run
     def new_id(self) -> int:
         return int(self._scalar("SELECT nextval('link_run_seq')"))
@@ -262,6 +323,59 @@ class Workspace:
         finally:
             con.unregister("__uncounted_put")
         return name
+
+    def drop_weak_pairs(self, predictions: str, *, nameless: bool,
+                        separate: Sequence[tuple[str, str]], threshold: float) -> tuple[str, dict]:
+        """Copy ``predictions`` without the pairs the guard rails forbid; (new table, counts).
+
+        Removed: with ``nameless``, every pair of two records that both lack any name key
+        (surname, given name, patronymic); and every pair between two lists named in
+        ``separate`` (unordered pairs of list names). The counts are of the removed pairs and
+        of those among them at or above ``threshold`` (the ones the model would have joined).
+        """
+        con = self._store.con
+        source = f"{WORK_SCHEMA}.{_identifier(predictions)}"
+        target = f"{WORK_SCHEMA}.{_identifier(predictions)}_guarded"
+        rows = [(a, b) for a, b in separate] + [(b, a) for a, b in separate]
+        sep = self._list_pairs(rows)
+        named = ("coalesce(nullif(trim({t}.surname_key), ''), nullif(trim({t}.given_name_key), ''), "
+                 "nullif(trim({t}.patronymic_key), '')) IS NOT NULL")
+        con.register("__uncounted_separate", sep)
+        try:
+            con.execute(f"""
+                CREATE OR REPLACE TEMP TABLE __uncounted_weak AS
+                SELECT p.uid_l, p.uid_r, p.match_probability,
+                       (? AND NOT {named.format(t='a')} AND NOT {named.format(t='b')}) AS nameless,
+                       (s.list_a IS NOT NULL) AS separate
+                FROM {source} p
+                JOIN main.records a ON a.uid = p.uid_l
+                JOIN main.records b ON b.uid = p.uid_r
+                LEFT JOIN __uncounted_separate s ON s.list_a = a.list_name AND s.list_b = b.list_name
+            """, [bool(nameless)])
+        finally:
+            con.unregister("__uncounted_separate")
+        counts = dict(zip(
+            ["nameless", "nameless_joined", "separate", "separate_joined"],
+            con.execute("""
+                SELECT count(*) FILTER (WHERE nameless),
+                       count(*) FILTER (WHERE nameless AND match_probability >= ?),
+                       count(*) FILTER (WHERE separate AND NOT nameless),
+                       count(*) FILTER (WHERE separate AND NOT nameless AND match_probability >= ?)
+                FROM __uncounted_weak""", [threshold, threshold]).fetchall()[0], strict=True))
+        con.execute(f"""
+            CREATE OR REPLACE TABLE {target} AS
+            SELECT p.* FROM {source} p ANTI JOIN (
+                SELECT uid_l, uid_r FROM __uncounted_weak WHERE nameless OR separate) w
+            ON w.uid_l = p.uid_l AND w.uid_r = p.uid_r""")
+        con.execute("DROP TABLE IF EXISTS __uncounted_weak")
+        return target.split(".", 1)[1], {k: int(v or 0) for k, v in counts.items()}
+
+    @staticmethod
+    def _list_pairs(rows):
+        import pyarrow as pa
+
+        return pa.table({"list_a": pa.array([a for a, _ in rows], pa.string()),
+                         "list_b": pa.array([b for _, b in rows], pa.string())})
 
     def close(self) -> None:
         """Drop the workspace and everything Splink left in it."""
