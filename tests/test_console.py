@@ -63,3 +63,31 @@ def test_step_progress_is_a_callback():
     with _console.step_progress(show=False) as progress:
         progress("a step", None)
         progress("a step", 0.5)
+
+
+def test_count_progress_is_silent_when_asked(monkeypatch):
+    with _console.count_progress("estimating", show=False) as progress:
+        progress(0, 3, "chao")        # a no-op, whatever it is given
+        progress(3, 3)
+    monkeypatch.setattr(_console.sys.stderr, "isatty", lambda: True, raising=False)
+    monkeypatch.setattr(_console.sys.stdout, "isatty", lambda: False, raising=False)
+    assert _console.show_progress() is False          # piped output stays clean
+    monkeypatch.setattr(_console.sys.stdout, "isatty", lambda: True, raising=False)
+    assert _console.show_progress() is True and _console.show_progress(as_json=True) is False
+
+
+@pytest.mark.parametrize(("compiled", "label"), [
+    (False, "estimating lcmcr on the linked lists (compiling the sampler once, about"),
+    (True, "estimating lcmcr on the linked lists"),
+])
+def test_the_compile_is_named_on_the_step_that_waits_for_it(monkeypatch, compiled, label):
+    monkeypatch.setattr(kernels, "compiled", lambda: compiled)
+    seen = []
+    progress = _console.compile_notice(lambda step, seconds=None: seen.append((step, seconds)))
+    progress("estimating chao on the linked lists", None)
+    progress("estimating lcmcr on the linked lists", None)
+    progress("estimating lcmcr on the linked lists", 12.0)
+    progress("estimating lcmcr on the true histories", None)   # compiled by now: plain label
+    assert seen[0] == ("estimating chao on the linked lists", None)
+    assert seen[1][0].startswith(label) and seen[2][0] == seen[1][0] and seen[2][1] == 12.0
+    assert seen[3][0] == "estimating lcmcr on the true histories"

@@ -19,6 +19,10 @@ from rich.markup import escape as _escape
 console = Console()
 err_console = Console(stderr=True)
 
+#: How each status of an estimate is drawn in the CLI's tables.
+STATUS_STYLE = {"ok": "green", "caution": "yellow", "unreliable": "bold red",
+                "not_estimable": "dim"}
+
 
 # C0 controls but tab and newline, DEL, C1 controls (0x9B is a one-byte CSI), and the bidi
 # overrides that reorder what follows them: a record field printed raw could clear the screen,
@@ -64,6 +68,47 @@ def step_progress(show: bool = True) -> Iterator[Callable[[str, float | None], N
         yield progress
 
 
+@contextmanager
+def count_progress(description: str, show: bool = True
+                   ) -> Iterator[Callable[[int, int, str], None]]:
+    """A Rich bar on stderr with an ETA, as a ``progress(done, total, label)`` callback.
+
+    The library calls it before each unit of work with the units finished so far, the total and
+    what starts now (``uncounted.mse.api.estimate``, ``run_coverage``, ``run_demo``); the bar
+    shows ``description: label``, done/total, the time elapsed and the time remaining. It is
+    transient: it leaves no line behind. With ``show=False`` the callback does nothing.
+    """
+    if not show:
+        yield lambda done, total, label="": None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
+                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
+                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
+        task = bar.add_task(escape(description), total=None)
+
+        def progress(done: int, total: int, label: str = "") -> None:
+            text = f"{description}: {label}" if label else description
+            bar.update(task, completed=done, total=max(total, 1), description=escape(text))
+
+        yield progress
+
+
+def show_progress(as_json: bool = False) -> bool:
+    """Whether to draw progress: not under ``--json``, and only when stdout and stderr are
+    terminals (piped or redirected output stays clean)."""
+    return interactive(as_json) and sys.stdout.isatty()
+
+
 def interactive(as_json: bool = False) -> bool:
     """True when stderr is a terminal and the output is not machine-readable (``--json``)."""
     return not as_json and sys.stderr.isatty()
@@ -84,3 +129,25 @@ def announce_lcmcr_compile(methods: Iterable[str], *, as_json: bool = False) -> 
     if kernels.compiled() is False:
         err_console.print(f"compiling the lcmcr sampler once, about {kernels.COMPILE_SECONDS} s "
                           "(later runs load it from numba's cache)", style="dim", highlight=False)
+
+
+def compile_notice(progress: Callable[[str, float | None], None]
+                   ) -> Callable[[str, float | None], None]:
+    """``progress`` with the first lcmcr step's label saying that the sampler compiles (once,
+    about N s) when numba's cache does not hold it yet: the wait is named where it happens."""
+    state = {"checked": False, "label": None}
+
+    def wrapped(step: str, seconds: float | None = None) -> None:
+        if seconds is None and "lcmcr" in step and not state["checked"]:
+            state["checked"] = True
+            from .mse import _lcmcr_kernels as kernels
+
+            if kernels.compiled() is False:
+                state["label"] = step
+        if step == state["label"]:
+            from .mse import _lcmcr_kernels as kernels
+
+            step = f"{step} (compiling the sampler once, about {kernels.COMPILE_SECONDS} s)"
+        progress(step, seconds)
+
+    return wrapped

@@ -8,6 +8,7 @@ each estimator did — the same check a user can run on a scenario shaped like t
 from __future__ import annotations
 
 import shutil
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +19,7 @@ import pandas as pd
 from .exceptions import ProjectError
 from .histories import capture_table, current_persons
 from .linkage.link import link_project
-from .mse.api import estimate
+from .mse.api import estimate, resolve_methods
 from .mse.result import Estimate
 from .project import Project
 from .records import import_list
@@ -106,8 +107,10 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
     force
         Replace an existing demo in ``out_dir``.
     say, progress
-        Callbacks for what the demo is doing (one line each) and for the linkage steps
-        (see :func:`~uncounted.linkage.link.link_project`); silent by default.
+        Callbacks for what the demo is doing (one line each) and for its long steps: linkage's
+        (see :func:`~uncounted.linkage.link.link_project`), each method's estimation and the
+        report, as ``progress(step, None)`` when one starts and ``progress(step, seconds)`` when
+        it ends; silent by default.
     """
     out = Path(out_dir)
     project_dir = out / "project"
@@ -132,13 +135,24 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
     truth = sim.truth.assign(uid=sim.truth["list"] + "/" + sim.truth["record_id"].astype(str))
     quality = pair_quality(persons.set_index("uid")["person_id"],
                            truth.set_index("uid")["person_id"].astype(str))
-    rows = estimate(table, methods, seed=seed)
-    true_rows = estimate(sim.capture_table, methods, seed=seed)
+    step = progress or (lambda name, seconds=None: None)
+    rows, true_rows = [], []
+    for name in resolve_methods(methods):  # one step per method: the slow ones are visible
+        for where, tab, out_rows in (("linked lists", table, rows),
+                                     ("true histories", sim.capture_table, true_rows)):
+            label = f"estimating {name} on the {where}"
+            t0 = time.perf_counter()
+            step(label, None)
+            out_rows.extend(estimate(tab, name, seed=seed))
+            step(label, time.perf_counter() - t0)
     report_path = None
     if report:
         report_path = out / "report.html"
+        t0 = time.perf_counter()
+        step("building the report", None)
         report_path.write_text(build_report(project_dir, methods=list(methods), seed=seed),
                                encoding="utf-8")
+        step("building the report", time.perf_counter() - t0)
         say(f"Wrote {report_path}")
     return DemoResult(out, project_dir, report_path, true_population=len(sim.population),
                       true_observed=sim.capture_table.observed, linked_observed=table.observed,

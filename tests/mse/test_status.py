@@ -66,16 +66,19 @@ def test_notes_do_not_lower_the_status():
 
 
 def test_fit_turns_coded_warnings_into_reasons():
-    # Chapman with only 3 people on both lists: the few_in_common warning becomes a caution
-    t = CaptureTable.from_counts({"10": 40, "01": 30, "11": 3}, ["A", "B"])
-    with pytest.warns(EstimationWarning, match="only 3"):
+    # Chapman with only 6 people on both lists: the few_in_common warning becomes a reason, and
+    # the data rule adds too_few_recaptured (under 7 people tie the lists together)
+    t = CaptureTable.from_counts({"10": 40, "01": 30, "11": 6}, ["A", "B"])
+    with pytest.warns(EstimationWarning, match="only 6"):
         e = LincolnPetersen().fit(t)
-    assert e.status == "caution" and [r.code for r in e.reasons] == ["few_in_common"]
+    assert e.status == "unreliable"
+    assert [r.code for r in e.reasons] == ["few_in_common", "too_few_recaptured"]
     assert e.warnings == (e.reasons[0].message,)
     d = json.loads(e.to_json())
-    assert d["status"] == "caution" and d["reasons"][0]["code"] == "few_in_common"
+    assert d["status"] == "unreliable" and d["reasons"][0]["code"] == "few_in_common"
     assert Estimate.from_dict(d) == e
-    assert e.summary().loc[0, ["status", "reason_codes"]].tolist() == ["caution", "few_in_common"]
+    assert e.summary().loc[0, ["status", "reason_codes"]].tolist() == [
+        "unreliable", "few_in_common,too_few_recaptured"]
 
 
 def test_lcmcr_convergence_warning_makes_the_estimate_unreliable(mse_table):
@@ -91,5 +94,6 @@ def test_lcmcr_convergence_warning_makes_the_estimate_unreliable(mse_table):
 
 
 def test_parity_tables_raise_no_false_alarm(mse_table):
-    for name in ("lcmcr_kosovo_aggregate", "mse_korea", "sparsemse_ukdat_5"):
+    for name in ("sparsemse_ukdat", "sparsemse_ukdat_5", "rcapture_hiv"):
         assert ChaoLowerBound().fit(mse_table(name)).status == "ok"
+    # the full floors, every table and method: tests/mse/test_status_rules.py

@@ -240,8 +240,11 @@ def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     with pytest.warns(DataWarning, match="in 3 of 3 strata"):
         rows = ChaoLowerBound().fit_strata(t)
     by = {r.stratum: r for r in rows}
-    assert by["s=x"].estimable and by["s=x"].status == "ok"
-    assert [r.code for r in by["s=x"].reasons] == ["lists_dropped"]
+    assert by["s=x"].estimable
+    # 12 people, 3 on both lists: the note first, then the data rules' verdict
+    assert [r.code for r in by["s=x"].reasons] == ["lists_dropped", "too_few_recaptured",
+                                                    "chao_f2_small", "small_list"]
+    assert by["s=x"].status == "unreliable"
     assert "C" in by["s=x"].reasons[0].message
     z = by["s=z"]  # one list left: a row with the reason, never a traceback
     assert not z.estimable and z.status == "not_estimable"

@@ -172,6 +172,7 @@ def test_pages_render(client):
         r = client.get(path)
         assert r.status_code == 200, path
     assert "41 people observed" in client.get("/estimates").text
+    assert "Status: <strong>" in client.get("/estimates").text  # issue 15: the live status shown
 
 
 def test_sign_out_ends_the_session_for_good(client):

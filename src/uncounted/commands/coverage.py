@@ -7,7 +7,7 @@ import math
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, escape
+from .._console import announce_lcmcr_compile, console, count_progress, escape, show_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -34,19 +34,16 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
     ) -> None:
         """Run a method on simulated capture tables and report bias, error, width and coverage."""
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
         from ..simulate.coverage import run_coverage
 
         announce_lcmcr_compile([method], as_json=as_json)
         options = {k: v for k, v in {"selection": selection, "max_order": max_order, "chains": chains,
                                      "n_draws": n_draws}.items() if v is not None}
-        with Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
-                      TimeElapsedColumn(), console=console, transient=True, disable=as_json) as bar:
-            task = bar.add_task(f"{escape(method)} on {escape(scenario)}", total=replicates)
+        with count_progress(f"{method} on {scenario}", show_progress(as_json)) as progress:
+            progress(0, replicates, "replicates")
             res = run_coverage(scenario, method, replicates, seed=seed, jobs=jobs, level=level,
                                population=population, lists=lists, options=options,
-                               progress=lambda done: bar.update(task, completed=done))
+                               progress=lambda done: progress(done, replicates, "replicates"))
         if out:
             from .._safe_csv import write_frame
 
@@ -80,6 +77,9 @@ def _print_summary(s, console, escape) -> None:
         t.add_row(f"coverage of {s['level']:.0%} intervals",
                   f"{s['coverage']:.1%} ± {s['coverage_se']:.1%} (MC s.e.)")
     t.add_row("not estimable", str(s["not_estimable"]))
+    for status, g in s.get("by_status", {}).items():
+        t.add_row(f"coverage where status is {status}",
+                  f"{g['coverage']:.1%} of {g['replicates']} replicates")
     console.print(t)
     for reason, n in s.get("reasons", {}).items():
         console.print(f"  not estimable in {n} replicate(s): {escape(reason)}", highlight=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, err_console, escape, step_progress
+from .._console import STATUS_STYLE, compile_notice, console, err_console, escape, step_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -30,11 +30,10 @@ def register(app: typer.Typer) -> None:
         def say(msg: str) -> None:
             err_console.print(f"[cyan]•[/] {escape(msg)}", highlight=False)
 
-        announce_lcmcr_compile(method)
         with step_progress() as progress:
             res = run_demo(out, population=population, seed=seed, methods=method,
                            threshold=threshold, force=force, report=not no_report, say=say,
-                           progress=progress)
+                           progress=compile_notice(progress))
         q = res.quality
         console.print(f"\nTrue population {res.true_population:,}; caught by at least one list "
                       f"{res.true_observed:,}; after linkage {res.linked_observed:,} persons.")
@@ -42,17 +41,22 @@ def register(app: typer.Typer) -> None:
                       f"{q.recall:.4f} ({q.correct_pairs:,} of {q.true_pairs:,} true pairs found).")
         t = Table(title="Estimates of the population size (the truth is known here)",
                   title_justify="left")
-        for col in ("method", "model", "from linked lists", "interval", "from true histories",
-                    "covers truth"):
-            t.add_column(col, justify="left" if col in ("method", "model") else "right")
+        for col in ("method", "model", "from linked lists", "interval", "status",
+                    "from true histories", "covers truth"):
+            t.add_column(col, justify="left" if col in ("method", "model", "status") else "right")
         for est, ref in zip(res.estimates, res.true_table_estimates, strict=True):
             if not est.estimable:
-                t.add_row(est.method, "—", "not estimable", escape(est.reason or ""), "", "")
+                t.add_row(est.method, "—", "not estimable", escape(est.reason or ""),
+                          "not estimable", "", "")
                 continue
             covers = "yes" if est.lower <= res.true_population <= est.upper else "no"
             ref_txt = f"{ref.estimate:,.0f}" if ref.estimable else "—"
+            style = STATUS_STYLE.get(est.status, "")
+            why = "; ".join(r.text(cli=True) for r in est.reasons if r.status != "ok")
             t.add_row(est.method, escape(est.model or ""), f"{est.estimate:,.0f}",
-                      f"{est.lower:,.0f} – {est.upper:,.0f}", ref_txt, covers)
+                      f"{est.lower:,.0f} – {est.upper:,.0f}",
+                      f"[{style}]{est.status}[/]" + (f": {escape(why)}" if why else ""), ref_txt,
+                      covers)
         console.print(t)
         missed = [e.method for e in res.estimates
                   if e.estimable and not e.lower <= res.true_population <= e.upper]

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, err_console, escape
+from .._console import (
+    STATUS_STYLE,
+    announce_lcmcr_compile,
+    console,
+    count_progress,
+    err_console,
+    escape,
+    show_progress,
+)
 from ..exceptions import InputError
 
 
@@ -23,23 +31,26 @@ def print_estimates(rows, console, title: str) -> None:
 
     t = Table()
     for col, just in [("method", "left"), ("model", "left"), ("stratum", "left"), ("observed", "right"),
-                      ("estimate", "right"), ("interval", "right"), ("note", "left")]:
+                      ("estimate", "right"), ("interval", "right"), ("status", "left"),
+                      ("note", "left")]:
         t.add_column(col, justify=just)
     strat = any(r.stratum is not None for r in rows)
     if not strat:
         t.columns.pop(2)
     for r in rows:
+        said = [x.text(cli=True) for x in r.reasons if x.status != "ok"]  # notes stay in the JSON
         if r.estimable:
             interval = f"{_fmt(r.lower)} – {_fmt(r.upper)} ({r.level:.0%})"
-            said = [x.message for x in r.reasons if x.status != "ok"]  # notes stay in the JSON
-            note = (f"{r.status}: " if r.status != "ok" else "") + "; ".join(said)
         else:
-            interval, note = "—", f"not estimable: {r.reason}"
+            interval = "—"
+            said = said or [r.reason or "not estimable"]
+        style = STATUS_STYLE.get(r.status, "")
         cells = [r.method, escape(r.model or "—"), escape(r.stratum or ""), f"{r.observed:,}",
-                 _fmt(r.estimate), interval, escape(note)]
+                 _fmt(r.estimate), interval, f"[{style}]{r.status.replace('_', ' ')}[/]",
+                 escape("; ".join(said))]
         if not strat:
             cells.pop(2)
-        t.add_row(*cells, style=None if r.estimable else "dim")
+        t.add_row(*cells, style="dim" if not r.estimable else None)
     console.print(title, style="italic")
     console.print(t)
 
@@ -49,9 +60,10 @@ def _with_flag(err: InputError) -> InputError:
     name = err.column
     if not isinstance(name, str) or name.startswith("-") or err.file is not None:
         return err
-    flag = "--" + name.replace("_", "-")
-    out = InputError(f"{err} (on the command line: {flag})", value=err.value)
-    out.column = flag
+    from ..mse.status import flag  # the one spelling of a setting's flag (reasons use it too)
+
+    out = InputError(f"{err} (on the command line: {flag(name)})", value=err.value)
+    out.column = flag(name)
     return out
 
 
@@ -85,6 +97,9 @@ def register(app: typer.Typer) -> None:
                                          "replicates for loglinear."),
         burn_in: int = typer.Option(None, "--burn-in", help="Iterations discarded per chain (lcmcr)."),
         thin: int = typer.Option(None, help="Iterations per kept draw (lcmcr)."),
+        max_classes: int = typer.Option(None, "--max-classes", help="Truncation of the latent "
+                                                                    "classes (lcmcr)."),
+        n_max: int = typer.Option(None, "--n-max", help="Largest N on dga's grid."),
         as_json: bool = typer.Option(False, "--json", help="Print a JSON array (Estimate.to_dict())."),
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
@@ -104,22 +119,28 @@ def register(app: typer.Typer) -> None:
         announce_lcmcr_compile(method, as_json=as_json)
         list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
         given = {"selection": selection, "max_order": max_order, "interval": interval,
-                 "chains": chains,
-                 "n_draws": n_draws, "burn_in": burn_in, "thin": thin}
+                 "chains": chains, "n_draws": n_draws, "burn_in": burn_in, "thin": thin,
+                 "max_classes": max_classes, "n_max": n_max}
         options = {k: v for k, v in given.items() if v is not None}
         options.update(level=level, seed=1 if seed is None else seed)
-        if table.is_dir():
-            from ..histories import estimate_project
+        options["errors"] = "row"  # an unexpected error in one method is that method's row
+        with count_progress("estimating", show_progress(as_json)) as progress:
+            options["progress"] = progress
+            if table.is_dir():
+                from ..histories import estimate_project
 
-            tab, rows = estimate_project(table, method, strata=strata_cols, draws=linkage_draws,
-                                         **options)
+                if linkage_draws:
+                    options.pop("progress"), options.pop("errors")
+                tab, rows = estimate_project(table, method, strata=strata_cols,
+                                             draws=linkage_draws, **options)
+            else:
+                tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
+                try:
+                    rows = run(tab, method, **options)
+                except InputError as err:
+                    raise _with_flag(err) from err
+        if table.is_dir():
             _linkage_warnings(table)
-        else:
-            tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
-            try:
-                rows = run(tab, method, **options)
-            except InputError as err:
-                raise _with_flag(err) from err
         if as_json:
             typer.echo(json.dumps([r.to_dict() for r in rows], ensure_ascii=False, indent=1))
             return

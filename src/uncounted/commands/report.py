@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, escape
+from .._console import announce_lcmcr_compile, console, escape, show_progress, step_progress
 
 
 def register(app: typer.Typer) -> None:
@@ -30,8 +30,11 @@ def register(app: typer.Typer) -> None:
 
         announce_lcmcr_compile(method)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
-        text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
-                            level=level, seed=seed)
+        with step_progress(show_progress()) as progress:
+            progress("building the report (every method, charts)", None)
+            text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
+                                level=level, seed=seed)
+            progress("building the report (every method, charts)", 0.0)
         if out is None:
             base = source if source.is_dir() else source.parent
             out = base / f"report.{fmt}"

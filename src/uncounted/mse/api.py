@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ..exceptions import DependencyError, InputError
 from ._validation import parameter_error
 from .base import as_table
 from .registry import METHODS, estimator_class, make_estimator
 from .result import Estimate
 
-__all__ = ["estimate", "resolve_methods", "split_options"]
+__all__ = ["estimate", "failed_row", "resolve_methods", "split_options"]
 
 
 def resolve_methods(methods: Sequence[str] | str) -> list[str]:
@@ -61,7 +62,8 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
-             seed: int | None = None, **options: Any) -> list[Estimate]:
+             seed: int | None = None, progress: Callable[[int, int, str], None] | None = None,
+             errors: str = "raise", **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
     Parameters
@@ -81,6 +83,15 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         Any estimator setting (``selection``, ``max_order``, ``n_draws``, ``chains`` ...). Each
         method receives the options it has; an option that no chosen method has is an
         :class:`InputError` listing the valid ones.
+    progress
+        Called as ``progress(done, total, label)`` before each unit of work (a method, or a
+        method on one stratum) with the units finished so far and what starts now, and once at
+        the end with ``done == total`` (``label`` empty).
+    errors
+        ``"raise"`` (default): an unexpected error in a method propagates. ``"row"``: it becomes
+        that method's not-estimable row (code ``method_failed``) naming the error, so one broken
+        method does not hide the others. Errors in the input (:class:`InputError`: a bad setting,
+        a broken table) and a missing dependency always propagate.
 
     Returns
     -------
@@ -91,19 +102,56 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         ``"all"``, a method that applies to no stratum (Lincoln-Petersen on more than two lists,
         dga on more than five) gives that single row.
     """
+    if errors not in ("raise", "row"):
+        raise parameter_error("estimate", "errors", "errors must be 'raise' or 'row'", errors)
     table = as_table(table)
     names = resolve_methods(methods)
     every = "all" in ([methods] if isinstance(methods, str) else list(methods))
     per = split_options(names, options)
+    estimators = [make_estimator(name, level=level, seed=seed, **per[name]) for name in names]
+    skips = [_skip_row(est, table) if every and table.is_stratified else None for est in estimators]
+    n_strata = table.n_strata if table.is_stratified else 0
+    total = sum(1 if skip or not n_strata else n_strata for skip in skips)
+    done = 0
     rows: list[Estimate] = []
-    for name in names:
-        est = make_estimator(name, level=level, seed=seed, **per[name])
-        if table.is_stratified:
-            skip = _skip_row(est, table) if every else None
-            rows.extend([skip] if skip else est.fit_strata(table))
-        else:
-            rows.append(est.fit_or_row(table))
+    for est, skip in zip(estimators, skips, strict=True):
+        if skip is not None:
+            rows.append(skip)
+            done += 1
+            continue
+
+        def tick(label, name=est.name):
+            nonlocal done
+            if progress:
+                progress(done, total, f"{name} [{label}]" if label else name)
+            done += 1
+
+        try:
+            if table.is_stratified:
+                rows.extend(est.fit_strata(table, progress=tick))
+            else:
+                tick(None)
+                rows.append(est.fit_or_row(table))
+        except (InputError, DependencyError, KeyboardInterrupt):
+            raise
+        except Exception as err:
+            if errors == "raise":
+                raise
+            rows.append(failed_row(est, table, err))
+    if progress:
+        progress(total, total, "")
     return rows
+
+
+def failed_row(est, table, err: BaseException) -> Estimate:
+    """The not-estimable row of a method that failed with an unexpected error (named in it)."""
+    what = f"{type(err).__name__}: {err}".rstrip(": ")
+    flat = table.collapse() if table.is_stratified else table
+    return Estimate.not_estimable(
+        est.name, flat, f"{est.name} failed with an unexpected error ({what}); the other methods' "
+        "rows stand. Please report it with the table", code="method_failed",
+        stratum="total" if table.is_stratified else None, level=getattr(est, "level", 0.95),
+        seed=getattr(est, "seed", None))
 
 
 def _skip_row(est, table) -> Estimate | None:

@@ -137,12 +137,13 @@ class Estimator:
         st, reasons = _status.decide(est, table)
         return est.replace(status=st, reasons=reasons)
 
-    def fit_strata(self, table, *, total: bool = True) -> list[Estimate]:
+    def fit_strata(self, table, *, total: bool = True, progress=None) -> list[Estimate]:
         """Fit every stratum; a stratum that cannot be estimated becomes a row with its reason.
 
         Each stratum's table leaves out the lists with no records there (named in the row's
         reasons). With ``total=True`` a last row sums the strata (see
-        :func:`uncounted.mse.strata.sum_strata`).
+        :func:`uncounted.mse.strata.sum_strata`). ``progress(label)``, when given, is called
+        before each stratum's fit.
         """
         from .strata import sum_strata
 
@@ -152,6 +153,8 @@ class Estimator:
             return [self.fit(table)]
         rows, trimmed = [], 0
         for label, sub in table.iter_strata():
+            if progress:
+                progress(label)
             trimmed += len(sub.dropped) > len(table.dropped)
             rows.append(self.fit_or_row(sub, stratum=label))
         if trimmed:

@@ -137,11 +137,13 @@ def forest(rows: list[dict[str, Any]], *, observed: int | None = None, label_key
     fig, ax = plt.subplots(figsize=(6.4, 0.9 + 0.34 * len(rows)))
     for i, r in enumerate(rows):
         lo, hi = (_finite_or(v, r["estimate"]) for v in r["interval"])
-        ax.plot([lo, hi], [i, i], color=BLUE, linewidth=2)
+        colour = {"unreliable": "#b8383b", "caution": "#d9822b"}.get(r.get("status"), BLUE)
+        ax.plot([lo, hi], [i, i], color=colour, linewidth=2)
         ax.plot([r["estimate"]], [i], "o", color="#111", markersize=5)
         if r.get("observed") is not None and observed is None:
             ax.plot([r["observed"]], [i], "|", color=GREY, markersize=10)
-    ax.set_yticks(range(len(rows)), [str(r.get(label_key) or "") for r in rows])
+    ax.set_yticks(range(len(rows)), [str(r.get(label_key) or "") + (
+        f" ({r['status']})" if r.get("status") in ("caution", "unreliable") else "") for r in rows])
     ax.invert_yaxis()
     if observed is not None:
         ax.axvline(observed, color=GREY, linestyle=":", label=f"observed {observed:,}")

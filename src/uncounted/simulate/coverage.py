@@ -27,12 +27,21 @@ import pandas as pd
 
 from ..exceptions import InputError, UncountedWarning
 from ..mse.api import estimate
+from ..mse.checks import table_facts
 from ..mse.registry import make_estimator
+from ..mse.table import CaptureTable, popcount
 from .api import resolve_scenario, simulate_capture_table
 from .scenario import Scenario
 
 ROW_COLUMNS = ["replicate", "seed", "truth", "observed", "estimate", "lower", "upper", "covered",
-               "estimable", "reason", "warnings"]
+               "estimable", "reason", "warnings", "status", "reason_codes", "recaptured", "f1", "f2",
+               "smallest_list", "dependence", "negative_dependence"]
+#: Facts of each replicate's table (:func:`uncounted.mse.checks.table_facts`) kept in its row, so a
+#: study can show coverage against them: people on 2+ lists, Chao's f1 and f2, the smallest list's
+#: size, and the strongest pairwise dependence, positive and negative (the largest
+#: ``log OR - 1.96 se`` and ``-log OR - 1.96 se``: above ``log 4`` means beyond 4 or 1/4 with 95%
+#: confidence).
+FACT_COLUMNS = ROW_COLUMNS[-6:]
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -81,6 +90,9 @@ class CoverageResult:
                                                 "relative_bias", "relative_rmse",
                                                 "mean_abs_relative_error", "mean_width",
                                                 "relative_width", "coverage", "coverage_se")}
+        out["by_status"] = {
+            st: {"replicates": int(len(g)), "coverage": float(g["covered"].mean())}
+            for st, g in ok.groupby("status", sort=False)} if "status" in ok else {}
         n = float(self.truth)
         err = ok["estimate"].to_numpy(float) - n
         width = (ok["upper"] - ok["lower"]).to_numpy(float)
@@ -99,12 +111,31 @@ class CoverageResult:
         }
 
 
+def miss_links(table, rate: float, seed: int):
+    """``table`` as imperfect linkage would leave it: each person on two or more lists is, with
+    probability ``rate``, not linked across them and counted once per list (a missed match)."""
+    if rate <= 0:
+        return table
+    rng = np.random.default_rng(np.random.SeedSequence([int(seed), 0x11A4]))
+    counts = table.dense_counts().copy()
+    for pattern in np.flatnonzero(counts):
+        if popcount(np.array([pattern], dtype=np.uint64))[0] < 2:
+            continue
+        split = rng.binomial(int(counts[pattern]), rate)
+        counts[pattern] -= split
+        for j in range(table.k):
+            if pattern >> j & 1:
+                counts[1 << j] += split
+    return CaptureTable.from_counts(counts, lists=list(table.lists), source=table.source)
+
+
 def _one(scn: Scenario, method: str, options: Mapping[str, Any], level: float, replicate: int,
-         seed: int) -> dict[str, Any]:
+         seed: int, missed_links: float = 0.0) -> dict[str, Any]:
     """Run one replicate (module-level so worker processes can run it)."""
 
-    table = simulate_capture_table(seed=seed, scenario=scn)
+    table = miss_links(simulate_capture_table(seed=seed, scenario=scn), missed_links, seed)
     truth = scn.population.size
+    facts = _facts(table)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UncountedWarning)
@@ -113,18 +144,31 @@ def _one(scn: Scenario, method: str, options: Mapping[str, Any], level: float, r
         nan = float("nan")
         return {"replicate": replicate, "seed": seed, "truth": truth, "observed": table.observed,
                 "estimate": nan, "lower": nan, "upper": nan, "covered": False, "estimable": False,
-                "reason": f"failed: {type(err).__name__}: {err}", "warnings": ""}
+                "reason": f"failed: {type(err).__name__}: {err}", "warnings": "",
+                "status": "not_estimable", "reason_codes": "failed"} | facts
     covered = bool(est.estimable and est.lower <= truth <= est.upper)
     return {"replicate": replicate, "seed": seed, "truth": truth, "observed": table.observed,
             "estimate": est.estimate, "lower": est.lower, "upper": est.upper, "covered": covered,
             "estimable": bool(est.estimable), "reason": est.reason or "",
-            "warnings": "; ".join(est.warnings)}
+            "warnings": "; ".join(est.warnings), "status": est.status,
+            "reason_codes": ",".join(r.code for r in est.reasons)} | facts
+
+
+def _facts(table) -> dict[str, Any]:
+    if table.observed == 0:
+        return dict.fromkeys(FACT_COLUMNS, math.nan)
+    f = table_facts(table)
+    pos = max((d.log_or - 1.96 * d.se for d in f.dependence), default=math.nan)
+    neg = max((-d.log_or - 1.96 * d.se for d in f.dependence), default=math.nan)
+    return {"recaptured": f.recaptured, "f1": f.f1, "f2": f.f2, "smallest_list": f.smallest_list[1],
+            "dependence": pos, "negative_dependence": neg}
 
 
 def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, *, seed: int = 1,
                  jobs: int | None = None, level: float = 0.95, population: int | None = None,
                  lists: int | None = None, options: Mapping[str, Any] | None = None,
-                 progress: Callable[[int], None] | None = None) -> CoverageResult:
+                 progress: Callable[[int], None] | None = None,
+                 missed_links: float = 0.0) -> CoverageResult:
     """Run ``method`` on ``replicates`` simulated capture tables and compare with the truth.
 
     Parameters
@@ -148,6 +192,9 @@ def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, 
         Other estimator options (``selection``, ``max_order``, ``chains``, ``n_draws`` ...).
     progress
         Called with the number of replicates finished so far, after each one.
+    missed_links
+        Share of the people on two or more lists whose records linkage fails to join (each is
+        then counted once per list; :func:`miss_links`): what thin overlaps are fragile to.
     """
 
     scn = resolve_scenario(scenario, population, lists)
@@ -161,14 +208,14 @@ def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, 
     results: list[dict[str, Any] | None] = [None] * replicates
     if jobs == 1:
         for r, s in enumerate(seeds):
-            results[r] = _one(scn, method, options, level, r, s)
+            results[r] = _one(scn, method, options, level, r, s, missed_links)
             if progress:
                 progress(r + 1)
     else:
         from concurrent.futures import ProcessPoolExecutor, as_completed
 
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = {pool.submit(_one, scn, method, options, level, r, s): r
+            futures = {pool.submit(_one, scn, method, options, level, r, s, missed_links): r
                        for r, s in enumerate(seeds)}
             for done, fut in enumerate(as_completed(futures), start=1):
                 results[futures[fut]] = fut.result()

@@ -197,7 +197,8 @@ class Review:
 
             est = make_estimator(method, level=self.level, seed=1).fit(table)
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
-                       upper=_num(est.upper), model=est.model, estimable=True)
+                       upper=_num(est.upper), model=est.model, estimable=True, status=est.status,
+                       reasons=[r.to_dict() for r in est.reasons if r.status != "ok"])
         except Exception as err:  # noqa: BLE001 - the panel shows why there is no number
             out.update(observed=cl.n_persons, estimate=None, lower=None, upper=None,
                        estimable=False, reason=str(err))
