@@ -8,6 +8,7 @@ Importing this module costs Rich's console and nothing else, so ``uncounted --he
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -25,9 +26,22 @@ STATUS_STYLE = {"ok": "green", "caution": "yellow", "unreliable": "bold red",
                 "not_estimable": "dim"}
 
 
+# C0 controls but tab and newline, DEL, C1 controls (0x9B is a one-byte CSI), and the bidi
+# overrides that reorder what follows them: a record field printed raw could clear the screen,
+# set the window title, or make text read backwards
+_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def _visible(match: re.Match) -> str:
+    return f"\\x{ord(match.group()):02x}" if ord(match.group()) < 0x100 else \
+        f"\\u{ord(match.group()):04x}"
+
+
 def escape(text: str) -> str:
-    """Escape Rich markup in user-supplied text (file names, list names, values)."""
-    return _escape(text)
+    """User-supplied text (file names, list names, record fields) made safe for the terminal:
+    Rich markup escaped, and control characters (ESC, BEL, CR, C1, bidi overrides) shown as
+    ``\\x1b``-style text instead of being sent to the terminal."""
+    return _escape(_CONTROLS.sub(_visible, str(text)))
 
 
 @contextmanager
@@ -239,11 +253,12 @@ def print_table(rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], *,
         out.file.write(json.dumps(data, ensure_ascii=False, indent=1, default=str) + "\n")
         return
     if fmt == "csv":
-        import csv
         import io
 
+        from ._safe_csv import SafeWriter
+
         buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
+        writer = SafeWriter(buf, lineterminator="\n")  # no cell read as a spreadsheet formula
         writer.writerow([c.key for c in columns])
         for r in rows:
             writer.writerow(["" if r.get(c.key) is None else r.get(c.key) for c in columns])

@@ -72,9 +72,10 @@ class Project:
             raise ProjectError(f"{root}: {STORE_FILE} is missing")
         return cls(root, config)
 
-    def store(self, *, read_only: bool = False) -> Store:
-        """Open the project's store (close it, or use ``with``)."""
-        return Store.open(self.store_path, read_only=read_only)
+    def store(self, *, read_only: bool = False, wait: float | None = None) -> Store:
+        """Open the project's store (close it, or use ``with``); ``wait`` seconds for another
+        program's lock (default ``$UNCOUNTED_WAIT`` or 30)."""
+        return Store.open(self.store_path, read_only=read_only, wait=wait)
 
     def setting(self, section: str, key: str, default: Any = None) -> Any:
         return self.config.get(section, {}).get(key, default)

@@ -91,7 +91,9 @@ def register(app: typer.Typer) -> None:
         verdicts = evaluate_on_deaths(spec, deaths, indicators, bonuses=bonus_table,
                                       measure=measure)
         if out is not None:
-            verdict_table(verdicts).to_csv(out, index=False)
+            from .._safe_csv import write_frame
+
+            write_frame(verdict_table(verdicts), out, index=False)
         if as_json or check_format(fmt) == "json":
             typer.echo(json.dumps([v.to_dict() for v in verdicts], ensure_ascii=False, indent=1))
             return

@@ -45,7 +45,9 @@ def register(app: typer.Typer) -> None:
                                population=population, lists=lists, options=options,
                                progress=lambda done: progress(done, replicates, "replicates"))
         if out:
-            res.rows.to_csv(out, index=False)
+            from .._safe_csv import write_frame
+
+            write_frame(res.rows, out, index=False)
         s = res.summary()
         if as_json:
             typer.echo(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)

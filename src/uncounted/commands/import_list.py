@@ -17,7 +17,16 @@ def register(app: typer.Typer) -> None:
                 skip_invalid: bool = typer.Option(False, "--skip-invalid",
                                                   help="Import the good rows; write the bad ones "
                                                        "to FILE.rejects.csv."),
-                description: str = typer.Option(None, help="A line describing the list.")) -> None:
+                description: str = typer.Option(None, help="A line describing the list."),
+                sheet: str = typer.Option(None, "--sheet", help="The workbook sheet to read "
+                                                              "(default: the first)."),
+                force: bool = typer.Option(False, "--force",
+                                           help="Import even if the same file is already another "
+                                                "list, or the new version has less than half "
+                                                "the records of the list it replaces."),
+                wait: float = typer.Option(None, "--wait", metavar="SECONDS",
+                                           help="Wait this long for another program using the "
+                                                "store (default $UNCOUNTED_WAIT or 30).")) -> None:
         """Import a casualty list (all-or-nothing unless --skip-invalid)."""
         from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
@@ -32,14 +41,17 @@ def register(app: typer.Typer) -> None:
                 bar.update(task, completed=done, total=total, description=escape(desc))
 
             r = import_list(directory, file, list_name, skip_invalid=skip_invalid,
-                            description=description, progress=progress)
+                            description=description, progress=progress, sheet=sheet,
+                            force=force, wait=wait)
         if r.status == "unchanged":
             console.print(f"{escape(r.file)} is unchanged (sha256 {r.sha256[:12]}); list "
                           f"[bold]{escape(r.list_name)}[/] kept as it was.")
             return
         what = "replaced" if r.replaced_import_id else "imported"
         console.print(f"{what} list [bold]{escape(r.list_name)}[/]: {r.n_imported:,} of "
-                      f"{r.n_rows:,} rows from {escape(r.file)} ({r.format}, {r.encoding or '-'}, "
-                      f"delimiter {r.delimiter!r}); import {r.import_id}")
+                      f"{r.n_rows:,} rows stored, {r.n_rejected:,} rejected, from "
+                      f"{escape(r.file)} ({r.format}, {r.encoding or '-'}, delimiter "
+                      f"{escape(repr(r.delimiter))}); import {r.import_id}", highlight=False)
         if r.rejects_path:
-            console.print(f"{r.n_rejected:,} rejected rows written to {escape(str(r.rejects_path))}")
+            console.print(f"{r.n_rejected:,} rejected rows written to "
+                          f"{escape(str(r.rejects_path))}", highlight=False)

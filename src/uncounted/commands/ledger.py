@@ -84,7 +84,9 @@ def register(app: typer.Typer) -> None:
         print_ledger(shown, console, _("Published estimates (%(side)s)") % {"side": side},
                      fmt=check_format(fmt))
         if out is not None:
-            shown.to_csv(out, index=False)
+            from .._safe_csv import write_frame
+
+            write_frame(shown, out, index=False)
         if plot is not None:
             ledger_png(led, plot, own=own, side=side)
             if fmt == "table":

@@ -32,7 +32,9 @@ def register(app: typer.Typer) -> None:
             from ..exceptions import ProjectError
 
             raise ProjectError(f"link run {run_id} has no persons; run 'uncounted link'")
-        frame.to_csv(out, index=False, encoding="utf-8", float_format="%.6g")
+        from .._safe_csv import write_frame
+
+        write_frame(frame, out, index=False, encoding="utf-8", float_format="%.6g")
         console.print(f"{escape(str(out))}: {len(frame):,} records, "
                       f"{frame['person_id'].nunique():,} persons (link run {run_id})",
                       highlight=False)

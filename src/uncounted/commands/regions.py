@@ -53,9 +53,11 @@ def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
         from ..analysis.mse_regions import mse_rates
 
         tables["mse_rates"] = mse_rates(deaths, rates, mse, level=level, seed=seed)
+    from .._safe_csv import write_frame
+
     out.mkdir(parents=True, exist_ok=True)
     for name, df in tables.items():
-        df.to_csv(out / f"{name}.csv", index=False)
+        write_frame(df, out / f"{name}.csv", index=False)
     if plots:
         from ..analysis.plots import lorenz_png, rate_vs_indicator_png
 

@@ -402,11 +402,13 @@ class CaptureTable:
         return pd.DataFrame(self._records(include_zero), columns=self._header())
 
     def to_csv(self, path: str | Path) -> None:
-        """Write the table in the file contract's shape (UTF-8, observed patterns only)."""
-        import csv
+        """Write the table in the file contract's shape (UTF-8, observed patterns only); a list
+        name or stratum value starting with ``= + - @`` is written with a leading apostrophe
+        (:func:`uncounted._safe_csv.neutralise`)."""
+        from .._safe_csv import SafeWriter
 
         with open(path, "w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh, lineterminator="\n")
+            w = SafeWriter(fh, lineterminator="\n")  # list names, strata: no spreadsheet formulas
             w.writerow(self._header())
             w.writerows(self._records(False))
 

@@ -7,28 +7,32 @@
 - Re-importing a file with the same SHA-256 as the list's live import changes no record; it is
   logged in ``imports`` with status ``unchanged``.
 - A new version of a list replaces the old records in the same transaction; the old import stays in
-  ``imports`` with status ``superseded``.
-- Rows are normalised chunk by chunk into temporary Parquet parts (memory stays flat in the file
-  size; the store is not touched while reading), then moved into ``records`` by one
-  ``INSERT ... SELECT FROM read_parquet`` inside the one transaction that also logs the import; a
-  killed process leaves at most an uncommitted transaction, which DuckDB discards.
+  ``imports`` with status ``superseded``. A version with less than half the records, or a file
+  that is already another list's live import, is refused unless ``force=True``.
+- Rows are normalised chunk by chunk into Parquet parts in a scratch folder inside the project
+  (memory stays flat in the file size; the store is neither touched nor locked while reading),
+  then moved into ``records`` by one ``INSERT ... SELECT FROM read_parquet`` inside the one
+  transaction that also logs the import: the write lock is held for that transaction only. A
+  killed process leaves at most an uncommitted transaction, which DuckDB discards, and a scratch
+  folder, removed at the next start.
+- Counts: rows read = rows stored + rows rejected, always.
 """
 
 from __future__ import annotations
 
-import csv
-import tempfile
+import json
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._extras import require_extra
+from .._safe_csv import SafeWriter
 from ..exceptions import DataWarning, RecordError
 from ..project import Project
 from ..store.records import ImportLog
 from ..store.schema import RECORD_COLUMNS
-from ..store.staging import StagedParts
+from ..store.staging import StagedParts, scratch
 from .readers import open_source
 from .schema import RowError, map_headers
 from .transform import normalise_chunk
@@ -77,6 +81,8 @@ class ImportResult:
     unresolved_regions: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     extras: list[str] = field(default_factory=list)
+    forced: list[str] = field(default_factory=list)   # checks overridden with force=True
+    sheet: str | None = None                           # the workbook sheet read
 
 
 def _project(project_or_dir) -> Project:
@@ -94,7 +100,9 @@ def _check_list_name(name: str) -> str:
 
 def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invalid: bool = False,
                 description: str | None = None, actor: str | None = None,
-                progress: Callable[[int, int, str], None] | None = None) -> ImportResult:
+                progress: Callable[[int, int, str], None] | None = None,
+                sheet: str | None = None, force: bool = False,
+                wait: float | None = None) -> ImportResult:
     """Import one source list into a project.
 
     Parameters
@@ -110,6 +118,15 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     progress
         Called as ``progress(bytes_done, bytes_total, stage)`` with stage ``"read"`` while
         reading and ``"commit"`` once the records are written, just before the commit.
+    sheet
+        The sheet of a workbook to read (default: the first).
+    force
+        Import although the same file is already another list's live import, or although it
+        would replace a list by one with less than half its records (both refused otherwise).
+    wait
+        Seconds to wait for another program's lock on the store (default ``$UNCOUNTED_WAIT`` or
+        30). The file is read and checked before the lock is taken; the lock is held only for the
+        writing transaction.
 
     Returns
     -------
@@ -124,27 +141,40 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
     """
     project = _project(project_or_dir)
     list_name = _check_list_name(list_name)
-    src = open_source(path)
+    src = open_source(path, sheet=sheet)
     result = ImportResult(list_name, None, "active", src.path.name, src.sha256, src.format,
                           src.encoding, src.delimiter, src.n_bytes)
-    with project.store() as store:
+    # 0. what the store holds now: a short read-only look, no lock kept
+    with project.store(read_only=True, wait=wait) as store:
         live = store.records.live_import(list_name)
-        if live is not None and live.sha256 == src.sha256:
-            return _log_unchanged(store, result, live, actor)
-        with tempfile.TemporaryDirectory(prefix="uncounted-import-") as tmp:
-            # 1. read, validate and normalise into Parquet parts (the store is not touched)
-            errors, total_errors, rejects = _stage(Path(tmp), src, result, skip_invalid, progress)
-            if total_errors and not skip_invalid:
-                raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
-            if result.n_imported == 0:
-                raise RecordError("no row could be imported; see the rejected rows above.",
-                                  file=src.path.name) if total_errors else RecordError(
-                    "the list has no records.", file=src.path.name)
-            # 2. one transaction: replace the list's records, log the import
+        holders = [(n, i) for n, i in store.records.lists_holding_file(src.sha256, src.sheet)
+                   if n != list_name]
+    if _same(live, src):
+        with project.store(wait=wait) as store:
+            return _log_unchanged(store, result, store.records.live_import(list_name) or live,
+                                  actor)
+    if holders:
+        _same_file_elsewhere(result, holders, force)
+    with scratch(project.root, "import") as tmp:
+        # 1. read, validate and normalise into Parquet parts (the store is not touched or locked)
+        errors, total_errors, rejects = _stage(tmp, src, result, skip_invalid, progress)
+        if total_errors and not skip_invalid:
+            raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
+        if result.n_imported == 0:
+            raise RecordError("no row could be imported; see the rejected rows above.",
+                              file=src.path.name) if total_errors else RecordError(
+                "the list has no records.", file=src.path.name)
+        # 2. the write lock, for one transaction: replace the list's records, log the import
+        with project.store(wait=wait) as store:
+            live = store.records.live_import(list_name)   # again: another import may have landed
+            if _same(live, src):
+                return _log_unchanged(store, result, live, actor)
+            if live is not None:
+                _much_smaller(result, live, force)
             store.records.prepare_bulk_load(IMPORT_MEMORY)
             with store.transaction():
                 result.import_id = store.records.next_import_id()
-                store.records.replace_records(list_name, str(Path(tmp) / "part-*.parquet"),
+                store.records.replace_records(list_name, str(tmp / "part-*.parquet"),
                                               result.import_id, replace=live is not None)
                 _commit_list(store, result, live, description, actor, skip_invalid)
                 if progress:
@@ -157,6 +187,42 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
                       f"region that is not a known federal subject (kept as written, region_iso "
                       f"empty): {sample}", DataWarning, stacklevel=2)
     return result
+
+
+def _same(live, src) -> bool:
+    """The list's live import is this very file (and sheet)."""
+    return live is not None and live.sha256 == src.sha256 and live.sheet == src.sheet
+
+
+#: Replacing a list by a file with fewer than this share of its records needs ``force``.
+SHRINK_LIMIT = 0.5
+
+
+def _same_file_elsewhere(result, holders, force: bool) -> None:
+    names = ", ".join(f"{n!r} (import {i})" for n, i in holders)
+    message = (f"this file (sha256 {result.sha256[:12]}) is already imported as list {names}. "
+               f"Importing it again as {result.list_name!r} would count everyone on it twice, "
+               "as if two sources had found them.")
+    if not force:
+        raise RecordError(message + " Pass --force if it really is another source's list.",
+                          file=result.file)
+    result.forced.append("same_file_as:" + ",".join(n for n, _ in holders))
+    warnings.warn(f"{result.file}: {message} Imported anyway (--force).", DataWarning,
+                  stacklevel=3)
+
+
+def _much_smaller(result, live, force: bool) -> None:
+    old, new = live.n_imported, result.n_imported
+    if not (new < SHRINK_LIMIT * old and old - new >= 10):
+        return
+    message = (f"list {result.list_name!r} holds {old:,} records (import {live.import_id}); this "
+               f"file has {new:,}, so replacing it would drop {old - new:,} records.")
+    if not force:
+        raise RecordError(message + " Check it is the right file; pass --force if the list "
+                                    "really shrank.", file=result.file)
+    result.forced.append(f"shrunk_from:{old}")
+    warnings.warn(f"{result.file}: {message} Replaced anyway (--force).", DataWarning,
+                  stacklevel=3)
 
 
 def _stage(tmp: Path, src, result, skip_invalid, progress):
@@ -190,6 +256,7 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
             part += 1
             pq.write_table(good.select(RECORD_COLUMNS), tmp / f"part-{part:05d}.parquet")
     result.n_rows = offset
+    result.sheet = src.sheet
     n_good = 0
     dups: list[RowError] = []
     if part:
@@ -198,22 +265,37 @@ def _stage(tmp: Path, src, result, skip_invalid, progress):
             n_good = parts.count()
     if dups:
         total_errors += len(dups)
-        errors.extend(dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
+        errors.extend(e for e, _ in dups[:max(MAX_ERRORS_KEPT - len(errors), 0)])
         if skip_invalid:
-            rejects.extend((e.row, None, [str(e)]) for e in dups)
+            rejects.extend((e.row, values, [str(e)]) for e, values in dups)
+    result.n_imported = n_good
     result.n_rejected = result.n_rows - n_good
-    result.n_imported = result.n_rows - result.n_rejected
+    rejected_rows = {r for r, _, _ in rejects}
+    if skip_invalid and len(rejected_rows) != result.n_rejected:  # the counts must add up
+        raise RuntimeError(f"{src.path.name}: {result.n_rows:,} rows read, {n_good:,} staged but "
+                           f"{len(rejected_rows):,} rejected; please report this bug")
     return errors, total_errors, rejects
 
 
-def _duplicates(parts: StagedParts, file: str, id_column: str) -> list[RowError]:
-    """Repeated record ids: each repeat after the first is an error, removed from the parts."""
+def _duplicates(parts: StagedParts, file: str,
+                id_column: str) -> list[tuple[RowError, dict | None]]:
+    """Repeated record ids: each repeat after the first is an error, removed from the parts;
+    returned with the repeated row's original values (for the rejects file)."""
     rows = parts.repeated_ids()
     if rows:
         parts.keep_first_of_repeats()
-    return [RowError(file, int(r), id_column, rid,
-                     "this record id is already used by an earlier row.",
-                     "Record ids must be unique within a list.") for rid, r in rows]
+    return [(RowError(file, int(r), id_column, rid,
+                      "this record id is already used by an earlier row.",
+                      "Record ids must be unique within a list."), _json_dict(raw))
+            for rid, r, raw in rows]
+
+
+def _json_dict(raw) -> dict | None:
+    try:
+        value = json.loads(raw) if isinstance(raw, str) else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
@@ -221,6 +303,10 @@ def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
     if live is not None:
         result.replaced_import_id = live.import_id
     settings = {"skip_invalid": skip_invalid, "columns": result.columns, "extras": result.extras}
+    if result.forced:
+        settings["forced"] = result.forced
+    if result.sheet:
+        settings["sheet"] = result.sheet
     store.records.log_import(ImportLog(
         result.import_id, name, result.file, result.sha256, result.n_bytes, result.format,
         result.encoding, result.delimiter, result.n_rows, result.n_imported, result.n_rejected,
@@ -229,7 +315,8 @@ def _commit_list(store, result, live, description, actor, skip_invalid) -> None:
                 detail={"import_id": result.import_id, "file": result.file,
                         "sha256": result.sha256, "n_imported": result.n_imported,
                         "n_rejected": result.n_rejected,
-                        "replaced_import_id": result.replaced_import_id})
+                        "replaced_import_id": result.replaced_import_id,
+                        **({"forced": result.forced} if result.forced else {})})
 
 
 def _log_unchanged(store, result, live, actor) -> ImportResult:
@@ -254,15 +341,6 @@ def _rejected_rows(chunk, bad: list[RowError], offset: int):
         yield row, chunk.iloc[row - offset - 1].to_dict(), msgs
 
 
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
-
-
-def _inert(value) -> str:
-    """Spreadsheet-safe text: a leading ' stops =, +, @ cells being run as formulas when opened."""
-    s = "" if value is None else str(value)
-    return "'" + s if s.startswith(_FORMULA_START) else s
-
-
 def _write_rejects(path: Path, rejects) -> Path:
     out = path.with_name(path.stem + ".rejects.csv")
     headers: dict[str, None] = {}
@@ -273,11 +351,11 @@ def _write_rejects(path: Path, rejects) -> Path:
         old = merged.get(r, ({}, []))
         merged[r] = (row or old[0], old[1] + msgs)
     with out.open("w", encoding="utf-8-sig", newline="") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)   # spreadsheet-safe: = + - @ cells get a leading '
         w.writerow(["_row", "_errors", *headers])
         for r in sorted(merged):
             row, msgs = merged[r]
-            w.writerow([r, _inert(" | ".join(msgs)), *(_inert(row.get(h, "")) for h in headers)])
+            w.writerow([r, " | ".join(msgs), *(row.get(h, "") for h in headers)])
     return out
 
 
@@ -290,4 +368,4 @@ def list_summary(project_or_dir):
         rows = store.records.lists_overview()
     return pd.DataFrame(rows, columns=list(store.records.OVERVIEW))[
         ["list_name", "n_records", "import_id", "file_name", "file_sha256", "format", "encoding",
-         "n_rejected", "created_at", "updated_at", "n_imports"]]
+         "n_rows", "n_rejected", "created_at", "updated_at", "n_imports"]]

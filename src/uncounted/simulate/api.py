@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from .._extras import require_extra
+from .._safe_csv import write_frame
 from ..exceptions import ConfigError
 from ..mse.table import CaptureTable
 from .capture import capture_counts, draw_captures
@@ -146,8 +147,8 @@ def simulate_lists(out_dir: str | Path, population: int | None = None, lists: in
         truth_rows.extend(truth)
     truth_df = pd.DataFrame(truth_rows, columns=TRUTH_COLUMNS)
     truth_path, pop_path, scn_path = out / "truth.csv", out / "population.csv", out / "scenario.json"
-    truth_df.to_csv(truth_path, index=False, lineterminator="\n")
-    people.to_csv(pop_path, index=False, lineterminator="\n")
+    write_frame(truth_df, truth_path, index=False, lineterminator="\n")
+    write_frame(people, pop_path, index=False, lineterminator="\n")
     meta = {"seed": int(seed), "scenario": scn.to_dict()}
     scn_path.write_text(json.dumps(meta, ensure_ascii=False, indent=1, sort_keys=True) + "\n",
                         encoding="utf-8")

@@ -6,7 +6,6 @@ and ``docProps/core.xml``); both are fixed here so the same seed gives the same 
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from .._safe_csv import SafeWriter, xlsx_text_cell
 from ..exceptions import ConfigError
 
 #: column headers by language; ``record_id`` is kept as is in Russian files
@@ -41,7 +41,7 @@ def columns_for(layout: str) -> list[str]:
 def write_csv(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]], encoding: str) -> None:
     """Write a CSV with ``\\n`` line ends in ``encoding`` (``utf-8-sig`` adds a BOM)."""
     buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
+    w = SafeWriter(buf, lineterminator="\n")
     w.writerow(header)
     w.writerows(rows)
     try:
@@ -61,9 +61,9 @@ def write_xlsx(path: Path, header: Sequence[str], rows: Sequence[Sequence[str]],
     wb = Workbook()
     ws = wb.active
     ws.title = re.sub(r"[\[\]:*?/\\]", "_", sheet)[:31] or "list"
-    ws.append(list(header))
-    for row in rows:
-        ws.append(list(row))
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1):
+            xlsx_text_cell(ws.cell(row=r, column=c), value)  # text, never a formula
     wb.properties.creator = "uncounted simulate"
     wb.properties.created = FIXED_TIME
     wb.properties.modified = FIXED_TIME

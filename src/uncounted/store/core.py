@@ -26,28 +26,75 @@ Rules:
 
 A record is identified by ``(list_name, record_id)``; its ``uid`` (``"<list>/<record_id>"``,
 unique in the store) is what linkage uses as Splink's unique id.
+
+One writer at a time: DuckDB locks the file. A second program opening the store waits for the
+lock (``wait`` seconds, default :data:`DEFAULT_WAIT` or ``$UNCOUNTED_WAIT``), telling
+:attr:`Store.on_wait` once what holds it (the note ``uncounted.duckdb.holder`` names the command
+and its process), then fails with that name. The first read-write open in a process tidies what a
+killed run left: Splink's ``splink_work`` schema, import scratch folders, and a file grown with
+free blocks (compacted by copying the database, :meth:`Store.compact`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Iterator
+import os
+import sys
+import time
+import warnings
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Self
+from typing import ClassVar, Self
 
-from ..exceptions import ProjectError, require
+from ..exceptions import ProjectError, UncountedWarning, require
 from .base import default_actor, first_row, now
 from .decisions import Decisions
 from .estimates import Estimates
 from .persons import PersonValues
 from .records import Records
-from .runs import Runs
+from .runs import WORK_SCHEMA, Runs
 from .schema import MIGRATIONS, SCHEMA_VERSION, TABLES, VIEWS
+from .staging import clean_scratch
 from .users import Users
 from .web import IdempotencyKeys, LoginAttempts, WebSessions
 
 STORE_FILE = "uncounted.duckdb"
+#: Seconds a program waits for another one's lock on the store before giving up.
+DEFAULT_WAIT = 30.0
+#: Compact on the first write-open when free blocks exceed this many bytes and the used ones.
+COMPACT_FREE_BYTES = 32 << 20
+_RECOVERED: set[str] = set()   # stores tidied by this process (once each)
+
+
+def default_wait() -> float:
+    """$UNCOUNTED_WAIT seconds when set (a number), else :data:`DEFAULT_WAIT`."""
+    try:
+        return max(0.0, float(os.environ.get("UNCOUNTED_WAIT", DEFAULT_WAIT)))
+    except ValueError:
+        return DEFAULT_WAIT
+
+
+@contextlib.contextmanager
+def _flock(path: Path, *, exclusive: bool) -> Iterator[None]:
+    """An advisory lock on ``path`` (held by every opener briefly, and by a compaction while it
+    swaps the file, so nobody opens the old file in between). No-op where fcntl is missing."""
+    try:
+        import fcntl
+    except ImportError:   # Windows: compaction is then skipped (see _recover)
+        yield
+        return
+    try:
+        fh = open(path, "a+b")  # noqa: SIM115  (closed below)
+    except OSError:           # a read-only folder: readers only, nobody compacts there
+        yield
+        return
+    with fh:
+        fcntl.flock(fh, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 class Store:
@@ -67,17 +114,28 @@ class Store:
         one-off scripts may, to look inside.
     """
 
-    def __init__(self, path: str | Path, *, read_only: bool = False, _create: bool = False):
+    #: Called once with a message when an open has to wait for another program's lock; when
+    #: None, the message is an :class:`~uncounted.exceptions.UncountedWarning` (which the
+    #: command line prints on stderr).
+    on_wait: ClassVar[Callable[[str], None] | None] = None
+
+    def __init__(self, path: str | Path, *, read_only: bool = False, _create: bool = False,
+                 wait: float | None = None):
         self.path = Path(path)
         if not _create and not self.path.exists():
             raise ProjectError(f"{self.path}: no project store here. Create one with "
                                f"'uncounted init {self.path.parent}'.")
         self._depth = 0
+        self._read_only = read_only
+        self._wait = default_wait() if wait is None else max(0.0, float(wait))
         self.con = self._connect(read_only)
         if _create:
             self._create_schema()
         else:
             self._upgrade(read_only)
+        if not read_only and str(self.path.resolve()) not in _RECOVERED:
+            _RECOVERED.add(str(self.path.resolve()))
+            self._recover()
         self.records = Records(self)
         self.runs = Runs(self)
         self.decisions = Decisions(self)
@@ -93,18 +151,130 @@ class Store:
         return cls(path, _create=True)
 
     @classmethod
-    def open(cls, path: str | Path, *, read_only: bool = False) -> Store:
-        return cls(path, read_only=read_only)
+    def open(cls, path: str | Path, *, read_only: bool = False,
+             wait: float | None = None) -> Store:
+        """Open a store; ``wait`` seconds for another program's lock (default
+        :func:`default_wait`)."""
+        return cls(path, read_only=read_only, wait=wait)
 
-    # ------------------------------------------------------------------ schema
+    # ------------------------------------------------------------------ connecting, the lock
+    @property
+    def holder_path(self) -> Path:
+        """The note naming the program that has the store open for writing."""
+        return self.path.with_name(self.path.name + ".holder")
+
     def _connect(self, read_only: bool):
         duckdb = require("duckdb", "lists")   # DependencyError naming the extra when missing
 
-        try:
-            return duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.Error as err:
-            raise ProjectError(f"{self.path}: cannot open the project store: {err}") from err
+        deadline = time.monotonic() + self._wait
+        told = False
+        while True:
+            try:
+                with _flock(self.path.with_name(self.path.name + ".lock"), exclusive=False):
+                    con = duckdb.connect(str(self.path), read_only=read_only)
+            except duckdb.Error as err:
+                if "lock" not in str(err).lower():
+                    raise ProjectError(f"{self.path}: cannot open the project store: {err}") \
+                        from err
+                holder = self.holder(str(err))
+                if time.monotonic() >= deadline:
+                    raise ProjectError(
+                        f"{self.path}: the store is in use by {holder}"
+                        + (f"; waited {self._wait:g} s" if self._wait else "")
+                        + ". Run the command again when it has finished, or give it longer with "
+                          "--wait SECONDS (or $UNCOUNTED_WAIT).") from err
+                if not told:
+                    message = (f"{self.path.name}: the store is in use by {holder}; waiting up "
+                               f"to {self._wait:g} s for it")
+                    if Store.on_wait is not None:
+                        Store.on_wait(message)
+                    else:   # the command line prints warnings of uncounted on stderr
+                        warnings.warn(message, UncountedWarning, stacklevel=4)
+                told = True
+                time.sleep(min(0.25, max(0.0, deadline - time.monotonic())))
+                continue
+            if not read_only:
+                self._write_holder()
+            return con
 
+    def holder(self, error: str = "") -> str:
+        """Who has the store open for writing, in words (from the note, else DuckDB's error)."""
+        import re
+
+        pid = re.search(r"\(PID (\d+)\)", error)
+        try:
+            note = json.loads(self.holder_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            note = None
+        if isinstance(note, dict) and (pid is None or str(note.get("pid")) == pid.group(1)):
+            return (f"'{note.get('command', '?')}' (process {note.get('pid')}, since "
+                    f"{note.get('since', '?')})")
+        return f"another program (process {pid.group(1)})" if pid else "another program"
+
+    def _write_holder(self) -> None:
+        cmd = " ".join(["uncounted" if i == 0 and a.endswith("uncounted") else a
+                        for i, a in enumerate(sys.argv)])[:300] or "python"
+        note = {"pid": os.getpid(), "command": cmd, "since": now().isoformat(timespec="seconds")}
+        try:
+            self.holder_path.write_text(json.dumps(note), encoding="utf-8")
+        except OSError:
+            pass
+
+    def _clear_holder(self) -> None:
+        try:
+            note = json.loads(self.holder_path.read_text(encoding="utf-8"))
+            if note.get("pid") == os.getpid():
+                self.holder_path.unlink()
+        except (OSError, ValueError, AttributeError):
+            pass
+
+    # ------------------------------------------------------------------ after a killed run
+    def _recover(self) -> None:
+        """Tidy what a killed run left: Splink's workspace schema, import scratch folders, and
+        free space (compacted). Runs at the first write-open of the store in this process, when
+        no other program writes (we hold the lock) and no workspace of ours exists yet."""
+        clean_scratch(self.path.parent)
+        leftover = first_row(self.con.execute(
+            "SELECT count(*) FROM duckdb_schemas() WHERE schema_name = ?", [WORK_SCHEMA]))[0]
+        if leftover:
+            self.con.execute(f"DROP SCHEMA IF EXISTS {WORK_SCHEMA} CASCADE")
+            self.con.execute("CHECKPOINT")
+        size = self.con.execute("PRAGMA database_size").fetchdf().iloc[0]
+        free = int(size["free_blocks"]) * int(size["block_size"])
+        if free > COMPACT_FREE_BYTES and int(size["free_blocks"]) > int(size["used_blocks"]):
+            self.compact()
+
+    def compact(self) -> None:
+        """Rewrite the store without its free blocks (DuckDB never shrinks a file): copy the
+        database into a new file, then swap it in while holding the opener's lock. A kill midway
+        leaves the old file whole and a ``.compact`` file that the next compaction replaces."""
+        if self._read_only or self._depth:
+            raise ProjectError("compact needs the store open for writing, outside a transaction")
+        try:
+            import fcntl  # noqa: F401  (the swap is only safe with the opener's lock)
+        except ImportError:
+            return
+        tmp = self.path.with_name(self.path.name + ".compact")
+        tmp.unlink(missing_ok=True)
+        name = first_row(self.con.execute("SELECT current_database()"))[0]
+        quoted_tmp = "'" + str(tmp).replace("'", "''") + "'"       # our own file name
+        quoted_db = '"' + str(name).replace('"', '""') + '"'
+        self.con.execute("CHECKPOINT")
+        self.con.execute(f"ATTACH {quoted_tmp} AS uncounted_compact")
+        try:
+            self.con.execute(f"COPY FROM DATABASE {quoted_db} TO uncounted_compact")
+            self.con.execute("CHECKPOINT uncounted_compact")
+        finally:
+            self.con.execute("DETACH uncounted_compact")
+        with _flock(self.path.with_name(self.path.name + ".lock"), exclusive=True):
+            self.con.close()
+            os.replace(tmp, self.path)
+            import duckdb
+
+            self.con = duckdb.connect(str(self.path))
+        self._write_holder()
+
+    # ------------------------------------------------------------------ schema
     def _create_schema(self) -> None:
         with self.transaction():
             for ddl in TABLES + VIEWS:
@@ -147,6 +317,7 @@ class Store:
                 self._migrate(version)
             finally:
                 self.con.close()
+                self._clear_holder()
                 self.con = self._connect(read_only=True)
         else:
             self._migrate(version)
@@ -212,6 +383,8 @@ class Store:
 
     def close(self) -> None:
         self.con.close()
+        if not self._read_only:
+            self._clear_holder()
 
     def __enter__(self) -> Self:
         return self

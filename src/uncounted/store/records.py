@@ -21,6 +21,7 @@ class LiveImport:
     import_id: int
     sha256: str
     n_imported: int
+    sheet: str | None = None   # the workbook sheet it was read from
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,7 @@ class Records(Queries):
 
     #: The columns of :meth:`lists_overview`.
     OVERVIEW = ("list_name", "description", "n_records", "import_id", "file_name", "file_sha256",
-                "format", "encoding", "n_rejected", "imported_at", "created_at", "updated_at",
+                "format", "encoding", "n_rows", "n_rejected", "imported_at", "created_at", "updated_at",
                 "n_imports")
 
     def lists_overview(self) -> list[dict[str, Any]]:
@@ -69,7 +70,7 @@ class Records(Queries):
         (file, hash, format ...), dates and how many imports it has had (:attr:`OVERVIEW`)."""
         return self._dicts(
             "SELECT l.list_name, l.description, l.n_records, l.current_import_id AS import_id, "
-            "i.file_name, i.file_sha256, i.format, i.encoding, i.n_rejected, i.imported_at, "
+            "i.file_name, i.file_sha256, i.format, i.encoding, i.n_rows, i.n_rejected, i.imported_at, "
             "l.created_at, l.updated_at, "
             "(SELECT count(*) FROM imports j WHERE j.list_name = l.list_name) AS n_imports "
             "FROM lists l LEFT JOIN imports i ON i.import_id = l.current_import_id "
@@ -85,9 +86,19 @@ class Records(Queries):
     def live_import(self, list_name: str) -> LiveImport | None:
         """The import whose records are live for ``list_name`` (None for a new list)."""
         row = self._row(
-            "SELECT i.import_id, i.file_sha256, i.n_imported FROM lists l JOIN imports i "
+            "SELECT i.import_id, i.file_sha256, i.n_imported, "
+            "json_extract_string(i.settings, '$.sheet') FROM lists l JOIN imports i "
             "ON i.import_id = l.current_import_id WHERE l.list_name = ?", [list_name])
-        return None if row is None else LiveImport(int(row[0]), row[1], int(row[2] or 0))
+        return None if row is None else LiveImport(int(row[0]), row[1], int(row[2] or 0), row[3])
+
+    def lists_holding_file(self, sha256: str, sheet: str | None = None) -> list[tuple[str, int]]:
+        """``(list_name, import_id)`` of the lists whose live import is the file ``sha256``
+        (read from ``sheet``, for a workbook)."""
+        return [(r[0], int(r[1])) for r in self._con.execute(
+            "SELECT l.list_name, l.current_import_id FROM lists l JOIN imports i "
+            "ON i.import_id = l.current_import_id WHERE i.file_sha256 = ? AND "
+            "json_extract_string(i.settings, '$.sheet') IS NOT DISTINCT FROM ? "
+            "ORDER BY l.list_name", [sha256, sheet]).fetchall()]
 
     # ------------------------------------------------------------------ writing an import
     def next_import_id(self) -> int:

@@ -10,6 +10,11 @@ rewrites the parts without the repeats. Only then does the import open the store
 
 from __future__ import annotations
 
+import contextlib
+import os
+import secrets
+import shutil
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Self
@@ -17,6 +22,48 @@ from typing import Self
 from .schema import RECORD_COLUMNS
 
 PART_PATTERN = "part-*.parquet"
+#: Scratch folders live in the project, beside the store (never in /tmp, where a killed run's
+#: parts would stay unseen): ``<project>/.uncounted-tmp/<kind>-<pid>-<token>``.
+SCRATCH_DIR = ".uncounted-tmp"
+
+
+@contextlib.contextmanager
+def scratch(project_dir: str | Path, kind: str) -> Iterator[Path]:
+    """A scratch folder inside the project for one run, removed when the run ends."""
+    clean_scratch(project_dir)
+    folder = Path(project_dir) / SCRATCH_DIR / f"{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+    folder.mkdir(parents=True)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def clean_scratch(project_dir: str | Path) -> list[Path]:
+    """Remove the scratch folders of runs whose process is gone (killed); returns them."""
+    root = Path(project_dir) / SCRATCH_DIR
+    removed = []
+    if not root.is_dir():
+        return removed
+    for folder in root.iterdir():
+        parts = folder.name.rsplit("-", 2)
+        if len(parts) != 3 or not parts[1].isdigit():
+            continue
+        pid = int(parts[1])
+        if pid != os.getpid() and not _alive(pid):
+            shutil.rmtree(folder, ignore_errors=True)
+            removed.append(folder)
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True
+    return True
 
 
 @lru_cache(maxsize=1)
@@ -96,18 +143,19 @@ class StagedParts:
         return int(self.con.execute("SELECT count(*) FROM read_parquet(?)",
                                     [self.glob]).fetchall()[0][0])
 
-    def repeated_ids(self) -> list[tuple[str, int]]:
-        """``(record_id, row_number)`` of every row whose record id an earlier row already used."""
+    def repeated_ids(self) -> list[tuple[str, int, str]]:
+        """``(record_id, row_number, raw)`` of every row whose record id an earlier row already
+        used; ``raw`` is the row's original values (JSON), for the rejects file."""
         # a hash aggregate finds the repeated ids (usually none); only their rows are then sorted
         found = self.con.execute(
-            "SELECT record_id, row_number FROM read_parquet(?) WHERE record_id IN (SELECT "
+            "SELECT record_id, row_number, raw FROM read_parquet(?) WHERE record_id IN (SELECT "
             "record_id FROM read_parquet(?) GROUP BY record_id HAVING count(*) > 1) "
             "ORDER BY row_number", [self.glob, self.glob]).fetchall()
         seen: set[str] = set()
         rows = []
-        for rid, r in found:
+        for rid, r, raw in found:
             if rid in seen:
-                rows.append((rid, int(r)))
+                rows.append((rid, int(r), raw))
             seen.add(rid)
         return rows
 
