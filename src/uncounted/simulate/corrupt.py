@@ -118,6 +118,20 @@ def _shift_year(d: date, years: int) -> date:
         return d.replace(year=d.year + years, day=28)
 
 
+def name_slips(surname: str, given: str, pat: str, hit: dict, rng: np.random.Generator
+               ) -> tuple[str, str, str]:
+    """The typo (surname 70%, given name 30%) and the dropped patronymic a record may carry,
+    as ``hit`` says; shared by every source kind so they draw from ``rng`` in the same order."""
+    if hit["typo"]:
+        if rng.random() < 0.7:
+            surname = typo(surname, rng)
+        else:
+            given = typo(given, rng)
+    if hit["missing_patronymic"]:
+        pat = ""
+    return surname, given, pat
+
+
 class RecordMaker:
     """Makes the records of one list from true person rows.
 
@@ -149,13 +163,7 @@ class RecordMaker:
                 given = forms[int(rng.integers(len(forms)))]
             else:
                 applied.remove("diminutive")
-        if hit["typo"]:
-            if rng.random() < 0.7:
-                surname = typo(surname, rng)
-            else:
-                given = typo(given, rng)
-        if hit["missing_patronymic"]:
-            pat = ""
+        surname, given, pat = name_slips(surname, given, pat, hit, rng)
         if self.latin:
             surname, given, pat = (self.translit(x) if x else "" for x in (surname, given, pat))
         rec: dict[str, str] = {}

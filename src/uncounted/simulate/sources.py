@@ -31,7 +31,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from .corrupt import RecordMaker, transliterator, typo
+from .corrupt import RecordMaker, name_slips, transliterator
 from .population import RANKS_EN, UNIT_NAMES
 from .scenario import KINDS
 
@@ -119,13 +119,7 @@ class KindRecordMaker(RecordMaker):
         hit = dict(zip(_RATE_KINDS, rng.random(len(self.rates)) < self.rates, strict=True))
         applied = [k for k, v in hit.items() if v]
         surname, given, pat = person["surname"], person["given_name"], person["patronymic"]
-        if hit["typo"]:
-            if rng.random() < 0.7:
-                surname = typo(surname, rng)
-            else:
-                given = typo(given, rng)
-        if hit["missing_patronymic"]:
-            pat = ""
+        surname, given, pat = name_slips(surname, given, pat, hit, rng)
         for k in ("diminutive", "swap_names"):        # not how these sources write names
             if k in applied:
                 applied.remove(k)
