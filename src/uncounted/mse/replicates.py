@@ -37,6 +37,7 @@ import numpy as np
 from ..exceptions import InputError
 from .result import Estimate
 from .status import Reason
+from .strata import equal_counts
 
 __all__ = ["combine_estimates", "combine_replicates", "estimate_replicates"]
 
@@ -209,17 +210,7 @@ def combine_estimates(estimates: Sequence[Estimate], *, names: Sequence[str] | N
 def _pooled(parts: Sequence[np.ndarray], seed: int, hashes: Sequence[str]
             ) -> tuple[np.ndarray, int]:
     """The replicates' draws as rows of one array; shorter ones resampled to the longest."""
-    n = max(p.size for p in parts)
-    if all(p.size == n for p in parts):
-        return np.vstack([np.asarray(p, dtype=float) for p in parts]), 0
-    entropy = [int(seed)] + [int(h, 16) for h in hashes if h]
-    rng = np.random.default_rng(np.random.SeedSequence(entropy))
-    rows, resampled = [], 0
-    for p in parts:
-        if p.size < n:
-            p = rng.choice(p, size=n, replace=True)
-            resampled += 1
-        rows.append(np.asarray(p, dtype=float))
+    rows, resampled = equal_counts(parts, seed, hashes)
     return np.vstack(rows), resampled
 
 

@@ -87,25 +87,39 @@ def common_draws(parts: Sequence[np.ndarray], seed: int, hashes: Sequence[str]
     """Sum independent draws of several quantities; returns ``(draws, strata resampled)``.
 
     When every array has the same shape they are added as they are (chain by chain). Otherwise
-    each is flattened, and each with fewer draws than the largest count is resampled with
-    replacement to that count, using ``numpy.random.SeedSequence([seed, *hashes])`` (hashes as
-    hexadecimal integers), so the same strata and seed give the same total.
+    each is flattened and brought to the largest count by :func:`equal_counts`.
     """
     shapes = {np.shape(p) for p in parts}
     if len(shapes) == 1:
         return np.sum([np.asarray(p, dtype=float) for p in parts], axis=0), 0
+    flat, resampled = equal_counts(parts, seed, hashes)
+    out = np.zeros(flat[0].size)
+    for f in flat:
+        out += f
+    return out.reshape(1, -1), resampled
+
+
+def equal_counts(parts: Sequence[np.ndarray], seed: int, hashes: Sequence[str]
+                 ) -> tuple[list[np.ndarray], int]:
+    """``parts`` flattened, each with fewer draws than the largest count resampled with
+    replacement to that count; returns ``(arrays, how many were resampled)``.
+
+    The generator is ``numpy.random.SeedSequence([seed, *hashes])`` (hashes as hexadecimal
+    integers), so the same inputs and seed give the same draws.
+    """
     flat = [np.asarray(p, dtype=float).reshape(-1) for p in parts]
     n = max(f.size for f in flat)
+    if all(f.size == n for f in flat):
+        return flat, 0
     entropy = [int(seed)] + [int(h, 16) for h in hashes if h]
     rng = np.random.default_rng(np.random.SeedSequence(entropy))
-    out = np.zeros(n)
-    resampled = 0
+    out, resampled = [], 0
     for f in flat:
         if f.size < n:
             f = rng.choice(f, size=n, replace=True)
             resampled += 1
-        out += f
-    return out.reshape(1, -1), resampled
+        out.append(f)
+    return out, resampled
 
 
 def _strata_status(rows: Sequence[Estimate]) -> list[Reason]:
