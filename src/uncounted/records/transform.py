@@ -130,15 +130,7 @@ def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray
 
 def _dates(col: _Column, field: str, column: str | None, file: str, rows):
     """Parts of each distinct date as per-row (int32 values, valid mask), precision, errors."""
-    parsed, failed = [], np.zeros(len(col.uniq), dtype=bool)
-    messages = {}
-    for j, u in enumerate(col.uniq):
-        try:
-            parsed.append(parse_partial_date(u))
-        except DateError as err:
-            parsed.append(None)
-            failed[j] = True
-            messages[j] = err.message
+    parsed, errors = _parse_each(col, parse_partial_date, column, file, rows)
     out = {}
     for k in ("year", "month", "day"):
         got = [getattr(p, k, None) if p else None for p in parsed]
@@ -146,9 +138,23 @@ def _dates(col: _Column, field: str, column: str | None, file: str, rows):
         vals = np.array([g or 0 for g in got], dtype=np.int32)
         out[f"{field}_{k}"] = (vals[col.codes], valid[col.codes])
     out[f"{field}_precision"] = col.coded([p.precision if p else None for p in parsed])
-    errors = [RowError(file, int(rows[i]), column, col.uniq[col.codes[i]],
-                       messages[col.codes[i]]) for i in np.flatnonzero(failed[col.codes])]
     return out, errors
+
+
+def _parse_each(col: _Column, parse, column: str | None, file: str, rows):
+    """``parse`` applied to each distinct value (None where it fails), and a RowError for every
+    row holding a value that failed, naming file, row, column, value and the parser's message."""
+    parsed, failed, messages = [], np.zeros(len(col.uniq), dtype=bool), {}
+    for j, u in enumerate(col.uniq):
+        try:
+            parsed.append(parse(u))
+        except DateError as err:
+            parsed.append(None)
+            failed[j] = True
+            messages[j] = err.message
+    errors = [RowError(file, int(rows[i]), column, col.uniq[col.codes[i]], messages[col.codes[i]])
+              for i in np.flatnonzero(failed[col.codes])]
+    return parsed, errors
 
 
 def _age(out: dict, col: _Column, column: str, file: str, rows) -> list[RowError]:
@@ -158,16 +164,7 @@ def _age(out: dict, col: _Column, column: str, file: str, rows) -> list[RowError
     :func:`uncounted.records.dates.birth_interval`); a row with a birth date keeps it, and the age
     stays in ``raw``. An age that is not a whole number of years is a row error.
     """
-    ages, failed, messages = [], np.zeros(len(col.uniq), dtype=bool), {}
-    for j, u in enumerate(col.uniq):
-        try:
-            ages.append(parse_age(u))
-        except DateError as err:
-            ages.append(None)
-            failed[j] = True
-            messages[j] = err.message
-    errors = [RowError(file, int(rows[i]), column, col.uniq[col.codes[i]], messages[col.codes[i]])
-              for i in np.flatnonzero(failed[col.codes])]
+    ages, errors = _parse_each(col, parse_age, column, file, rows)
     has_age = col.map([a is not None for a in ages], dtype=bool)
     age = col.map([a or 0 for a in ages], dtype=np.int32)
     (by, has_by), (dy, has_dy) = out["birth_year"], out["death_year"]
