@@ -268,3 +268,10 @@ def test_an_estimators_own_boundary_notes_are_all_kept():
              Reason("estimate_on_boundary", "interval's lower end at the number observed"))
     e = _est(estimate=1000.0, lower=1000.0, upper=1100.0, reasons=notes)
     assert e.reasons == notes and e.status == "caution"
+
+
+def test_the_missed_share_is_never_rounded_up_to_all_of_the_population():
+    # 401x the observed misses 99.75% of the population; a whole-percent format printed "over 100%"
+    e = _est(estimate=401_000.0, lower=2_000.0, upper=500_000.0)
+    (msg,) = [r.message for r in e.reasons if r.code == "implausible_estimate"]
+    assert "over 99.7% of the population" in msg and "100%" not in msg

@@ -357,7 +357,7 @@ def _size_reasons(est) -> list[Reason]:
     if ratio > RATIO_UNRELIABLE:
         out.append(Reason("implausible_estimate", f"the estimate, {est.estimate:,.0f}, is "
                           f"{ratio:,.0f} times the {n:,} observed: the lists would have missed "
-                          f"over {1 - 1 / ratio:.0%} of the population"))
+                          f"over {math.floor((1 - 1 / ratio) * 1000) / 10:g}% of the population"))
     elif ratio > RATIO_CAUTION:
         out.append(Reason("far_above_observed", f"the estimate is {ratio:,.1f} times the {n:,} "
                           "observed: so long an extrapolation rests on the model's form"))
