@@ -399,7 +399,9 @@ def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray
     hit = np.unique(labels[[p[0] for p in pairs]])
     if split is not None:
         split.extend(int(h) for h in hit)
-    inside = np.isin(labels[left], hit)
+    # only edges inside one component: with non-match decisions the first pass leaves edges
+    # between its components, across which no conflicting pair was listed
+    inside = (labels[left] == labels[right]) & np.isin(labels[left], hit)
     nodes = np.flatnonzero(np.isin(labels, hit))
     local = pd.Series(np.arange(len(nodes)), index=nodes)
     sub = constrained_components(
