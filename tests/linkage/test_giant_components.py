@@ -1,4 +1,7 @@
-"""Splitting components on conflicting evidence when reviewers' non-match decisions cut them."""
+"""Splitting components on conflicting evidence: when reviewers' non-match decisions cut them,
+and when they are too large to check pair by pair (issue 18: chains through name-less records
+make components of thousands of records, which were checked only along their direct edges);
+those are split by cluster summaries, exactly as the pairwise pass would split them."""
 
 from __future__ import annotations
 
@@ -6,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from uncounted.linkage.cluster import Conflicts, assign
+from uncounted.linkage.cluster import Conflicts, assign, cluster_pairs, split_components
 
 GIVEN = [("ivan", "Иван"), ("petr", "Пётр"), ("sergei", "Сергей"), ("i", "И"), ("", "")]
 PATR = [("petrovich", "Петрович"), ("petrovch", "Петровч"), ("ivanovich", "Иванович"),
@@ -43,11 +46,17 @@ def _edges(rng, n, m):
     return left[keep], right[keep], rng.uniform(0.9, 1.0, size=keep.sum())
 
 
+def _partition(labels):
+    return pd.factorize(labels)[0]
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3, 4, 5])
-def test_non_match_decisions_do_not_let_the_split_rejoin_conflicts(seed):
-    """~300 records, 600 random edges, two non-match decisions: the first pass leaves edges
-    between its pieces, and the split once re-joined pieces along them without the conflicts
-    across them (seed 2: two conflicting pairs in one person; seed 4: a KeyError)."""
+def test_summary_split_equals_the_pairwise_split(seed):
+    """The same greedy pass, cannot-links tested two ways: the partitions must be identical.
+    ~300 records, 600 random edges: one component holding hundreds of conflicting pairs. Two
+    non-match decisions cut the first pass into pieces with edges between them, which the
+    pairwise split once re-joined without the conflicts across them (seed 2 put two conflicting
+    pairs in one person)."""
     rng = np.random.default_rng(seed)
     n = 300
     conf = _random_records(rng, n)
@@ -55,9 +64,34 @@ def test_non_match_decisions_do_not_let_the_split_rejoin_conflicts(seed):
     uids = pd.Index([f"a/{i:04d}" for i in range(n)])
     decisions = pd.DataFrame({"uid_l": [uids[0], uids[5]], "uid_r": [uids[1], uids[9]],
                               "decision": ["non-match", "non-match"]})
-    labels = assign(uids, left, right, prob, decisions, conf)
-    assert len(np.unique(labels)) > 20                        # the chain was really cut up
+    pair_split, sum_split = [], []
+    pairwise = assign(uids, left, right, prob, decisions, conf, split=pair_split)
+    summary = assign(uids, left, right, prob, decisions, conf, split=sum_split, pairwise_max=10)
+    assert len(np.unique(pairwise)) > 20                      # the chain was really cut up
+    assert (_partition(pairwise) == _partition(summary)).all()
+    assert pair_split and sum_split
     a, b = np.triu_indices(n, 1)
-    together = labels[a] == labels[b]
-    assert not conf.of(a[together], b[together]).any()
-    assert labels[0] != labels[1] and labels[5] != labels[9]
+    for labels in (pairwise, summary):                       # no conflicting pair left together
+        together = labels[a] == labels[b]
+        assert not conf.of(a[together], b[together]).any()
+
+
+def test_a_giant_chain_through_nameless_records_is_split_and_listed():
+    """5,000 records chained one to the next (a component past the pairwise limit) whose birth
+    years run from 1950 to 1999: the pieces must each span at most the allowed gap."""
+    n = 5000
+    years = np.repeat(np.arange(1950, 2000), n // 50)
+    cols = {c: [None] * n for c in Conflicts.COLUMNS}
+    cols["birth_year"] = years.tolist()
+    cols["birth_precision"] = ["year"] * n
+    conf = Conflicts(pd.DataFrame(cols))
+    records = pd.DataFrame({"uid": [f"x/{i:05d}" for i in range(n)], "list_name": "x",
+                            "record_id": [str(i) for i in range(n)]})
+    edges = pd.DataFrame({"uid_l": records["uid"][:-1].to_numpy(),
+                          "uid_r": records["uid"][1:].to_numpy(),
+                          "match_probability": 0.95})
+    out = cluster_pairs(records, edges, conflicts=conf)
+    spans = pd.Series(years).groupby(out["person_id"].to_numpy()).agg(lambda y: y.max() - y.min())
+    assert 1 < out["person_id"].nunique() < n
+    assert (spans <= 2).all(), spans.max()          # one year of error each side (YEAR_SPAN)
+    assert len(split_components(out)) == 1 and len(split_components(out)[0]) == n
