@@ -374,7 +374,7 @@ def constrained_components(n: int, left: np.ndarray, right: np.ndarray, prob: np
 class _Summary:
     """What a growing cluster holds that decides whether it may meet another one."""
 
-    __slots__ = ("lo", "hi", "reps")
+    __slots__ = ("hi", "lo", "reps")
 
     def __init__(self, lo: float, hi: float, reps: dict[int, int]):
         self.lo, self.hi, self.reps = lo, hi, reps        # reps: signature -> one position
