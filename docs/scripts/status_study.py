@@ -100,6 +100,13 @@ SCENARIOS = {
                              True),
     "sparse-3-missed": (_scn("sparse-3-missed", 5000, _lists(0.04, 0.03, 0.03),
                              "`sparse-3` with 3% of the people on 2+ lists not linked"), True),
+    "dominant": (_scn("dominant", 1000, _lists(0.90, 0.06, 0.06),
+                      "3 independent lists catching 90%, 6% and 6%, N = 1,000 (the adversarial "
+                      "`dominant` scenario)"), True),
+    "unequal-3": (_scn("unequal-3", 2000, _lists(0.50, 0.20, 0.20),
+                       "3 independent lists catching 50%, 20% and 20%, N = 2,000"), True),
+    "unequal-4": (_scn("unequal-4", 2000, _lists(0.60, 0.10, 0.10, 0.10),
+                       "4 independent lists catching 60% and 10% each, N = 2,000"), True),
     "heterogeneous": (_scn("heterogeneous", 2000, _lists(0.35, 0.30, 0.25, 0.40, odds=[(1, 0.15)] * 4),
                            "4 lists independent given a latent class: 30% hard to reach "
                            "(odds x 0.15), N = 2,000", classes=(0.7, 0.3)), False),
@@ -256,9 +263,35 @@ def render(args) -> None:
         if m.any():
             lines.append(f"| {method} | " + " | ".join(_cov(est[m & (dcut == x)]) for x in "abc")
                          + " |")
-    lines.append("")
+    lines += _mth_section(est)
     OUT.write_text("\n".join(lines))
     print(f"wrote {OUT.relative_to(ROOT)} ({len(df)} rows)")
+
+
+def _mth_section(est: pd.DataFrame) -> list[str]:
+    """Chao's bound against its Mth version (``unequal_lists``, ``unequal_lists_far``)."""
+    chao = est[(est["method"] == "chao") & est["chao_mth"].notna()] if "chao_mth" in est else est[:0]
+    r = st.MTH_RATIO_UNRELIABLE
+    title = ("### Chao's bound against the bound allowing lists of different sizes (`unequal_lists`: "
+             f"Mth bound below Chao's lower end; `unequal_lists_far`: Chao more than {r} times it)")
+    head = (f"| scenario | Mth within or above Chao's interval | below it, Chao <= {r} x Mth | "
+            f"Chao > {r} x Mth |")
+    lines = ["", title, "", "Cells: coverage of Chao's interval; median |error| / width as shares "
+             "of N. Rows computed before the Mth bound was recorded are left out.", "", head,
+             "|---|---:|---:|---:|"]
+    if chao.empty:
+        return lines + [""]
+    ratio = chao["estimate"] / chao["chao_mth"]
+    below = chao["chao_mth"] < chao["lower"]
+    groups = {"a": ~below, "b": below & (ratio <= st.MTH_RATIO_UNRELIABLE),
+              "c": below & (ratio > st.MTH_RATIO_UNRELIABLE)}
+    for name in [*SCENARIOS, "all"]:
+        m = chao["scenario"] == name if name != "all" else pd.Series(True, index=chao.index)
+        if m.any():
+            cells = [f"{_cov(chao[m & g])}; {_err(chao[m & g])}" if (m & g).any() else "—"
+                     for g in groups.values()]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
 
 
 def main(argv=None) -> None:
