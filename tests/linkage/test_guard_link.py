@@ -5,6 +5,7 @@ share no identifying field are not compared, records without names are never joi
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -115,6 +116,16 @@ def test_report_shows_the_checks_escaped(tmp_path):
     html = build_report(root, methods=["chao"])
     assert 'data-check="lists_not_compared"' in html and "Linkage checks: " in html
     assert "<b>copy</b>" not in html and "&lt;b&gt;copy&lt;/b&gt;" in html
+    # in Russian: the block's words and each check's sentence, with the lists it names (escaped)
+    ru = build_report(root, methods=["chao"], lang="ru")
+    block = ru[ru.index('id="linkage-checks"'):]
+    block = block[:block.index("</div>")]
+    assert re.search(r"Проверки связывания: \d+ предупреждени[ея]\.", block)
+    assert "нет общего идентифицирующего поля" in block and "&lt;b&gt;copy&lt;/b&gt;" in block
+    assert "Что каждый список даёт связыванию" in block and "<th>фамилия</th>" in block
+    for english in ("Linkage checks", "Not compared, because", "What each list brings",
+                    "identifies by"):
+        assert english not in block, english
 
 
 def test_estimate_on_the_project_repeats_the_linkage_warnings(bbc_like):
