@@ -207,6 +207,23 @@ def test_chao_mth_bound_declines_what_it_cannot_fit():
     assert chao_mth_bound(many) is None                                   # 13 lists: 8,191 cells
 
 
+@pytest.mark.parametrize(("apart", "pairs", "fires"), [
+    (2, 100, False),    # 2% missed against +-10%: 0.2 of the half-width, under 0.25
+    (3, 100, True),     # 3%: 0.3 of it (the study: such fits cover 76%, not 95%)
+    (1, 19, False),     # fewer than 20 pairs measured: no measure
+    (0, 500, False),
+])
+def test_missed_links_weigh_linkages_measure_against_the_interval(apart, pairs, fires):
+    e = _est(estimate=1000.0, lower=900.0, upper=1100.0)
+    got = st.missed_links(e, apart, pairs)
+    assert [r.code for r in got] == (["missed_links"] if fires else [])
+    if fires:
+        flagged = e.replace(reasons=e.reasons + got)
+        assert flagged.status == "caution" and f"{apart} of {pairs}" in got[0].message
+    t = CaptureTable.from_counts({"10": 3, "01": 2, "11": 1}, ["A", "B"])
+    assert st.missed_links(Estimate.not_estimable("chao", t, "x"), 50, 100) == ()
+
+
 def test_rules_are_idempotent_and_survive_the_json_round_trip():
     e = ChaoLowerBound().fit(_dependent(-1))
     again = decide(e, _dependent(-1))
