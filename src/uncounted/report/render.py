@@ -139,6 +139,9 @@ REASON_TEXTS = {
     "replicate_unreliable": N_("a combined replicate is unreliable"),
     "replicate_not_estimable": N_("not estimable in some imputation replicate"),
     "method_failed": N_("the method failed with an unexpected error"),
+    "missed_links": N_("linkage left apart records that are one person, enough to push the "
+                       "estimate up by a good part of its interval: review the pairs before "
+                       "publishing"),
 }
 
 #: The linkage checks' codes (:data:`uncounted.linkage.checks.CODES`) in words a reader can be
