@@ -102,7 +102,7 @@ def test_nameless_records_never_join_each_other_unless_allowed(tmp_path):
 
 def test_report_shows_the_checks_escaped(tmp_path):
     """The report's linkage section lists the run's warnings; list names reach it escaped."""
-    from uncounted.report import build_report
+    from uncounted.report import collect, render_html
 
     root = tmp_path / "p"
     Project.init(root)
@@ -113,11 +113,12 @@ def test_report_shows_the_checks_escaped(tmp_path):
     with Project.open(root).store() as store:
         insert_records(store, rows)
         link_project(store, progress=False)
-    html = build_report(root, methods=["chao"])
+    data = collect(root, methods=["chao"])           # one collection, the page in two languages
+    html = render_html(data, {}, lang="en")
     assert 'data-check="lists_not_compared"' in html and "Linkage checks: " in html
     assert "<b>copy</b>" not in html and "&lt;b&gt;copy&lt;/b&gt;" in html
     # in Russian: the block's words and each check's sentence, with the lists it names (escaped)
-    ru = build_report(root, methods=["chao"], lang="ru")
+    ru = render_html(data, {}, lang="ru")
     block = ru[ru.index('id="linkage-checks"'):]
     block = block[:block.index("</div>")]
     assert re.search(r"Проверки связывания: \d+ предупреждени[ея]\.", block)
