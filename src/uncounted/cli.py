@@ -186,7 +186,11 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, UncountedWarning):
-        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        from .i18n import _
+        from .i18n.errors import describe
+
+        err_console.print(f"[yellow]{escape(_('warning:'))}[/] {escape(describe(message))}",
+                          highlight=False, soft_wrap=True)
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 

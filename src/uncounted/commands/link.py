@@ -57,11 +57,15 @@ def register(app: typer.Typer) -> None:
                 "removed_pairs": res.guard.get("removed", {}), "checks": res.checks,
                 "strict_failures": failures}, ensure_ascii=False, indent=1))
         else:
-            console.print(
-                f"link run {res.run_id} ({escape(res.backend)}): {res.n_records:,} records -> "
-                f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "
-                f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
-                f"{res.seconds:.1f} s", highlight=False)
+            console.print(_(
+                "link run {run} ({backend}): {records} records -> {persons} persons; {pairs} "
+                "scored pairs; threshold {threshold}; review decisions applied: {decisions}; "
+                "{seconds} s").format(run=res.run_id, backend=escape(res.backend),
+                                      records=format_number(res.n_records),
+                                      persons=format_number(res.n_persons),
+                                      pairs=format_number(res.n_pairs),
+                                      threshold=f"{res.threshold:g}", decisions=res.n_decisions,
+                                      seconds=format_number(res.seconds, 1)), highlight=False)
             _print_checks(res.checks)
             if res.n_split:
                 console.print(f"{res.n_split:,} linked group(s) were split because their records "
