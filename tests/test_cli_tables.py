@@ -46,7 +46,8 @@ def test_simulate_lists_table_csv_and_json(tmp_path):
 
 
 def test_coverage_summary_table_and_csv():
-    args = ["coverage", "--scenario", "independent", "-m", "chao", "-r", "3", "-j", "1", "-n", "800"]
+    args = ["coverage", "--scenario", "independent", "-m", "chao", "-r", "3", "-j", "1",
+            "-n", "800"]
     r = runner.invoke(app, args, env=NARROW)
     assert r.exit_code == 0, r.output
     _whole(r.stdout, "mean |relative error|", "coverage of 95% intervals",

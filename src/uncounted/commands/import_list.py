@@ -46,8 +46,9 @@ def register(app: typer.Typer) -> None:
                             description=description, progress=progress, sheet=sheet,
                             force=force, wait=wait)
         if r.status == "unchanged":
-            console.print(_("{file} is unchanged (sha256 {sha}); list {list} kept as it was.").format(
-                file=escape(r.file), sha=r.sha256[:12], list=f"[bold]{escape(r.list_name)}[/]"))
+            text = _("{file} is unchanged (sha256 {sha}); list {list} kept as it was.")
+            console.print(text.format(file=escape(r.file), sha=r.sha256[:12],
+                                      list=f"[bold]{escape(r.list_name)}[/]"))
             return
         text = _("replaced list {list}: {stored} of {rows} rows stored, {rejected} rejected, from "
                  "{file} ({format}, {encoding}, delimiter {delimiter}); import {id}") \

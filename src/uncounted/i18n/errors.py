@@ -28,7 +28,8 @@ class _Formatter(string.Formatter):
 
     def format_field(self, value, format_spec):
         text = super().format_field(value, format_spec)
-        if get_language() == "ru" and isinstance(value, numbers.Real) and not isinstance(value, bool):
+        number = isinstance(value, numbers.Real) and not isinstance(value, bool)
+        if number and get_language() == "ru":
             text = text.replace(",", "\u202f").replace(".", ",")
         return text
 

@@ -52,7 +52,8 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
                 if any(cell.strip() for cell in r)]
     except csv.Error as err:
-        raise CaptureTableError(Msg("cannot be read as CSV: {err}", err=str(err)), file=name) from err
+        raise CaptureTableError(Msg("cannot be read as CSV: {err}", err=str(err)),
+                                file=name) from err
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     for i, r in enumerate(body, start=1):

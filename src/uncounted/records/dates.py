@@ -100,7 +100,8 @@ def _fail(value: str, why: Msg) -> DateError:
 
 def _build(value: str, y: int, m: int | None, d: int | None) -> PartialDate:
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise _fail(value, Msg("year {y} is outside {low}-{high}", y=y, low=MIN_YEAR, high=MAX_YEAR))
+        raise _fail(value, Msg("year {y} is outside {low}-{high}", y=y, low=MIN_YEAR,
+                               high=MAX_YEAR))
     if m is None:
         return PartialDate(y, None, None, "year")
     if not 1 <= m <= 12:

@@ -245,7 +245,8 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
     scan = _scan(path)
     head = scan.head
     if scan.size == 0:
-        raise _err(path, Msg("the file is empty. Export the list with a header row and its records."))
+        raise _err(path, Msg("the file is empty. Export the list with a header row and its "
+                             "records."))
     fmt = _FORMATS.get(path.suffix.lower())
     if head.startswith(b"PK\x03\x04"):
         fmt = "xlsx"

@@ -123,7 +123,8 @@ def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray
                                    Msg("Remove it; names, dates and places are plain text.")))
         for i in np.flatnonzero(huge[codes]):
             errors.append(RowError(file, int(rows[i]), name, uniq[codes[i]],
-                                   Msg("is longer than {limit:,} characters.", limit=MAX_CELL_CHARS),
+                                   Msg("is longer than {limit:,} characters.",
+                                       limit=MAX_CELL_CHARS),
                                    Msg("Check the quoting of this row; a stray quote swallows "
                                        "rows.")))
         bad |= nul[codes] | huge[codes]
@@ -315,4 +316,5 @@ def _order_errors(out: dict, mapping: dict[str, str], file: str) -> list[RowErro
     return [RowError(file, int(out["row_number"][i]), col, str(out["birth_date_raw"][i]),
                      Msg("the birth date is after the death date ({death}).",
                          death=str(out["death_date_raw"][i])),
-                     Msg("Check whether the two dates are swapped.")) for i in np.flatnonzero(later)]
+                     Msg("Check whether the two dates are swapped."))
+            for i in np.flatnonzero(later)]
