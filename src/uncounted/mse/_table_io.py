@@ -306,6 +306,8 @@ def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndar
 
 
 def _raise_cell(source: str, name: str, i: int, value, binary: bool):
+    if isinstance(value, np.generic):  # say 'x', not np.str_('x')
+        value = value.item()
     if not binary:
         raise CaptureTableError(f"counts must be non-negative integers; got {value!r}", file=source,
                                 row=i + 1, column=name, value=value)
