@@ -162,27 +162,8 @@ def register_pages(app) -> None:
         s = await _signed_in(request)
         if s is None:
             return _login_redirect(request)
-        async with request.form(max_files=1, max_fields=10) as form:
-            if not auth.same_token(s["csrf"], _text(form, "csrf_token")):
-                return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
-            file = form.get("file")
-            if file is None or isinstance(file, str) or not file.filename:
-                return _sources(request, s["u"], error=_("Choose a CSV file to upload."),
-                                status=422)
-            content = await file.read(MAX_UPLOAD + 1)
-            filename = file.filename
-            strata = [c.strip() for c in _text(form, "strata").split(",") if c.strip()]
-        if len(content) > MAX_UPLOAD:
-            return _sources(request, s["u"], status=413, error=_(
-                "The file is larger than %(mb)s MB. Add a count column (one row per capture "
-                "pattern) to make it smaller.") % {"mb": MAX_UPLOAD // (1024 * 1024)})
-        workshop: Workshop = request.app.state.workshop
-        try:
-            up = await run_in_threadpool(workshop.add_upload, s["u"], filename, content, strata)
-        except InputError as err:
-            return await run_in_threadpool(_sources, request, s["u"], status=422,
-                                           rejected=err.file or filename, error=error_text(err))
-        return RedirectResponse(f"/estimation/tables/{up.id}", status_code=303)
+        with using(lang_of(request)):  # the messages made here are in the page's language
+            return await _receive(request, s)
 
     @app.get("/estimation/tables/{source_id}")
     async def choose_page(request: Request, source_id: str):
@@ -221,6 +202,31 @@ def register_pages(app) -> None:
             return {**job.progress(), "text": progress_text(job)}
 
 
+async def _receive(request: Request, s: dict[str, Any]) -> Response:
+    """Read the upload form and keep the table, or say what is wrong with it."""
+    async with request.form(max_files=1, max_fields=10) as form:
+        if not auth.same_token(s["csrf"], _text(form, "csrf_token")):
+            return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
+        file = form.get("file")
+        if file is None or isinstance(file, str) or not file.filename:
+            return _sources(request, s["u"], error=_("Choose a CSV file to upload."),
+                            status=422)
+        content = await file.read(MAX_UPLOAD + 1)
+        filename = file.filename
+        strata = [c.strip() for c in _text(form, "strata").split(",") if c.strip()]
+    if len(content) > MAX_UPLOAD:
+        return _sources(request, s["u"], status=413, error=_(
+            "The file is larger than %(mb)s MB. Add a count column (one row per capture "
+            "pattern) to make it smaller.") % {"mb": MAX_UPLOAD // (1024 * 1024)})
+    workshop: Workshop = request.app.state.workshop
+    try:
+        up = await run_in_threadpool(workshop.add_upload, s["u"], filename, content, strata)
+    except InputError as err:
+        return await run_in_threadpool(_sources, request, s["u"], status=422,
+                                       rejected=err.file or filename, error=error_text(err))
+    return RedirectResponse(f"/estimation/tables/{up.id}", status_code=303)
+
+
 def _text(form, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
@@ -254,6 +260,11 @@ def _choose(request: Request, user: str, source_id: str, *, error: str | None = 
 
 
 def _start(request: Request, user: str, form) -> Response:
+    with using(lang_of(request)):  # the messages made here are in the page's language
+        return _submit(request, user, form)
+
+
+def _submit(request: Request, user: str, form) -> Response:
     source_id = _text(form, "source")
     chosen = {"methods": [m for m in form.getlist("methods") if isinstance(m, str)],
               "strata": [c for c in form.getlist("strata") if isinstance(c, str)]}
