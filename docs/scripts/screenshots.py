@@ -85,6 +85,18 @@ def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100,
 KOSOVO = ROOT.parent / "shared" / "data" / "mse" / "lcmcr_kosovo_aggregate.csv"
 
 
+def _shot(page, path: Path, full: bool = False) -> Path:
+    """A screenshot of the window, or of the page's top ``2 * MAX_HEIGHT`` pixels (``full``)."""
+    if full:
+        height = min(page.evaluate("document.body.scrollHeight"), 2 * MAX_HEIGHT)
+        width = page.viewport_size["width"]
+        page.screenshot(path=str(path), full_page=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": height})
+    else:
+        page.screenshot(path=str(path))
+    return path
+
+
 def shoot_estimation(out_dir: Path, langs: list[str], tmp: Path) -> list[Path]:
     """The estimation pages of the review server on the test project, in each language: the
     sources page, the choose page, a run in progress (lcmcr sampling), the results and a
@@ -116,34 +128,25 @@ def shoot_estimation(out_dir: Path, langs: list[str], tmp: Path) -> list[Path]:
             page.click("#signin")
             page.wait_for_url(f"{base}/estimation")
 
-            def shot(name: str, full: bool = False) -> None:
-                path = out_dir / f"estimation-{lang}-{name}.png"
-                if full:
-                    height = min(page.evaluate("document.body.scrollHeight"), 2 * MAX_HEIGHT)
-                    page.screenshot(path=str(path), full_page=True,
-                                    clip={"x": 0, "y": 0, "width": 1100, "height": height})
-                else:
-                    page.screenshot(path=str(path))
-                written.append(path)
-
             page.set_input_files("#file", str(bad))
             page.click("#upload-button")
             page.wait_for_selector("#upload-error")
-            shot("bad-upload")
+            written.append(_shot(page, out_dir / f"estimation-{lang}-bad-upload.png"))
             page.set_input_files("#file", str(KOSOVO))
             page.click("#upload-button")
             page.wait_for_selector("#run-form")
             page.check("#method-lcmcr")
             page.check("#method-lincoln-petersen")
             page.fill("#seed", str(seed))
-            shot("choose", full=True)
+            written.append(_shot(page, out_dir / f"estimation-{lang}-choose.png", full=True))
             page.click("#run")
-            page.wait_for_selector("#job-text:has-text('R-hat')", timeout=600_000)
-            shot("progress")
+            page.wait_for_selector("#job-text:has-text('Sampler'), #job-text:has-text('Сэмплер')",
+                                   timeout=600_000)
+            written.append(_shot(page, out_dir / f"estimation-{lang}-progress.png"))
             page.wait_for_selector("#downloads", timeout=900_000)
-            shot("results", full=True)
+            written.append(_shot(page, out_dir / f"estimation-{lang}-results.png", full=True))
             page.goto(f"{base}/estimation")
-            shot("sources")
+            written.append(_shot(page, out_dir / f"estimation-{lang}-sources.png"))
         browser.close()
     return written
 

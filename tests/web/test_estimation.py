@@ -205,7 +205,7 @@ def test_a_bad_upload_names_row_and_column_and_keeps_nothing(app, client):
         r = _upload(client, csrf, content, name="<img src=x onerror=alert(1)>.csv",
                     strata=strata)
         assert r.status_code == 422
-        error = re.search(r'<div id="upload-error".*?</div>', r.text, re.S).group(0)
+        error = re.search(r'<div id="upload-error".*?</div>', r.text, re.DOTALL).group(0)
         for w in where:
             assert w in error, (content, error)
         assert "&lt;img src=x onerror=alert(1)&gt;.csv" in error   # named, escaped
@@ -215,7 +215,7 @@ def test_a_bad_upload_names_row_and_column_and_keeps_nothing(app, client):
 
 
 def test_upload_size_csrf_and_settings_are_checked(app, client, monkeypatch):
-    import uncounted.web.estimation as estimation
+    from uncounted.web import estimation
 
     csrf = sign_in(client)
     monkeypatch.setattr(estimation, "MAX_UPLOAD", 100)
@@ -289,3 +289,37 @@ def test_progress_names_the_sampler_state():
                                       "ESS 3,457.")
     with using("ru"):
         assert "R-hat 1,012" in progress_text(job)
+
+
+@pytest.mark.slow
+def test_bayesian_runs_show_their_diagnostics_and_sampler_progress(app, client):
+    """lcmcr and dga on Kosovo: progress reports the sampler while it runs; the page shows R-hat,
+    ESS and chains, and dga's top graphs in list names; the numbers are the library's for the
+    same seed (a minute or more on a loaded 2-core machine)."""
+    csrf = sign_in(client)
+    source = _source_id(_upload(client, csrf, KOSOVO.read_bytes(), name="kosovo.csv"))
+    r = _run(client, csrf, source, ["lcmcr", "dga"], seed="7")
+    job_id = r.headers["location"].rsplit("/", 1)[1]
+    seen = []
+    job = app.state.workshop.job("alice", job_id)
+    while job.active:
+        p = client.get(f"/api/estimation/jobs/{job_id}").json()
+        if p["sampler"]:  # lcmcr reports before its first round and after each round
+            seen.append(p)
+        threading.Event().wait(0.2)
+    assert job.state == "done", job.error
+    assert seen, job.timings if hasattr(job, "timings") else job.rows
+    assert seen[-1]["sampler"]["chains"] == 4 and seen[-1]["label"].startswith("lcmcr")
+    assert "Sampler: 4 chains" in seen[-1]["text"] and "R-hat" in seen[-1]["text"]
+    direct = {e.method: e for e in estimate(CaptureTable.from_csv(KOSOVO), ["lcmcr", "dga"],
+                                            seed=7)}
+    rows = {r["method"]: r for r in job.rows}
+    for method in ("lcmcr", "dga"):
+        assert rows[method]["estimate"] == direct[method].estimate, (method, rows[method])
+        assert rows[method]["interval"] == [direct[method].lower, direct[method].upper], method
+    g = rows["lcmcr"]["diagnostics"]
+    assert g["rhat"] < 1.01 and g["ess_bulk"] >= 400 and g["chains"] == 4
+    page = client.get(f"/estimation/jobs/{job_id}").text
+    assert 'id="diagnostics"' in page and f'{g["rhat"]:.3f}' in page
+    top = rows["dga"]["diagnostics"]["top_models"][0]
+    assert top["label"] in page and "EXH" in top["label"]
