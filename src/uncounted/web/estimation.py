@@ -16,9 +16,11 @@ import base64
 import secrets
 import threading
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from ..exceptions import InputError, UncountedError
@@ -32,7 +34,8 @@ from ..i18n import (
     normalise_language,
     using,
 )
-from ..report.render import method_name
+from ..report.charts import chart_text, render_all
+from ..report.render import environment, method_name, render_html
 from . import auth
 from .jobs import (
     MAX_UPLOAD,
@@ -139,8 +142,6 @@ def error_text(err: UncountedError) -> str:
 
 
 def _login_redirect(request: Request) -> RedirectResponse:
-    from urllib.parse import quote
-
     return RedirectResponse(f"/login?next={quote(request.url.path)}", status_code=303)
 
 
@@ -330,10 +331,6 @@ def progress_text(job: Job) -> str:
 def report_parts(job: Job, lang: str) -> dict[str, Any]:
     """The report's own headline, estimates table and diagnostics for the job's rows (the same
     templates as :func:`uncounted.report.build_report`, so the same words and colours)."""
-    from markupsafe import Markup
-
-    from ..report.render import environment
-
     env = environment(lang)
     d = job.data
     with using(lang):
@@ -350,8 +347,6 @@ def report_parts(job: Job, lang: str) -> dict[str, Any]:
 
 def chart_svgs(job: Job, lang: str) -> dict[str, str]:
     """The report's charts of the job's data in ``lang`` (SVG markup), made once per language."""
-    from ..report.charts import render_all
-
     with _CHARTS_LOCK:
         if lang not in job.charts:
             with using(lang):
@@ -362,8 +357,6 @@ def chart_svgs(job: Job, lang: str) -> dict[str, str]:
 def chart_images(job: Job, lang: str) -> list[dict[str, str]]:
     """Each chart as an ``<img>`` source (a data URI: its own styles, allowed by the page's
     Content-Security-Policy) with its title and description."""
-    from ..report.charts import chart_text
-
     out = []
     with using(lang):
         for name, svg in chart_svgs(job, lang).items():
@@ -416,8 +409,6 @@ def register_downloads(app) -> None:
 
     @app.get("/estimation/jobs/{job_id}/report.html")
     def download_report(request: Request, job_id: str):
-        from ..report.render import render_html
-
         job = finished(request, job_id)
         if isinstance(job, Response):
             return job
