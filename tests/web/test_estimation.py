@@ -289,6 +289,10 @@ def test_progress_names_the_sampler_state():
                                       "ESS 3,457.")
     with using("ru"):
         assert "R-hat 1,012" in progress_text(job)
+    job.sampler = {"chains": 4, "draws_per_chain": 0, "max_draws_per_chain": 16000,
+                   "rhat": None, "ess_bulk": None}
+    with using("en"):
+        assert progress_text(job).endswith("Sampler: 4 chains, burning in (no draws kept yet).")
 
 
 @pytest.mark.slow

@@ -318,7 +318,10 @@ def progress_text(job: Job) -> str:
     text = _("Fitting %(what)s: %(done)s of %(total)s steps done.") % {
         "what": what, "done": job.done, "total": job.total or "?"}
     smp = job.sampler
-    if smp:
+    if smp and not smp.get("draws_per_chain"):
+        text += " " + _("Sampler: %(chains)s chains, burning in (no draws kept yet).") % {
+            "chains": smp.get("chains")}
+    elif smp:
         text += " " + _("Sampler: %(chains)s chains, %(draws)s of at most %(cap)s draws each, "
                         "R-hat %(rhat)s, ESS %(ess)s.") % {
             "chains": smp.get("chains"), "draws": format_number(smp.get("draws_per_chain")),
