@@ -327,3 +327,22 @@ def test_bayesian_runs_show_their_diagnostics_and_sampler_progress(app, client):
     assert 'id="diagnostics"' in page and f'{g["rhat"]:.3f}' in page
     top = rows["dga"]["diagnostics"]["top_models"][0]
     assert top["label"] in page and "EXH" in top["label"]
+
+
+def test_an_upload_with_two_stratum_columns_runs_by_one_of_them(app, client):
+    csrf = sign_in(client)
+    table = (b"A,B,C,region,sex,count\n"
+             b"1,0,0,north,m,30\n1,0,0,north,f,10\n0,1,0,north,m,25\n0,0,1,north,f,20\n"
+             b"1,1,0,north,m,12\n1,0,1,north,f,8\n0,1,1,north,m,6\n1,1,1,north,f,3\n"
+             b"1,0,0,south,m,40\n0,1,0,south,f,35\n0,0,1,south,m,30\n1,1,0,south,f,10\n"
+             b"1,0,1,south,m,9\n0,1,1,south,f,7\n1,1,1,south,m,2\n")
+    source = _source_id(_upload(client, csrf, table, strata="region, sex"))
+    assert 'id="stratum-region"' in client.get(f"/estimation/tables/{source}").text
+    job = _finished(app, client, _run(client, csrf, source, ["chao"], strata=["region"]))
+    per = {r["stratum"]: r for r in job.rows if r["stratum"] != "total"}
+    assert {k: r["observed"] for k, r in per.items()} == {"region=north": 114,
+                                                          "region=south": 133}
+    # sex is summed away, not read as a list
+    assert all(r["lists"] == ["A", "B", "C"] for r in job.rows)
+    used = client.get(f"/estimation/jobs/{job.id}/table.csv").text
+    assert used.splitlines()[0] == "region,A,B,C,count"
