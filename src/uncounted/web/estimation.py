@@ -314,6 +314,8 @@ def progress_text(job: Job) -> str:
         return _("The run failed: %(error)s") % {"error": job.error}
     if job.state == "done":
         return _("Done.")
+    if job.total and job.done >= job.total:
+        return _("Every estimate is made; preparing the results.")
     what = job.label or "…"
     text = _("Fitting %(what)s: %(done)s of %(total)s steps done.") % {
         "what": what, "done": job.done, "total": job.total or "?"}

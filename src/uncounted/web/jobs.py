@@ -317,6 +317,7 @@ class Workshop:
         job.state = "running"
 
         def tick(done: int, total: int, label: str) -> None:
+            job.sampler = None  # a new unit starts: the sampler line was the last one's
             job.done, job.total, job.label = done, total, label
 
         def sampler(info: dict) -> None:
