@@ -6,10 +6,12 @@ is downloaded. Usage, from the repository root::
     python docs/scripts/screenshots.py                       # the small test project, en and ru
     python docs/scripts/screenshots.py --project DIR         # a project of your own (e.g. the demo's)
     python docs/scripts/screenshots.py --html report.html    # a report already written
+    python docs/scripts/screenshots.py --estimation          # the estimation pages of `serve`
 
 Writes ``docs/img/<prefix>-<lang>-<part>.png`` (prefix ``report``, or ``--prefix``): the top of the page (headline), each section, and
 the whole page at print width. The page is opened with the network off, as a reader would open
-the file from a USB stick.
+the file from a USB stick. ``--estimation`` instead shoots the point-and-click estimation pages of
+``uncounted serve`` (:func:`shoot_estimation`): ``docs/img/estimation-<lang>-<page>.png``.
 """
 
 from __future__ import annotations
@@ -79,6 +81,76 @@ def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100,
     return written
 
 
+#: The table the estimation screenshots upload: Kosovo 1999 (Ball et al. 2002), four lists.
+KOSOVO = ROOT.parent / "shared" / "data" / "mse" / "lcmcr_kosovo_aggregate.csv"
+
+
+def _shot(page, path: Path, full: bool = False) -> Path:
+    """A screenshot of the window, or of the page's top ``2 * MAX_HEIGHT`` pixels (``full``)."""
+    if full:
+        height = min(page.evaluate("document.body.scrollHeight"), 2 * MAX_HEIGHT)
+        width = page.viewport_size["width"]
+        page.screenshot(path=str(path), full_page=True,
+                        clip={"x": 0, "y": 0, "width": width, "height": height})
+    else:
+        page.screenshot(path=str(path))
+    return path
+
+
+def shoot_estimation(out_dir: Path, langs: list[str], tmp: Path) -> list[Path]:
+    """The estimation pages of the review server on the test project, in each language: the
+    sources page, the choose page, a run in progress (lcmcr sampling), the results and a
+    refused upload. Each language runs with its own seed, so that its run is a new one."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    from project_fixture import make_project
+    from web.server import running_server
+
+    from uncounted.project import Project
+    from uncounted.web.auth import add_user
+
+    project = tmp / "estimation-project"
+    make_project(project)
+    with Project.open(project).store() as store:
+        add_user(store, "editor", "screenshots only")
+    bad = tmp / "deaths.csv"
+    bad.write_text("ministry,volunteers,count\n1,0,120\n0,1,95\n1,yes,40\n", encoding="utf-8")
+    written: list[Path] = []
+    with running_server(project) as (base, _app), sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for seed, lang in enumerate(langs, start=1):
+            page = browser.new_context(locale={"ru": "ru-RU"}.get(lang, "en-GB"),
+                                       viewport={"width": 1100, "height": 900}).new_page()
+            page.goto(f"{base}/login?next=/estimation")
+            page.fill("#username", "editor")
+            page.fill("#password", "screenshots only")
+            page.click("#signin")
+            page.wait_for_url(f"{base}/estimation")
+
+            page.set_input_files("#file", str(bad))
+            page.click("#upload-button")
+            page.wait_for_selector("#upload-error")
+            written.append(_shot(page, out_dir / f"estimation-{lang}-bad-upload.png"))
+            page.set_input_files("#file", str(KOSOVO))
+            page.click("#upload-button")
+            page.wait_for_selector("#run-form")
+            page.check("#method-lcmcr")
+            page.check("#method-lincoln-petersen")
+            page.fill("#seed", str(seed))
+            written.append(_shot(page, out_dir / f"estimation-{lang}-choose.png", full=True))
+            page.click("#run")
+            page.wait_for_selector("#job-text:has-text('Sampler'), #job-text:has-text('Сэмплер')",
+                                   timeout=600_000)
+            written.append(_shot(page, out_dir / f"estimation-{lang}-progress.png"))
+            page.wait_for_selector("#downloads", timeout=900_000)
+            written.append(_shot(page, out_dir / f"estimation-{lang}-results.png", full=True))
+            page.goto(f"{base}/estimation")
+            written.append(_shot(page, out_dir / f"estimation-{lang}-sources.png"))
+        browser.close()
+    return written
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--project", type=Path, help="project folder (default: the test fixture)")
@@ -87,9 +159,16 @@ def main(argv: list[str] | None = None) -> int:
                     help="language(s) (default: en and ru)")
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "img")
     ap.add_argument("--prefix", default="report", help="file name prefix (default: report)")
+    ap.add_argument("--estimation", action="store_true",
+                    help="shoot the estimation pages of `uncounted serve` instead of the report")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     langs = args.lang or ["en", "ru"]
+    if args.estimation:
+        with tempfile.TemporaryDirectory() as tmp:
+            for path in shoot_estimation(args.out, langs, Path(tmp)):
+                print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        return 0
     with tempfile.TemporaryDirectory() as tmp:
         for lang in langs:
             html = args.html or build(args.project, lang, Path(tmp))

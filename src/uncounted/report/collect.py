@@ -79,17 +79,34 @@ def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
     table = CaptureTable.from_csv(path, strata=strata)
     level = 0.95 if level is None else level
     seed = 1 if seed is None else seed
-    data = _base(path.name, "table", path)
+    rows = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
+    by_stratum = (strata_summary(table, _strata_method(methods), level=level, seed=seed,
+                                 column=",".join(table.strata_columns))
+                  if table.is_stratified else None)
+    return table_data(table, rows, strata=by_stratum, path=path, level=level, seed=seed)
+
+
+def table_data(table: CaptureTable, estimates: list[dict], *, strata: dict[str, Any] | None,
+               path: Path, level: float, seed: int, title: str | None = None,
+               file_name: str | None = None) -> dict[str, Any]:
+    """Report data of a capture table whose estimates are already made.
+
+    ``estimates`` are ``Estimate.to_dict()`` rows, ``strata`` a :func:`strata_summary`-shaped
+    dict (or None); ``path`` is the CSV read, ``file_name`` the name shown for it (default: the
+    path). The review server's estimation pages use it so that the page and the report it offers
+    show the same fits, made once.
+    """
+    data = _base(title or path.name, "table", path)
     data["ledger"] = None  # a bare capture table may be about anything: no war-dead ledger
     data["lists"] = [{"name": k, "n_records": v} for k, v in table.list_totals().items()]
     data["capture"] = capture_summary(table)
-    data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
-    if table.is_stratified:
-        data["strata"] = strata_summary(table, _strata_method(methods), level=level, seed=seed,
-                                        column=",".join(table.strata_columns))
+    data["estimates"] = estimates
+    data["strata"] = strata
     data["reproducibility"].update({
-        "input_hash": table.input_hash(), "settings": {"level": level, "strata": list(strata or [])},
-        "seeds": {"estimate": seed}, "imports": [{"file_name": str(path), "list_name": None,
+        "input_hash": table.input_hash(),
+        "settings": {"level": level, "strata": list(table.strata_columns)},
+        "seeds": {"estimate": seed}, "imports": [{"file_name": file_name or str(path),
+                                                  "list_name": None,
                                                   "file_sha256": _sha256(path),
                                                   "file_bytes": path.stat().st_size,
                                                   "status": None, "imported_at": None}]})

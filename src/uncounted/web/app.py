@@ -17,6 +17,7 @@ from ..project import Project
 from ..report.render import fmt_number
 from ..store import LoginLimits
 from . import auth
+from .estimation import BODY_LIMITS, register_estimation
 from .routes import register_api, register_pages
 from .service import Review
 
@@ -69,6 +70,7 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
     @contextlib.asynccontextmanager
     async def lifespan(_app):
         yield
+        app.state.workshop.close()
         review.close()
 
     app = FastAPI(title="uncounted review", docs_url=None, redoc_url=None, openapi_url=None,
@@ -83,8 +85,9 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
 
     register_pages(app)
     register_api(app)
+    register_estimation(app)
     app.add_middleware(SecurityHeaders)
-    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(BodyLimit, max_bytes=max_body, larger=BODY_LIMITS)
     return app
 
 
@@ -120,23 +123,25 @@ class BodyLimit:
     A declared ``Content-Length`` over the limit is refused before anything is read; a body
     without one (chunked) is refused as soon as the bytes read pass the limit, so memory never
     holds more than the limit plus one chunk. Pure ASGI, outermost, so it sees every request.
+    ``larger`` maps paths (the upload form) to a larger limit of their own.
     """
 
-    def __init__(self, app, max_bytes: int):
-        self.app, self.max_bytes = app, max_bytes
+    def __init__(self, app, max_bytes: int, larger: dict[str, int] | None = None):
+        self.app, self.max_bytes, self.larger = app, max_bytes, dict(larger or {})
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        limit = self.larger.get(scope.get("path", ""), self.max_bytes)
         declared = [v for k, v in scope.get("headers", []) if k == b"content-length"]
         if declared:
             try:
                 size = int(declared[0])
             except ValueError:
                 return await _plain(send, 400, "bad Content-Length header")
-            if size > self.max_bytes:
+            if size > limit:
                 return await _plain(send, 413, f"the request body is larger than "
-                                               f"{self.max_bytes} bytes")
+                                               f"{limit} bytes")
         seen = 0
         started = False
 
@@ -145,7 +150,7 @@ class BodyLimit:
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
+                if seen > limit:
                     raise _TooLarge
             return message
 
@@ -164,7 +169,7 @@ class BodyLimit:
                     raise
             if started:
                 raise
-            await _plain(send, 413, f"the request body is larger than {self.max_bytes} bytes")
+            await _plain(send, 413, f"the request body is larger than {limit} bytes")
 
 
 class _TooLarge(Exception):
