@@ -267,6 +267,7 @@ def test_pages_in_russian(app, client):
     assert "Загрузить таблицу попаданий" in client.get("/estimation").text  # the cookie
     r = _upload(client, csrf, b"A,B\n1,0\n0,7\n", name="t.csv")
     assert "строка 2, столбец «B»" in r.text
+    assert "в столбцах списков бывает 0 или 1" in r.text   # the reader's message, translated
     client.cookies.delete("uncounted_lang")
     en = client.get("/estimation", headers={"Accept-Language": "en-GB,en;q=0.8"})
     assert "Upload a capture table" in en.text

@@ -34,6 +34,7 @@ from ..i18n import (
     normalise_language,
     using,
 )
+from ..i18n.errors import describe, say
 from ..report.charts import chart_text, render_all
 from ..report.render import environment, method_name, render_html
 from . import auth
@@ -132,13 +133,13 @@ def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTM
 def error_text(err: UncountedError) -> str:
     """An error for the page: where (row, column) in the user's language, then what."""
     if not isinstance(err, InputError):
-        return str(err)
+        return describe(err)
     where = []
     if err.row is not None:
         where.append(_("row %(row)s") % {"row": err.row})
     if err.column is not None:
         where.append(_("column “%(column)s”") % {"column": err.column})
-    return (", ".join(where) + ": " if where else "") + err.message
+    return (", ".join(where) + ": " if where else "") + say(err.message)
 
 
 def _login_redirect(request: Request) -> RedirectResponse:

@@ -438,8 +438,11 @@ def _read(path: Path, name: str, *, strata: list[str], lists: Sequence[str] | No
         try:
             table = CaptureTable.from_csv(path, strata=strata or None, lists=lists)
         except CaptureTableError as err:
-            raise CaptureTableError(err.message.replace(str(path), name), file=name, row=err.row,
-                                    column=err.column, value=err.value) from None
+            message = err.message        # a Msg keeps its template for the page's language
+            if str(path) in str(message):
+                message = str(message).replace(str(path), name)
+            raise CaptureTableError(message, file=name, row=err.row, column=err.column,
+                                    value=err.value) from None
     notes = [str(w.message).replace(str(path), name) for w in caught]
     return table, notes
 
