@@ -98,20 +98,24 @@ def test_a_stratum_failing_on_a_worker_is_its_row(table, dask):
 
 @pytest.mark.dask
 @pytest.mark.slow
-def test_cli_engine_dask_gives_the_local_json(tmp_path, table):
+def test_cli_scheduler_gives_the_local_json(tmp_path, table, dask):
+    # --scheduler ADDRESS: the command connects to a running cluster (this module's) and leaves
+    # it running; the JSON equals the local engine's
     from typer.testing import CliRunner
 
     from uncounted.cli import app
 
     path = tmp_path / "t.csv"
     table.to_csv(path)
+    address = dask.client().scheduler.address
     out = []
-    for extra in ([], ["--engine", "dask", "--workers", "2"]):
+    for extra in ([], ["--scheduler", address]):
         r = CliRunner().invoke(app, ["estimate", str(path), "--strata", "s", "-m", "chao",
                                      "--json", *extra])
         assert r.exit_code == 0, r.output
         out.append(json.loads(r.stdout))
     assert out[0] == out[1] and len(out[0]) == 4
+    assert dask.client().status == "running"
 
 
 def test_make_engine_names_the_engines():
