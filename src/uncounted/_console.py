@@ -137,6 +137,7 @@ def count_progress(description: str, show: bool = True
                 bar.update(running[label], description=escape("  " + stratum_text(label, info)))
             elif event == "done" and label in running:
                 bar.remove_task(running.pop(label))
+                bar.update(task, advance=1)  # the next progress(done, ...) says the same count
             show_count()
             bar.refresh()
 

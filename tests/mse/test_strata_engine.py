@@ -40,9 +40,10 @@ def test_each_stratum_starts_then_finishes_with_its_status(table, workers):
     assert _by_label(events) == {f"chao [s={s}]": ["start", "done"] for s in "xyz"}
     status = {label: info["status"] for label, event, info in events if event == "done"}
     assert status == {f"chao [{r.stratum}]": r.status for r in rows[:3]}
-    # done counts only go up, reach the total once every stratum is back
+    # progress is told as each stratum starts (with the strata finished so far), then at the end
     dones = [d for d, _ in counted]
-    assert dones == sorted(dones) and counted[-1] == (3, 3) and all(t == 3 for _, t in counted)
+    assert len(counted) == 4 and dones == sorted(dones) and counted[-1] == (3, 3)
+    assert all(t == 3 for _, t in counted) and dones[0] == 0
 
 
 @pytest.mark.filterwarnings("ignore::uncounted.exceptions.ConvergenceWarning")  # short chains

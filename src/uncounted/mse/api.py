@@ -94,9 +94,9 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         :class:`InputError` listing the valid ones.
     progress
         Called as ``progress(done, total, label)`` before each unit of work (a method, or a
-        method on one stratum) with the units finished so far and what starts now, again as each
-        stratum finishes (strata may run at once), and once at the end with ``done == total``
-        (``label`` empty).
+        method on one stratum) with the units finished so far and what starts now (strata may
+        run at once: ``strata_progress`` says when each finishes), and once at the end with
+        ``done == total`` (``label`` empty).
     sampler_progress
         Passed as ``progress`` to the methods whose estimator takes one (lcmcr: chains, draws,
         current R-hat and ESS while it samples); ``progress`` above is this function's own.
@@ -152,7 +152,7 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         def event(label, what, info, name=est.name):
             nonlocal done
             done += what == "done"
-            if progress and what in ("start", "done"):
+            if progress and what == "start":
                 progress(done, total, f"{name} [{label}]")
             if strata_progress:
                 strata_progress(f"{name} [{label}]", what, info)
