@@ -292,10 +292,11 @@ class Column:
 
 def check_format(fmt: str) -> str:
     """``fmt`` if it is one of :data:`FORMATS`, else an InputError naming the flag."""
-    from .exceptions import InputError
+    from .exceptions import InputError, Msg
 
     if fmt not in FORMATS:
-        raise InputError(f"--format must be one of {', '.join(FORMATS)}", column="--format",
+        raise InputError(Msg("{flag} must be one of {choices}", flag="--format",
+                             choices=", ".join(FORMATS)), column="--format",
                          value=fmt)
     return fmt
 

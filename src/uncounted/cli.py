@@ -16,30 +16,100 @@ import importlib
 import pkgutil
 import sys
 import warnings
+from contextlib import contextmanager
 
+import click
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from . import commands
 from ._console import console, err_console, escape
 from ._extras import missing_extra_error
 from ._version import __version__
 from .exceptions import DependencyError, UncountedError, UncountedWarning
+from .i18n import N_
+
+#: Typer's and Click's own words in help pages, said in the current language while help is drawn
+_TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("Arguments"), "OPTIONS_PANEL_TITLE": N_("Options"),
+                "COMMANDS_PANEL_TITLE": N_("Commands"), "DEFAULT_STRING": N_("[default: {}]"),
+                "REQUIRED_LONG_STRING": N_("[required]"), "ENVVAR_STRING": N_("[env var: {}]")}
+N_("Show this message and exit.")  # the --help option's own help (Click's English text)
 
 __all__ = ["app", "console", "err_console", "escape", "main"]
 
 
-class _Group(TyperGroup):
-    """Turns UncountedError into a clean message and exit status 2; a missing optional module
-    into the extra that brings it."""
+@contextmanager
+def _translated_help(command: click.Command, ctx: click.Context):
+    """While ``command``'s help is drawn: its help, its parameters' help, its subcommands' help and
+    Typer's panel titles in the current language, put back afterwards.
 
-    def invoke(self, ctx):
+    Typer and Click read help texts when the commands are declared (at import, before ``--lang``
+    is known); the English texts are the catalogue's message ids (extracted from ``help=`` and
+    the commands' docstrings by :mod:`uncounted.i18n._extract`), so they are translated here, when
+    they are shown.
+    """
+    from typer import rich_utils
+
+    from .i18n import _
+
+    saved: list[tuple[object, str, str]] = []
+
+    def swap(obj, attr: str, english: str | None = None) -> None:
+        text = getattr(obj, attr, None)
+        if text:
+            saved.append((obj, attr, text))
+            setattr(obj, attr, _(english or text))
+
+    objects = [command, *command.get_params(ctx)]
+    if isinstance(command, click.Group):
+        objects += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+    for obj in objects:
+        swap(obj, "help")
+        swap(obj, "short_help")
+    for name, english in _TYPER_WORDS.items():
+        swap(rich_utils, name, english)
+    try:
+        yield
+    finally:
+        for obj, attr, text in reversed(saved):
+            setattr(obj, attr, text)
+
+
+class _HelpMixin:
+    """Help pages and usage lines in the current language (``uncounted --lang ru CMD --help``)."""
+
+    def format_help(self, ctx, formatter):
+        with _translated_help(self, ctx):
+            return super().format_help(ctx, formatter)
+
+    def format_usage(self, ctx, formatter):
+        from .i18n import _
+
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix=_("Usage:") + " ")
+
+
+class _Command(_HelpMixin, TyperCommand):
+    """Every command: its help translated when shown."""
+
+
+class _HelpGroup(_HelpMixin, TyperGroup):
+    """A group of subcommands (``uncounted user``): its help translated when shown."""
+
+
+class _Group(_HelpGroup):
+    """Turns UncountedError into a clean message and exit status 2; a missing optional module
+    into the extra that brings it; help in the current language."""
+
+    def main(self, *args, **kwargs):
         from .i18n import using
 
-        with using(None):  # --lang holds for this invocation only (tests invoke the app repeatedly)
-            return self._invoke(ctx)
+        # --lang holds for this invocation only (tests invoke the app repeatedly); here rather
+        # than in invoke, since an eager --lang may be set while the arguments are parsed
+        with using(None):
+            return super().main(*args, **kwargs)
 
-    def _invoke(self, ctx):
+    def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except DependencyError as err:
@@ -55,9 +125,10 @@ class _Group(TyperGroup):
     @staticmethod
     def _fail(err: UncountedError):
         from .i18n import _
+        from .i18n.errors import describe
 
         label = escape(_("error:"))
-        err_console.print(f"[bold red]{label}[/] {escape(str(err))}", highlight=False,
+        err_console.print(f"[bold red]{label}[/] {escape(describe(err))}", highlight=False,
                           soft_wrap=True)
         raise typer.Exit(err.exit_code) from None
 
@@ -93,11 +164,13 @@ def _print_version(value: bool) -> None:
 
 
 def _check_language(value: str | None) -> str | None:
+    # eager, so that `uncounted --lang ru --help` is Russian too; undone by _Group.main
     if value is not None:
-        from .i18n import LANGUAGES
+        from .i18n import LANGUAGES, set_language
 
         if value not in LANGUAGES:
             raise typer.BadParameter(f"one of {', '.join(LANGUAGES)}")
+        set_language(value)
     return value
 
 
@@ -107,17 +180,17 @@ def _root(version: bool = typer.Option(False, "--version", help="Print the versi
           lang: str = typer.Option(None, "--lang", help="ru or en: the language of messages, tables "
                                                         "and reports (default: from the locale, "
                                                         "LANG / LC_ALL, or UNCOUNTED_LANG).",
-                                   callback=_check_language)) -> None:
+                                   is_eager=True, callback=_check_language)) -> None:
     """Count the dead from incomplete, overlapping lists, and estimate the ones no list counted."""
-    if lang is not None:  # here, inside _Group.invoke, so it is undone when the command ends
-        from .i18n import set_language
-
-        set_language(lang)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, UncountedWarning):
-        err_console.print(f"[yellow]warning:[/] {escape(str(message))}", highlight=False, soft_wrap=True)
+        from .i18n import _
+        from .i18n.errors import describe
+
+        err_console.print(f"[yellow]{escape(_('warning:'))}[/] {escape(describe(message))}",
+                          highlight=False, soft_wrap=True)
     else:
         sys.stderr.write(warnings.formatwarning(message, category, filename, lineno, line))
 
@@ -128,6 +201,17 @@ def _register_commands() -> None:
         register = getattr(module, "register", None)
         if register is not None:
             register(app)
+    _translating(app)
+
+
+def _translating(typer_app: typer.Typer) -> None:
+    """Every command and subgroup of ``typer_app`` drawn with its help translated."""
+    for command in typer_app.registered_commands:
+        if command.cls in (None, TyperCommand):  # Typer fills in its own class by default
+            command.cls = _Command
+    for group in typer_app.registered_groups:
+        group.cls = _HelpGroup
+        _translating(group.typer_instance)
 
 
 _register_commands()

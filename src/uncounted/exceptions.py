@@ -23,9 +23,61 @@ traceback. Foreign errors (from DuckDB, pandas, Splink ...) are wrapped with con
 
 Messages follow one rule: name the thing (file, row, column, parameter), the rule it broke, the value
 received, and how to fix it.
+
+**Messages in other languages.** Python callers get English. A message built as
+``Msg("{value!r} is not a date: {why}.", value=v, why=Msg("no year"))`` is an ordinary English
+``str`` that also keeps its template (a stable key: the catalogue's message id) and its values, and
+an error keeps where it was found (``file``, ``row``, ``column``, ``value``); the command line says
+it in the user's language through :func:`uncounted.i18n.errors.describe`. This module and
+:mod:`uncounted.mse` never import the catalogue: the translation happens at the edge.
 """
 
 from __future__ import annotations
+
+import string
+
+
+class Msg(str):
+    """An English message that remembers its template and values, to be said in another language.
+
+    ``str(Msg("{n:,} rows", n=1200)) == "1,200 rows"``; ``.template`` is ``"{n:,} rows"`` (the
+    stable key of the message, and its msgid in the catalogue) and ``.params`` is ``{"n": 1200}``.
+    A value may itself be a :class:`Msg` (a reason inside a sentence) or a :class:`Lines`.
+    Anything that adds to it (``msg + " more"``) gets a plain ``str``: still right, only English.
+    """
+
+    template: str
+    params: dict
+
+    def __new__(cls, template: str, /, **params):
+        self = super().__new__(cls, template.format(**params))
+        self.template = template
+        self.params = params
+        return self
+
+    def __reduce__(self):  # pickled across worker processes with its template
+        return _msg, (self.template, self.params)
+
+
+def _msg(template: str, params: dict) -> Msg:
+    return Msg(template, **params)
+
+
+class Lines(tuple):
+    """Items shown one per line, indented (the rows of an import that failed); each item is said
+    in the user's language by the CLI when it can be."""
+
+    def __str__(self) -> str:
+        return "\n".join(f"  {x}" for x in self)
+
+    def __format__(self, spec: str) -> str:
+        return format(str(self), spec)
+
+
+def fields_of(template: str) -> list[str]:
+    """The names of the values ``template`` uses (to check that a translation uses the same)."""
+    return sorted({name.split(".")[0].split("[")[0]
+                   for _, name, _, _ in string.Formatter().parse(template) if name})
 
 
 class UncountedError(Exception):
@@ -104,8 +156,9 @@ class DependencyError(UncountedError, ImportError):
     def for_extra(cls, extra: str, module: str, *, what: str = "this") -> DependencyError:
         """``"uncounted link needs the 'lists' extra: pip install 'uncounted[lists]' (duckdb is
         not installed)"``."""
-        return cls(f"{what} needs the {extra!r} extra: pip install 'uncounted[{extra}]' ({module} "
-                   "is not installed)", module=module, extra=extra)
+        return cls(Msg("{what} needs the {extra!r} extra: pip install 'uncounted[{extra}]' "
+                       "({module} is not installed)", what=what, extra=extra, module=module),
+                   module=module, extra=extra)
 
 
 class UncountedWarning(UserWarning):

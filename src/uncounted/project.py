@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from ._version import __version__
-from .exceptions import ConfigError, ProjectError
+from .exceptions import ConfigError, Msg, ProjectError
 from .store import STORE_FILE, Store
 
 CONFIG_FILE = "uncounted.toml"
@@ -62,14 +62,15 @@ class Project:
         root = Path(root)
         cfg_path = root / CONFIG_FILE
         if not cfg_path.exists():
-            raise ProjectError(f"{root} is not an uncounted project (no {CONFIG_FILE}). "
-                               f"Create one with 'uncounted init {root}'.")
+            raise ProjectError(Msg("{root} is not an uncounted project (no {config}). Create one "
+                                   "with 'uncounted init {root}'.", root=str(root),
+                                   config=CONFIG_FILE))
         try:
             config = tomllib.loads(cfg_path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as err:
             raise ConfigError(f"not valid TOML: {err}", file=cfg_path) from err
         if not (root / STORE_FILE).exists():
-            raise ProjectError(f"{root}: {STORE_FILE} is missing")
+            raise ProjectError(Msg("{root}: {store} is missing", root=str(root), store=STORE_FILE))
         return cls(root, config)
 
     def store(self, *, read_only: bool = False, wait: float | None = None) -> Store:

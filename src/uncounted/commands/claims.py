@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import check_format, console, escape
+from .._console import Column, check_format, console, escape, print_table
 from .regions import INDICATORS_HELP
 
 VERDICT_STYLE = {"supported": "green", "not supported": "red", "depends on definition": "yellow",
@@ -23,8 +23,6 @@ def _fmt(quantity: str, value: float) -> str:
 
 def print_verdicts(verdicts, console) -> None:
     """Each claim: its verdict, then one line per definition with the number and whether it holds."""
-    from rich.table import Table
-
     for v in verdicts:
         style = VERDICT_STYLE[v.verdict]
         console.print(f"\n[bold]{escape(v.claim['id'])}[/]: {escape(v.claim['statement'].strip())}")
@@ -32,9 +30,7 @@ def print_verdicts(verdicts, console) -> None:
                       f"{v.claim['threshold']['op']} {v.claim['threshold']['value']}, "
                       f"{v.claim['quantity']}, source: {escape(str(v.claim['source']))}, "
                       f"{escape(str(v.claim['date']))})")
-        t = Table(show_header=True, box=None, padding=(0, 1))
-        for col in ("definition", "value", "holds", "deaths / men share"):
-            t.add_column(col, justify="left" if col == "definition" else "right")
+        rows = []
         for e in v.evaluations:
             shares = ""
             if "share_of_men" in e.detail:
@@ -42,9 +38,11 @@ def print_verdicts(verdicts, console) -> None:
             elif "n_figures" in e.detail:
                 shares = f"{e.detail['n_figures']} bonus figures, range " \
                          f"{e.detail.get('min', float('nan')):.1f}-{e.detail.get('max', float('nan')):.1f}"
-            t.add_row(escape(e.label), _fmt(v.claim["quantity"], e.value),
-                      "yes" if e.holds else "no", shares)
-        console.print(t)
+            rows.append({"definition": e.label, "value": _fmt(v.claim["quantity"], e.value),
+                         "holds": "yes" if e.holds else "no", "shares": shares})
+        print_table(rows, [Column("definition", whole=False), Column("value", justify="right"),
+                           Column("holds", justify="right"),
+                           Column("shares", "deaths / men share", "right")], out=console)
         if v.flipping:
             console.print(f"  flips under: {escape('; '.join(v.flipping))}")
         for n in v.notes:

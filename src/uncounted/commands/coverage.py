@@ -7,7 +7,17 @@ import math
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, count_progress, escape, show_progress
+from .._console import (
+    Column,
+    announce_lcmcr_compile,
+    check_format,
+    console,
+    count_progress,
+    escape,
+    print_table,
+    show_progress,
+)
+from ..i18n import _, format_number, get_language
 
 
 def register(app: typer.Typer) -> None:
@@ -32,10 +42,13 @@ def register(app: typer.Typer) -> None:
                                     help="Draws per chain for lcmcr (of N for dga)."),
         out: str = typer.Option(None, help="Also write the per-replicate rows to this CSV."),
         as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+        fmt: str = typer.Option("table", "--format", help="table, csv or json (one row per "
+                                                          "measure, raw values)."),
     ) -> None:
         """Run a method on simulated capture tables and report bias, error, width and coverage."""
         from ..simulate.coverage import run_coverage
 
+        check_format(fmt)
         announce_lcmcr_compile([method], as_json=as_json)
         options = {k: v for k, v in {"selection": selection, "max_order": max_order, "chains": chains,
                                      "n_draws": n_draws}.items() if v is not None}
@@ -53,33 +66,65 @@ def register(app: typer.Typer) -> None:
             typer.echo(json.dumps({k: (None if isinstance(v, float) and math.isnan(v) else v)
                                    for k, v in s.items()}, indent=1))
             return
-        _print_summary(s, console, escape)
+        _print_summary(s, fmt)
 
 
-def _print_summary(s, console, escape) -> None:
-    from rich.table import Table
+def _print_summary(s: dict, fmt: str = "table") -> None:
+    """The summary as measure/value rows through the shared printer (raw numbers in csv/json)."""
+    rows = summary_rows(s)
+    if fmt != "table":
+        print_table(rows, [Column("measure"), Column("value"), Column("replicates")], fmt=fmt)
+        return
+    title = _("{method} on scenario {scenario}: N = {truth}, {replicates} replicates").format(
+        method=escape(s["method"]), scenario=escape(s["scenario"]), truth=format_number(s["truth"]),
+        replicates=format_number(s["replicates"]))
+    shown = [r for r in rows if r["text"] is not None]  # the table shows shares beside counts
+    print_table(shown, [Column("label", _("measure")), Column("text", _("value"), "right")],
+                fmt=fmt, title=title)
+    for reason, n in s.get("reasons", {}).items():
+        console.print(_("  not estimable in {n} replicate(s): {reason}").format(
+            n=n, reason=escape(reason)), highlight=False)
 
-    t = Table(title=f"{escape(s['method'])} on scenario {escape(s['scenario'])}: N = {s['truth']:,}, "
-                    f"{s['replicates']} replicates", title_justify="left")
-    t.add_column("measure")
-    t.add_column("value", justify="right")
 
-    def pct(x):
-        return "—" if math.isnan(x) else f"{x:+.1%}"
+def _pct(x: float, signed: bool = False) -> str:
+    if x is None or math.isnan(x):
+        return "—"
+    text = f"{x:+.1%}" if signed else f"{x:.1%}"
+    return text.replace(".", ",") if get_language() == "ru" else text
+
+
+def summary_rows(s: dict) -> list[dict]:
+    """One row per measure of a coverage summary: ``measure`` (a stable key), ``value`` (the raw
+    number), ``label`` and ``text`` (what the table shows, in the current language)."""
+    rows = []
+
+    def add(measure, label, value, text, replicates=None):
+        rows.append({"measure": measure, "label": label, "value": value, "text": text,
+                     "replicates": replicates})
 
     if "coverage" in s and not math.isnan(s["coverage"]):
-        t.add_row("mean observed", f"{s['mean_observed']:,.0f}")
-        t.add_row("mean estimate", f"{s['mean_estimate']:,.0f}")
-        t.add_row("bias", f"{s['bias']:+,.0f} ({pct(s['relative_bias'])})")
-        t.add_row("relative RMSE", f"{s['relative_rmse']:.1%}")
-        t.add_row("mean |relative error|", f"{s['mean_abs_relative_error']:.1%}")
-        t.add_row("mean interval width", f"{s['mean_width']:,.0f} ({s['relative_width']:.1%} of N)")
-        t.add_row(f"coverage of {s['level']:.0%} intervals",
-                  f"{s['coverage']:.1%} ± {s['coverage_se']:.1%} (MC s.e.)")
-    t.add_row("not estimable", str(s["not_estimable"]))
+        add("mean_observed", _("mean observed"), s["mean_observed"],
+            format_number(s["mean_observed"]))
+        add("mean_estimate", _("mean estimate"), s["mean_estimate"],
+            format_number(s["mean_estimate"]))
+        sign = "+" if s["bias"] >= 0 else ""
+        add("bias", _("bias"), s["bias"],
+            f"{sign}{format_number(s['bias'])} ({_pct(s['relative_bias'], signed=True)})")
+        add("relative_bias", _("relative bias"), s["relative_bias"], None)
+        add("relative_rmse", _("relative RMSE"), s["relative_rmse"], _pct(s["relative_rmse"]))
+        add("mean_abs_relative_error", _("mean |relative error|"),
+            s["mean_abs_relative_error"], _pct(s["mean_abs_relative_error"]))
+        add("mean_width", _("mean interval width"), s["mean_width"],
+            _("{width} ({share} of N)").format(width=format_number(s["mean_width"]),
+                                               share=_pct(s["relative_width"])))
+        add("relative_width", _("relative width"), s["relative_width"], None)
+        add("coverage", _("coverage of {level} intervals").format(level=f"{s['level']:.0%}"),
+            s["coverage"], _("{coverage} ± {se} (MC s.e.)").format(
+                coverage=_pct(s["coverage"]), se=_pct(s["coverage_se"])))
+        add("coverage_se", _("Monte Carlo s.e. of coverage"), s["coverage_se"], None)
+    add("not_estimable", _("not estimable"), s["not_estimable"], str(s["not_estimable"]))
     for status, g in s.get("by_status", {}).items():
-        t.add_row(f"coverage where status is {status}",
-                  f"{g['coverage']:.1%} of {g['replicates']} replicates")
-    console.print(t)
-    for reason, n in s.get("reasons", {}).items():
-        console.print(f"  not estimable in {n} replicate(s): {escape(reason)}", highlight=False)
+        add(f"coverage_{status}", _("coverage where status is {status}").format(status=status),
+            g["coverage"], _("{coverage} of {n} replicates").format(
+                coverage=_pct(g["coverage"]), n=g["replicates"]), g["replicates"])
+    return rows

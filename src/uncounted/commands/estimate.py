@@ -22,7 +22,7 @@ from .._console import (
     interactive,
     show_progress,
 )
-from ..exceptions import InputError
+from ..exceptions import InputError, Msg
 from ..i18n import _, format_number
 
 
@@ -87,7 +87,8 @@ def _with_flag(err: InputError) -> InputError:
         return err
     from ..mse.status import flag  # the one spelling of a setting's flag (reasons use it too)
 
-    out = InputError(f"{err} (on the command line: {flag(name)})", value=err.value)
+    out = InputError(Msg("{error} (on the command line: {flag})", error=err, flag=flag(name)),
+                     value=err.value)
     out.column = flag(name)
     return out
 
@@ -192,10 +193,12 @@ def register(app: typer.Typer) -> None:
         from ..mse.api import estimate as run
 
         if selection not in {None, "aic", "bic", "stepwise", "average-aic", "average-bic"}:
-            raise InputError("--selection must be aic, bic, stepwise, average-aic or average-bic",
+            raise InputError(Msg("{flag} must be one of {choices}", flag="--selection",
+                                 choices="aic, bic, stepwise, average-aic, average-bic"),
                              column="--selection", value=selection)
         if interval not in {None, "profile", "wald", "bootstrap", "bca"}:
-            raise InputError("--interval must be profile, wald, bootstrap or bca",
+            raise InputError(Msg("{flag} must be one of {choices}", flag="--interval",
+                                 choices="profile, wald, bootstrap, bca"),
                              column="--interval", value=interval)
         if check_format(fmt) == "json":
             as_json = True

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .._console import console, escape
+from ..i18n import _, format_number
 
 
 def register(app: typer.Typer) -> None:
@@ -28,6 +29,7 @@ def register(app: typer.Typer) -> None:
         with project.store(read_only=True) as store:
             table = capture_table(store, run_id=run, strata=cols)
         table.to_csv(out)
-        totals = ", ".join(f"{k} {v:,}" for k, v in table.list_totals().items())
-        console.print(f"{escape(str(out))}: {table.observed:,} persons on {table.k} lists "
-                      f"({escape(totals)})", highlight=False)
+        totals = ", ".join(f"{k} {format_number(v)}" for k, v in table.list_totals().items())
+        console.print(_("{file}: {observed} persons on {k} lists ({totals})").format(
+            file=escape(str(out)), observed=format_number(table.observed), k=table.k,
+            totals=escape(totals)), highlight=False)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .._console import console, err_console, escape
+from ..i18n import _, format_number
 
 
 def register(app: typer.Typer) -> None:
@@ -34,24 +35,32 @@ def register(app: typer.Typer) -> None:
 
         with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(),
                       TimeRemainingColumn(), console=err_console, transient=True) as bar:
-            task = bar.add_task(f"reading {escape(file.name)}", total=None)
+            task = bar.add_task(escape(_("reading {file}").format(file=file.name)), total=None)
 
             def progress(done: int, total: int, stage: str = "read") -> None:
-                desc = "writing to the store" if stage == "commit" else f"reading {file.name}"
+                desc = _("writing to the store") if stage == "commit" else \
+                    _("reading {file}").format(file=file.name)
                 bar.update(task, completed=done, total=total, description=escape(desc))
 
             r = import_list(directory, file, list_name, skip_invalid=skip_invalid,
                             description=description, progress=progress, sheet=sheet,
                             force=force, wait=wait)
         if r.status == "unchanged":
-            console.print(f"{escape(r.file)} is unchanged (sha256 {r.sha256[:12]}); list "
-                          f"[bold]{escape(r.list_name)}[/] kept as it was.")
+            text = _("{file} is unchanged (sha256 {sha}); list {list} kept as it was.")
+            console.print(text.format(file=escape(r.file), sha=r.sha256[:12],
+                                      list=f"[bold]{escape(r.list_name)}[/]"))
             return
-        what = "replaced" if r.replaced_import_id else "imported"
-        console.print(f"{what} list [bold]{escape(r.list_name)}[/]: {r.n_imported:,} of "
-                      f"{r.n_rows:,} rows stored, {r.n_rejected:,} rejected, from "
-                      f"{escape(r.file)} ({r.format}, {r.encoding or '-'}, delimiter "
-                      f"{escape(repr(r.delimiter))}); import {r.import_id}", highlight=False)
+        text = _("replaced list {list}: {stored} of {rows} rows stored, {rejected} rejected, from "
+                 "{file} ({format}, {encoding}, delimiter {delimiter}); import {id}") \
+            if r.replaced_import_id else \
+            _("imported list {list}: {stored} of {rows} rows stored, {rejected} rejected, from "
+              "{file} ({format}, {encoding}, delimiter {delimiter}); import {id}")
+        console.print(text.format(list=f"[bold]{escape(r.list_name)}[/]",
+                                  stored=format_number(r.n_imported), rows=format_number(r.n_rows),
+                                  rejected=format_number(r.n_rejected), file=escape(r.file),
+                                  format=r.format, encoding=r.encoding or "-",
+                                  delimiter=escape(repr(r.delimiter)), id=r.import_id),
+                      highlight=False)
         if r.rejects_path:
-            console.print(f"{r.n_rejected:,} rejected rows written to "
-                          f"{escape(str(r.rejects_path))}", highlight=False)
+            console.print(_("rejected rows ({n}) written to {path}").format(
+                n=format_number(r.n_rejected), path=escape(str(r.rejects_path))), highlight=False)

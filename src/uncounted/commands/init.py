@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .._console import console, escape
+from ..i18n import _
 
 
 def register(app: typer.Typer) -> None:
@@ -17,5 +18,5 @@ def register(app: typer.Typer) -> None:
         from ..project import Project
 
         p = Project.init(directory, name=name)
-        console.print(f"Created project in [bold]{escape(str(p.root))}[/]: {escape(p.store_path.name)}, "
-                      "uncounted.toml")
+        console.print(_("Created project in {folder}: {store}, uncounted.toml").format(
+            folder=f"[bold]{escape(str(p.root))}[/]", store=escape(p.store_path.name)))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, err_console, escape, step_progress
+from .._console import Column, console, err_console, escape, print_table, step_progress
+from ..i18n import _, format_number
 
 
 def register(app: typer.Typer) -> None:
@@ -42,7 +43,7 @@ def register(app: typer.Typer) -> None:
             if not as_json:     # before training, which takes minutes on large projects
                 profiles = field_profile(store)
                 if profiles:
-                    console.print(profile_table(profiles))
+                    print_profile(profiles)
             with step_progress(not quiet and not as_json) as progress:
                 res = link_project(store, backend=backend, threshold=float(threshold), seed=seed,
                                    progress=progress, allow_weak=allow_weak)
@@ -56,11 +57,15 @@ def register(app: typer.Typer) -> None:
                 "removed_pairs": res.guard.get("removed", {}), "checks": res.checks,
                 "strict_failures": failures}, ensure_ascii=False, indent=1))
         else:
-            console.print(
-                f"link run {res.run_id} ({escape(res.backend)}): {res.n_records:,} records -> "
-                f"{res.n_persons:,} persons; {res.n_pairs:,} scored pairs; threshold "
-                f"{res.threshold:g}; {res.n_decisions} review decision(s) applied; "
-                f"{res.seconds:.1f} s", highlight=False)
+            console.print(_(
+                "link run {run} ({backend}): {records} records -> {persons} persons; {pairs} "
+                "scored pairs; threshold {threshold}; review decisions applied: {decisions}; "
+                "{seconds} s").format(run=res.run_id, backend=escape(res.backend),
+                                      records=format_number(res.n_records),
+                                      persons=format_number(res.n_persons),
+                                      pairs=format_number(res.n_pairs),
+                                      threshold=f"{res.threshold:g}", decisions=res.n_decisions,
+                                      seconds=format_number(res.seconds, 1)), highlight=False)
             _print_checks(res.checks)
             if res.n_split:
                 console.print(f"{res.n_split:,} linked group(s) were split because their records "
@@ -89,24 +94,25 @@ def _print_checks(checks: list[dict]) -> None:
         console.print(f"note ({escape(c['code'])}): {escape(c['message'])}", highlight=False)
 
 
-def profile_table(profiles):
-    """The field profile as a Rich table: filled share of each field per list (the JSON has
-    every count)."""
-    from rich.table import Table
+def print_profile(profiles) -> None:
+    """The field profile through the shared printer: filled share of each field per list (the
+    JSON has every count); list names never cut, piped or narrow."""
+    def share(p, field):
+        return f"{p.share(field):.0%}"
 
-    table = Table(title="What each list brings to linkage (share of records with each field)",
-                  title_justify="left", box=None, pad_edge=False)
-    for name, justify in (("list", "left"), ("records", "right"), ("surname", "right"),
-                          ("given", "right"), ("patr.", "right"), ("birth date", "right"),
-                          ("region", "right"), ("unit", "right"), ("death", "right"),
-                          ("identifies by", "left")):
-        table.add_column(name, justify=justify, overflow="fold")
-    for p in profiles:
-        birth = f"{p.share('birth_date'):.0%}" + (f" {p.birth_precision}" if p.birth_date else "")
-        table.add_row(escape(p.list_name), f"{p.n:,}", f"{p.share('surname'):.0%}",
-                      f"{p.share('given_name'):.0%}", f"{p.share('patronymic'):.0%}", birth,
-                      f"{p.share('region'):.0%}", f"{p.share('unit'):.0%}",
-                      f"{p.share('death_date'):.0%}",
-                      ", ".join(p.identifying).replace("birth date", "birth") or
-                      "[bold red]nothing[/bold red]")
-    return table
+    rows = [{"list": p.list_name, "records": p.n, "surname": share(p, "surname"),
+             "given": share(p, "given_name"), "patronymic": share(p, "patronymic"),
+             "birth": share(p, "birth_date") + (f" {p.birth_precision}" if p.birth_date else ""),
+             "region": share(p, "region"), "unit": share(p, "unit"),
+             "death": share(p, "death_date"),
+             "identifies": ", ".join(p.identifying).replace("birth date", "birth") or _("nothing")}
+            for p in profiles]
+    styles = [None if p.identifying else "bold red" for p in profiles]
+    cols = [Column("list", _("list")), Column("records", _("records"), "right", show=format_number),
+            *(Column(k, h, "right") for k, h in (
+                ("surname", _("surname")), ("given", _("given")), ("patronymic", _("patr.")),
+                ("birth", _("birth date")), ("region", _("region")), ("unit", _("unit")),
+                ("death", _("death")))),
+            Column("identifies", _("identifies by"), whole=False)]
+    print_table(rows, cols, title=_("What each list brings to linkage (share of records with each "
+                                    "field)"), row_styles=styles)

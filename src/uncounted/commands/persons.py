@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from .._console import console, escape
+from ..i18n import _, format_number
 
 
 def register(app: typer.Typer) -> None:
@@ -29,12 +30,13 @@ def register(app: typer.Typer) -> None:
             ["list", "record_id", "person_id", "match_probability"]]
         frame = frame.sort_values(["list", "record_id"], kind="stable")
         if frame.empty:
-            from ..exceptions import ProjectError
+            from ..exceptions import Msg, ProjectError
 
-            raise ProjectError(f"link run {run_id} has no persons; run 'uncounted link'")
+            raise ProjectError(Msg("link run {run} has no persons; run 'uncounted link'",
+                                   run=run_id))
         from .._safe_csv import write_frame
 
         write_frame(frame, out, index=False, encoding="utf-8", float_format="%.6g")
-        console.print(f"{escape(str(out))}: {len(frame):,} records, "
-                      f"{frame['person_id'].nunique():,} persons (link run {run_id})",
-                      highlight=False)
+        console.print(_("{file}: {records} records, {persons} persons (link run {run})").format(
+            file=escape(str(out)), records=format_number(len(frame)),
+            persons=format_number(frame["person_id"].nunique()), run=run_id), highlight=False)

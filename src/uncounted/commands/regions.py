@@ -7,11 +7,12 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, console, escape, print_table
+from ..i18n import N_
 
-INDICATORS_HELP = ("Regional indicators CSV (iso_code, men_16_61_census2021, poverty, income, "
-                   "unemployment; region_indicators_bessudnov.csv). Not bundled (no licence); "
-                   "default: ../shared/data/ru/ when present.")
+INDICATORS_HELP = N_("Regional indicators CSV (iso_code, men_16_61_census2021, poverty, income, "
+                     "unemployment; region_indicators_bessudnov.csv). Not bundled (no licence); "
+                     "default: ../shared/data/ru/ when present.")
 
 
 def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
@@ -70,7 +71,6 @@ def run_regions(input_path: Path, out: Path, *, indicators: Path | None = None,
 def print_summary(tables: dict, out: Path, console) -> None:
     """A short Rich summary of the regional tables."""
     import pandas as pd
-    from rich.table import Table
 
     deaths, rates = tables["deaths"], tables["rates"]
     nat = tables["districts"].iloc[-1]
@@ -78,15 +78,16 @@ def print_summary(tables: dict, out: Path, console) -> None:
                   f"{len(deaths.frame):,} with a region ({deaths.no_region:,} without); "
                   f"national rate {nat['per_100k']:.1f} per 100,000 men aged 16-61 "
                   f"({nat['lower']:.1f}-{nat['upper']:.1f})")
-    t = Table(title="Highest and lowest rates per 100,000 men aged 16-61", title_justify="left")
-    for col in ("region", "deaths", "men", "per 100k", "95% interval"):
-        t.add_column(col, justify="left" if col == "region" else "right")
     r = rates[rates["men"].notna()].sort_values("per_100k", ascending=False)
     shown = r if len(r) <= 9 else pd.concat([r.head(6), r.tail(3)])
-    for _, row in shown.iterrows():
-        t.add_row(escape(str(row["name_en"])), f"{row['deaths']:,}", f"{row['men']:,.0f}",
-                  f"{row['per_100k']:.1f}", f"{row['lower']:.1f}-{row['upper']:.1f}")
-    console.print(t)
+    rows = [{"region": str(row["name_en"]), "deaths": row["deaths"], "men": row["men"],
+             "per_100k": f"{row['per_100k']:.1f}",
+             "interval": f"{row['lower']:.1f}-{row['upper']:.1f}"} for _, row in shown.iterrows()]
+    print_table(rows, [Column("region"), Column("deaths", justify="right", show=lambda v: f"{v:,}"),
+                       Column("men", justify="right", show=lambda v: f"{v:,.0f}"),
+                       Column("per_100k", "per 100k", "right"),
+                       Column("interval", "95% interval", "right")],
+                title="Highest and lowest rates per 100,000 men aged 16-61", out=console)
     conc = tables["concentration"]
     g = conc.loc[conc["measure"] == "gini", "value"].iloc[0]
     pq = conc[(conc["measure"] == "poorest_share")

@@ -6,32 +6,34 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import Column, console, escape, print_table
+from ..i18n import _, format_number
 
 KEYS = {"m": "match", "n": "non-match", "u": "unsure"}
 HELP = "[m]atch  [n]on-match  [u]nsure  [s]kip  [q]uit"
 
 
 def _show(console, store, item, position: int, total: int) -> None:
-    from rich.table import Table
-
+    """The pair side by side through the shared printer: field, left record, right record, with
+    the fields that differ in bold; record values wrap but the record ids in the header never
+    are cut."""
     from ..linkage.review import records_side_by_side
 
-    t = Table(title=f"pair {position} of {total}: match probability {item.match_probability:.3f}"
-                    + (f" (earlier: {item.previous})" if item.previous else ""),
-              title_justify="left")
-    t.add_column("field")
-    t.add_column(escape(item.uid_l))
-    t.add_column(escape(item.uid_r))
+    title = _("pair {position} of {total}: match probability {p}").format(
+        position=position, total=total, p=format_number(item.match_probability, 3))
+    if item.previous:
+        title += " " + _("(earlier: {decision})").format(decision=escape(item.previous))
+    rows, styles = [], []
     for name, left, right in records_side_by_side(store, item.uid_l, item.uid_r):
-        style = None if left == right else "bold"
-        t.add_row(name, escape(left), escape(right), style=style)
-    console.print(t)
+        rows.append({"field": name, "left": left, "right": right})
+        styles.append(None if left == right else "bold")
+    print_table(rows, [Column("field", _("field")), Column("left", item.uid_l, whole=False),
+                       Column("right", item.uid_r, whole=False)],
+                title=title, out=console, row_styles=styles)
     weights = item.detail.get("weights") or {}
     if weights:
-        console.print("evidence (match weight): " + ", ".join(f"{escape(k)} {v:+.1f}"
-                                                             for k, v in weights.items()),
-                      style="dim", highlight=False)
+        console.print(_("evidence (match weight): ") + ", ".join(
+            f"{escape(k)} {v:+.1f}" for k, v in weights.items()), style="dim", highlight=False)
 
 
 def register(app: typer.Typer) -> None:
@@ -65,7 +67,7 @@ def register(app: typer.Typer) -> None:
             if limit is not None:
                 items = items[:limit]
             if not items:
-                console.print("nothing to review in this band")
+                console.print(_("nothing to review in this band"))
                 return
             for i, item in enumerate(items, 1):
                 _show(console, store, item, i, len(items))
@@ -86,6 +88,7 @@ def register(app: typer.Typer) -> None:
                 store.decisions.record(item.uid_l, item.uid_r, KEYS[answer], reviewer=reviewer,
                                        based_on=item.previous_id)
                 counts[KEYS[answer]] += 1
-        console.print("saved: " + ", ".join(f"{v} {k}" for k, v in counts.items()) +
-                      ". They apply at once to histories, the report and the review UI; "
-                      "run 'uncounted link' to retrain the model with them.", highlight=False)
+        console.print(_("saved: {counts}. They apply at once to histories, the report and the "
+                        "review UI; run 'uncounted link' to retrain the model with them.").format(
+                            counts=", ".join(f"{v} {k}" for k, v in counts.items())),
+                      highlight=False)

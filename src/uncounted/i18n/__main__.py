@@ -14,7 +14,7 @@ from pathlib import Path
 from . import DOMAIN, LANGUAGES, LOCALES
 
 HERE = Path(__file__).parent
-KEYWORDS = ["_", "N_", "ngettext:1,2"]
+KEYWORDS = ["_", "N_", "ngettext:1,2", "Msg"]  # Msg: exceptions.Msg, messages of errors
 
 
 def extract(pot: Path) -> None:

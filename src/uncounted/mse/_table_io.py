@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..exceptions import CaptureTableError, DataWarning
+from ..exceptions import CaptureTableError, DataWarning, Msg
 from .table import COUNT_COLUMN, MAX_LISTS
 
 _GLOB = set("*?[")
@@ -34,31 +34,33 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
     path = Path(path)
     name = str(path)
     if not path.exists():
-        raise CaptureTableError("file not found. Check the path.", file=name)
+        raise CaptureTableError(Msg("file not found. Check the path."), file=name)
     raw = path.read_bytes()
     if not raw.strip():
-        raise CaptureTableError("the file is empty. A capture table needs a header row with one "
-                                "column per list and at least one data row.", file=name)
+        raise CaptureTableError(Msg("the file is empty. A capture table needs a header row with "
+                                    "one column per list and at least one data row."), file=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        where = "the header" if line == 1 else f"line {line}"
-        raise CaptureTableError(
-            f"{where} is not valid UTF-8 (byte 0x{raw[err.start]:02x} at offset {err.start}). "
-            "Save the file as UTF-8.", file=name, row=None if line == 1 else line - 1) from err
+        where = Msg("the header") if line == 1 else Msg("line {line}", line=line)
+        raise CaptureTableError(Msg(
+            "{where} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}). "
+            "Save the file as UTF-8.", where=where, byte=raw[err.start], offset=err.start),
+            file=name, row=None if line == 1 else line - 1) from err
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
                 if any(cell.strip() for cell in r)]
     except csv.Error as err:
-        raise CaptureTableError(f"cannot be read as CSV: {err}", file=name) from err
+        raise CaptureTableError(Msg("cannot be read as CSV: {err}", err=str(err)),
+                                file=name) from err
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     for i, r in enumerate(body, start=1):
         if len(r) != len(header):
-            raise CaptureTableError(
-                f"this row has {len(r)} fields where the header has {len(header)}. Each row needs "
-                "one value per column.", file=name, row=i)
+            raise CaptureTableError(Msg(
+                "this row has {n} fields where the header has {n_header}. Each row needs "
+                "one value per column.", n=len(r), n_header=len(header)), file=name, row=i)
     cells = np.array(body, dtype=str).reshape(len(body), len(header))
     columns = {h: cells[:, j] for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
@@ -69,7 +71,8 @@ def from_frame(cls, frame, *, strata=None, lists=None, source: str = "<DataFrame
     header = [str(c).strip() for c in frame.columns]
     if len(set(header)) != len(header):
         dup = next(h for h in header if header.count(h) > 1)
-        raise CaptureTableError(f"two columns are named {dup!r}", file=source, column=dup)
+        raise CaptureTableError(Msg("two columns are named {name!r}", name=dup), file=source,
+                                column=dup)
     columns = {h: frame.iloc[:, j].to_numpy() for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(frame), strata=strata, lists=lists, source=source)
 
@@ -169,7 +172,8 @@ def from_patterns(cls, patterns, counts, lists, *, source: str = "<patterns>"):
         raise CaptureTableError(f"pattern {int(p[bad[0]])} at position {int(bad[0])} is not a "
                                 f"non-zero bit mask over {k} lists", file=source)
     if c.sum() == 0:
-        raise CaptureTableError("all counts are zero; there is nothing to estimate", file=source)
+        raise CaptureTableError(Msg("all counts are zero; there is nothing to estimate"),
+                                file=source)
     return _finish(cls, lists, p, c, None, (), (), source)
 
 
@@ -182,22 +186,24 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
     count_col = lower.get(COUNT_COLUMN)
     for s in strata_cols:
         if s not in header:
-            raise CaptureTableError(f"stratum column {s!r} is not in the table; columns are "
-                                    f"{', '.join(header)}", file=source, column=s)
+            raise CaptureTableError(Msg("stratum column {name!r} is not in the table; columns are "
+                                        "{columns}", name=s, columns=", ".join(header)),
+                                    file=source, column=s)
     list_cols = _list_columns(header, lists, count_col, strata_cols, source)
     if len(set(list_cols)) != len(list_cols):
-        raise CaptureTableError("two list columns have the same name", file=source)
+        raise CaptureTableError(Msg("two list columns have the same name"), file=source)
     if nrows == 0:
-        raise CaptureTableError("the table has a header but no data rows", file=source)
+        raise CaptureTableError(Msg("the table has a header but no data rows"), file=source)
     k = len(list_cols)
     if k < 2:
-        raise CaptureTableError(
-            f"a capture table needs at least two list columns; found {k} "
-            f"({', '.join(list_cols) or 'none'}). Other columns must be 'count' or stratum columns.",
+        raise CaptureTableError(Msg(
+            "a capture table needs at least two list columns; found {k} ({names}). Other columns "
+            "must be 'count' or stratum columns.", k=k, names=", ".join(list_cols) or "-"),
             file=source)
     if k > MAX_LISTS:
-        raise CaptureTableError(f"{k} list columns: a capture table holds at most {MAX_LISTS} lists "
-                                "(one bit each). Choose the list columns, or merge lists.", file=source)
+        raise CaptureTableError(Msg("{k} list columns: a capture table holds at most {most} lists "
+                                    "(one bit each). Choose the list columns, or merge lists.",
+                                    k=k, most=MAX_LISTS), file=source)
     bits = np.zeros(nrows, dtype=np.uint64)
     for j, name in enumerate(list_cols):
         values = _int_column(columns[name], source, name, binary=True)
@@ -208,12 +214,13 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
         counts = np.ones(nrows, dtype=np.int64)
     zero = np.flatnonzero((bits == 0) & (counts > 0))
     if zero.size:
-        raise CaptureTableError(
+        raise CaptureTableError(Msg(
             "an all-zero row (caught by no list) is not allowed: the number nobody caught is what "
-            "the estimate is for. Remove the row.", file=source, row=int(zero[0]) + 1,
+            "the estimate is for. Remove the row."), file=source, row=int(zero[0]) + 1,
             column=list_cols[0])
     if counts.sum() == 0:
-        raise CaptureTableError("all counts are zero; there is nothing to estimate", file=source)
+        raise CaptureTableError(Msg("all counts are zero; there is nothing to estimate"),
+                                file=source)
     groups, keys = None, ()
     if strata_cols:
         groups, keys = _stratum_ids([columns[s] for s in strata_cols], nrows)
@@ -231,8 +238,8 @@ def _finish(cls, lists, bits, counts, groups, strata_cols, keys, source):
     warnings.warn(f"{source}: list(s) {', '.join(empty)} have no records and were dropped",
                   DataWarning, stacklevel=4)
     if trimmed.k < 2:
-        raise CaptureTableError(f"after dropping list(s) with no records ({', '.join(empty)}) fewer "
-                                "than two lists remain", file=source)
+        raise CaptureTableError(Msg("after dropping list(s) with no records ({names}) fewer than "
+                                    "two lists remain", names=", ".join(empty)), file=source)
     return trimmed
 
 
@@ -248,8 +255,9 @@ def _list_columns(header, lists, count_col, strata_cols, source) -> list[str]:
             continue
         matched = fnmatch.filter(others, item) if _GLOB & set(item) else []
         if not matched:
-            raise CaptureTableError(f"list column {item!r} is not in the table; columns are "
-                                    f"{', '.join(header)}", file=source, column=item)
+            raise CaptureTableError(Msg("list column {name!r} is not in the table; columns are "
+                                        "{columns}", name=item, columns=", ".join(header)),
+                                    file=source, column=item)
         out.extend(m for m in matched if m not in out)
     return out
 
@@ -306,13 +314,15 @@ def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndar
 
 
 def _raise_cell(source: str, name: str, i: int, value, binary: bool):
+    if isinstance(value, np.generic):  # 'Иванов', not np.str_('Иванов')
+        value = value.item()
     if not binary:
-        raise CaptureTableError(f"counts must be non-negative integers; got {value!r}", file=source,
-                                row=i + 1, column=name, value=value)
-    raise CaptureTableError(
-        f"list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} is not "
+        raise CaptureTableError(Msg("counts must be non-negative integers; got {value!r}",
+                                    value=value), file=source, row=i + 1, column=name, value=value)
+    raise CaptureTableError(Msg(
+        "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} is not "
         "a list, name it as a stratum column or choose the list columns explicitly.",
-        file=source, row=i + 1, column=name, value=value)
+        value=value, name=name), file=source, row=i + 1, column=name, value=value)
 
 
 def is_dataframe(obj) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..exceptions import InputError
+from ..exceptions import InputError, Msg
 
 __all__ = ["Check", "Interval", "Options", "parameter_error", "unknown_options", "validate"]
 
@@ -121,7 +121,7 @@ def parameter_error(owner: str, name: str, message: str, value: Any = None) -> I
     The message starts with the owner and parameter; ``err.column`` holds the parameter name, as for
     every error about a named setting (InputError has no separate field for parameters).
     """
-    err = InputError(f"{owner}: {message}", value=value)
+    err = InputError(Msg("{owner}: {message}", owner=owner, message=message), value=value)
     err.column = name
     return err
 
@@ -142,11 +142,13 @@ def validate(owner: str, params: Mapping[str, Any], constraints: Mapping[str, li
             continue
         rule = " or ".join(_describe(f) for f in forms)
         default = defaults.get(name)
-        fix = (f"Use, e.g., {name}={default!r} (the default)." if default is not None
-               else f"Leave {name} out to use the default." if None in forms
-               else f"Give {name} as {rule}.")
-        raise parameter_error(owner, name, f"{name}={value!r} is not valid: {name} must be {rule}. "
-                              f"{fix}", value)
+        fix = (Msg("Use, e.g., {name}={default!r} (the default).", name=name, default=default)
+               if default is not None
+               else Msg("Leave {name} out to use the default.", name=name) if None in forms
+               else Msg("Give {name} as {rule}.", name=name, rule=rule))
+        raise parameter_error(owner, name, Msg("{name}={value!r} is not valid: {name} must be "
+                                               "{rule}. {fix}", name=name, value=value, rule=rule,
+                                               fix=fix), value)
 
 
 def unknown_options(owner: str, given: Iterable[str], valid: Iterable[str]) -> None:
@@ -157,6 +159,7 @@ def unknown_options(owner: str, given: Iterable[str], valid: Iterable[str]) -> N
         return
     name = bad[0]
     close = difflib.get_close_matches(name, valid, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    raise parameter_error(owner, name, f"unknown option {name!r}{hint}. Valid options: "
-                          f"{', '.join(sorted(valid)) or 'none'}.", name)
+    hint = Msg(" (did you mean {close!r}?)", close=close[0]) if close else ""
+    raise parameter_error(owner, name, Msg("unknown option {name!r}{hint}. Valid options: "
+                                           "{valid}.", name=name, hint=hint,
+                                           valid=", ".join(sorted(valid)) or "-"), name)

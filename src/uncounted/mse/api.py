@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from ..exceptions import DependencyError, InputError
+from ..exceptions import DependencyError, InputError, Msg
 from ._validation import parameter_error
 from .base import as_table
 from .registry import METHODS, estimator_class, make_estimator
@@ -34,8 +34,9 @@ def resolve_methods(methods: Sequence[str] | str) -> list[str]:
                 estimator_class(part)  # an unknown name raises, listing the known ones
                 out.append(part)
     if not out:
-        raise parameter_error("estimate", "methods", "no method given. Choose one of: "
-                              f"{', '.join(METHODS)}, all", methods)
+        raise parameter_error("estimate", "methods", Msg("no method given. Choose one of: "
+                                                         "{methods}, all",
+                                                         methods=", ".join(METHODS)), methods)
     return list(dict.fromkeys(out))
 
 
@@ -53,10 +54,11 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
             import difflib
 
             close = difflib.get_close_matches(key, sorted(valid), n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise parameter_error("estimate", key, (
-                f"unknown option {key!r}{hint} for {', '.join(names)}. Valid options: "
-                f"{', '.join(sorted(valid | {'level', 'seed'}))}."), key)
+            hint = Msg(" (did you mean {close!r}?)", close=close[0]) if close else ""
+            raise parameter_error("estimate", key, Msg(
+                "unknown option {name!r}{hint} for {methods}. Valid options: {valid}.", name=key,
+                hint=hint, methods=", ".join(names),
+                valid=", ".join(sorted(valid | {"level", "seed"}))), key)
     return {name: {k: v for k, v in options.items() if k in owned[name] and v is not None}
             for name in names}
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from ..exceptions import DependencyError, InputError
+from ..exceptions import DependencyError, InputError, Msg
 from ._validation import unknown_options
 
 __all__ = ["METHODS", "available_methods", "estimator_class", "make_estimator", "method_options"]
@@ -37,8 +37,8 @@ def estimator_class(name: str):
     try:
         target = METHODS[name]
     except KeyError:
-        err = InputError(f"unknown method {name!r}. Choose one of: {', '.join(METHODS)}, all",
-                         value=name)
+        err = InputError(Msg("unknown method {name!r}. Choose one of: {methods}, all", name=name,
+                             methods=", ".join(METHODS)), value=name)
         err.column = "method"
         raise err from None
     module, _, attr = target.partition(":")
@@ -48,8 +48,9 @@ def estimator_class(name: str):
         missing = getattr(err, "name", None) or ""
         if missing.split(".")[0] in ("", "uncounted"):
             raise  # our own module is broken: a bug, never a quietly missing method
-        raise DependencyError(f"method {name!r} needs the package {missing!r}, which is not "
-                              f"installed. Install it: pip install {missing}") from err
+        raise DependencyError(Msg("method {name!r} needs the package {missing!r}, which is not "
+                                  "installed. Install it: pip install {missing}", name=name,
+                                  missing=missing)) from err
     return getattr(mod, attr)
 
 

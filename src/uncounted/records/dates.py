@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..exceptions import InputError
+from ..exceptions import InputError, Msg
 
 __all__ = ["AGE_PRECISION", "MAX_YEAR", "MIN_YEAR", "YEAR_SPAN", "DateError", "PartialDate",
            "birth_conflict", "birth_interval", "birth_intervals", "birth_year_from_age", "interval_gap", "parse_age",
@@ -28,7 +28,7 @@ __all__ = ["AGE_PRECISION", "MAX_YEAR", "MIN_YEAR", "YEAR_SPAN", "DateError", "P
 
 MIN_YEAR = 1800
 MAX_YEAR = 2100
-HINT = "Use DD.MM.YYYY, YYYY-MM-DD, MM.YYYY, YYYY-MM, YYYY or '12 марта 1994'."
+HINT = Msg("Use DD.MM.YYYY, YYYY-MM-DD, MM.YYYY, YYYY-MM, YYYY or '12 марта 1994'.")
 
 
 class DateError(InputError):
@@ -93,22 +93,25 @@ _PATTERNS = [
 ]
 
 
-def _fail(value: str, why: str) -> DateError:
-    return DateError(f"{value!r} is not a date: {why}. {HINT}", value=value)
+def _fail(value: str, why: Msg) -> DateError:
+    return DateError(Msg("{value!r} is not a date: {why}. {hint}", value=value, why=why, hint=HINT),
+                     value=value)
 
 
 def _build(value: str, y: int, m: int | None, d: int | None) -> PartialDate:
     if not MIN_YEAR <= y <= MAX_YEAR:
-        raise _fail(value, f"year {y} is outside {MIN_YEAR}-{MAX_YEAR}")
+        raise _fail(value, Msg("year {y} is outside {low}-{high}", y=y, low=MIN_YEAR,
+                               high=MAX_YEAR))
     if m is None:
         return PartialDate(y, None, None, "year")
     if not 1 <= m <= 12:
-        raise _fail(value, f"there is no month {m}")
+        raise _fail(value, Msg("there is no month {m}", m=m))
     if d is None:
         return PartialDate(y, m, None, "month")
     last = calendar.monthrange(y, m)[1]
     if not 1 <= d <= last:
-        raise _fail(value, f"{calendar.month_name[m]} {y} has {last} days, not {d}")
+        raise _fail(value, Msg("{month} {y} has {last} days, not {d}", month=calendar.month_name[m],
+                                m=m, y=y, last=last, d=d))
     return PartialDate(y, m, d, "day")
 
 
@@ -150,12 +153,12 @@ def parse_partial_date(text: str | None) -> PartialDate | None:
             if parts.get("mname") is not None:
                 month = _MONTHS.get(parts["mname"].rstrip("."))
                 if month is None:
-                    raise _fail(value, f"{parts['mname']!r} is not a month name")
+                    raise _fail(value, Msg("{name!r} is not a month name", name=parts["mname"]))
             day = int(parts["d"]) if parts.get("d") else None
             return _build(value, int(parts["y"]), month, day)
     if re.match(r"^\d{1,2}[./-]\d{1,2}[./-]\d{2}$", low):
-        raise _fail(value, "a two-digit year is ambiguous; write the year in full")
-    raise _fail(value, "not a form of date uncounted reads")
+        raise _fail(value, Msg("a two-digit year is ambiguous; write the year in full"))
+    raise _fail(value, Msg("not a form of date uncounted reads"))
 
 
 # ----------------------------------------------------------------------------- ages and intervals
@@ -182,8 +185,9 @@ def parse_age(text: str | None) -> int | None:
         return None
     hit = _AGE_RE.match(value.lower())
     if not hit or int(hit["a"]) > MAX_AGE:
-        raise DateError(f"{value!r} is not an age at death: write the age in whole years "
-                        f"(0-{MAX_AGE}), as '34' or '34 года'.", value=value)
+        raise DateError(Msg("{value!r} is not an age at death: write the age in whole years "
+                            "(0-{max_age}), as '34' or '34 года'.", value=value, max_age=MAX_AGE),
+                        value=value)
     return int(hit["a"])
 
 

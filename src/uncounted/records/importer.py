@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .._extras import require_extra
 from .._safe_csv import SafeWriter
-from ..exceptions import DataWarning, RecordError
+from ..exceptions import DataWarning, Lines, Msg, RecordError
 from ..project import Project
 from ..store.records import ImportLog
 from ..store.schema import RECORD_COLUMNS
@@ -52,12 +52,12 @@ class ImportFailed(RecordError):
         self.errors = errors
         self.n_rows = n_rows
         self.n_errors = total
-        shown = "\n".join(f"  {e}" for e in errors[:20])
-        more = f"\n  ... and {total - 20:,} more" if total > 20 else ""
-        super().__init__(
-            f"{total:,} bad value(s) in {n_rows:,} rows; nothing was imported.\n{shown}{more}\n"
+        more = Msg("\n  ... and {n:,} more", n=total - 20) if total > 20 else ""
+        super().__init__(Msg(
+            "{total:,} bad value(s) in {n_rows:,} rows; nothing was imported.\n{shown}{more}\n"
             "Fix the file and import again, or pass --skip-invalid to import the good rows and "
-            "write the rejects to a CSV beside the file.", file=file)
+            "write the rejects to a CSV beside the file.", total=total, n_rows=n_rows,
+            shown=Lines(errors[:20]), more=more), file=file)
 
 
 @dataclass
@@ -92,9 +92,9 @@ def _project(project_or_dir) -> Project:
 def _check_list_name(name: str) -> str:
     name = (name or "").strip()
     if not name or "/" in name or len(name) > 200 or not name.isprintable():
-        raise RecordError(f"list name {name!r} is not usable: give a short printable name without "
-                          "'/' (it becomes part of each record's uid '<list>/<record_id>').",
-                          column="--list", value=name)
+        raise RecordError(Msg("list name {name!r} is not usable: give a short printable name "
+                              "without '/' (it becomes part of each record's uid "
+                              "'<list>/<record_id>').", name=name), column="--list", value=name)
     return name
 
 
@@ -161,9 +161,9 @@ def import_list(project_or_dir, path: str | Path, list_name: str, *, skip_invali
         if total_errors and not skip_invalid:
             raise ImportFailed(src.path.name, errors, result.n_rows, total_errors)
         if result.n_imported == 0:
-            raise RecordError("no row could be imported; see the rejected rows above.",
+            raise RecordError(Msg("no row could be imported; see the rejected rows above."),
                               file=src.path.name) if total_errors else RecordError(
-                "the list has no records.", file=src.path.name)
+                Msg("the list has no records."), file=src.path.name)
         # 2. the write lock, for one transaction: replace the list's records, log the import
         with project.store(wait=wait) as store:
             live = store.records.live_import(list_name)   # again: another import may have landed
@@ -285,8 +285,8 @@ def _duplicates(parts: StagedParts, file: str,
     if rows:
         parts.keep_first_of_repeats()
     return [(RowError(file, int(r), id_column, rid,
-                      "this record id is already used by an earlier row.",
-                      "Record ids must be unique within a list."), _json_dict(raw))
+                      Msg("this record id is already used by an earlier row."),
+                      Msg("Record ids must be unique within a list.")), _json_dict(raw))
             for rid, r, raw in rows]
 
 

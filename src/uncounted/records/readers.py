@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..exceptions import DataWarning, RecordError
+from ..exceptions import DataWarning, Msg, RecordError
 
 __all__ = ["SourceFile", "detect_encoding", "open_source", "sniff_delimiter"]
 
@@ -241,11 +241,12 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
     """
     path = Path(path)
     if not path.is_file():
-        raise _err(path, "no such file. Check the path.")
+        raise _err(path, Msg("no such file. Check the path."))
     scan = _scan(path)
     head = scan.head
     if scan.size == 0:
-        raise _err(path, "the file is empty. Export the list with a header row and its records.")
+        raise _err(path, Msg("the file is empty. Export the list with a header row and its "
+                             "records."))
     fmt = _FORMATS.get(path.suffix.lower())
     if head.startswith(b"PK\x03\x04"):
         fmt = "xlsx"
@@ -256,7 +257,8 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
         src.sheet = _sheet_name(src, sheet)
         return src
     if sheet is not None:
-        raise _err(path, f"--sheet {sheet!r} is for workbooks (XLSX); this file is {fmt}.")
+        raise _err(path, Msg("--sheet {sheet!r} is for workbooks (XLSX); this file is {fmt}.",
+                             sheet=sheet, fmt=fmt))
     encoding = _file_encoding(src, scan)
     if scan.nul_at is not None and encoding != "utf-16":
         row = line = None
@@ -264,21 +266,21 @@ def open_source(path: str | Path, *, sheet: str | None = None) -> SourceFile:
             src.encoding = encoding
             src.delimiter = sniff_delimiter(head.decode(encoding, errors="ignore"))
             row, line = _row_at(src, scan.nul_at)
-        where = f" (line {line:,})" if line else ""
-        raise _err(path, f"the file holds a NUL byte at byte {scan.nul_at:,}{where}: it is binary "
-                         "or UTF-16 without a byte-order mark, not a text list. Save it as CSV "
-                         "(UTF-8).", row=row)
+        where = Msg(" (line {line:,})", line=line) if line else ""
+        raise _err(path, Msg("the file holds a NUL byte at byte {byte:,}{where}: it is binary "
+                             "or UTF-16 without a byte-order mark, not a text list. Save it as "
+                             "CSV (UTF-8).", byte=scan.nul_at, where=where), row=row)
     if encoding is None:
-        raise _err(path, "cannot tell the text encoding. Save the file as UTF-8.")
+        raise _err(path, Msg("cannot tell the text encoding. Save the file as UTF-8."))
     src.encoding = encoding
     if fmt == "csv":
         text = head.decode(encoding, errors="ignore")
         src.delimiter = sniff_delimiter(text)
     if encoding in ("cp1251", "koi8_r") and scan.utf8_word_at is not None:
         row, line = _row_at(src, scan.utf8_word_at)
-        raise _err(src, f"the file reads as {encoding}, but line {line:,} holds UTF-8 text: "
-                        "part of the file was saved in another encoding. Save the whole file "
-                        "as UTF-8.", row=row)
+        raise _err(src, Msg("the file reads as {encoding}, but line {line:,} holds UTF-8 text: "
+                            "part of the file was saved in another encoding. Save the whole file "
+                            "as UTF-8.", encoding=encoding, line=line), row=row)
     return src
 
 
@@ -300,13 +302,15 @@ def _file_encoding(src: SourceFile, scan: _Scan) -> str | None:
             src.delimiter = sniff_delimiter(head.decode(src.encoding, errors="ignore"))
         row, line = _row_at(src, scan.bad_utf8_at)
         byte = scan.bad_utf8_at
-        raise _err(src, f"the file is UTF-8 up to line {line:,} (byte {byte:,}), where a byte is "
-                        "not UTF-8: part of the file was saved in another encoding (often "
-                        "cp1251). Save the whole file as UTF-8.", row=row)
+        raise _err(src, Msg("the file is UTF-8 up to line {line:,} (byte {byte:,}), where a byte "
+                            "is not UTF-8: part of the file was saved in another encoding (often "
+                            "cp1251). Save the whole file as UTF-8.", line=line, byte=byte),
+                   row=row)
     best = _single_byte_encoding(scan.high_counts)
     if best == _AMBIGUOUS:
-        raise _err(src, "the file is not UTF-8, and its few Cyrillic letters read as Russian both "
-                        "in cp1251 and in KOI8-R: cannot tell which. Save the file as UTF-8.")
+        raise _err(src, Msg("the file is not UTF-8, and its few Cyrillic letters read as Russian "
+                            "both in cp1251 and in KOI8-R: cannot tell which. Save the file as "
+                            "UTF-8."))
     if best is not None:
         return best
     # neither Russian code page fits: any other guess (charset-normalizer's on a few bytes) could
@@ -352,7 +356,7 @@ def _csv_header(src: SourceFile) -> list[str]:
                 return rec
     except csv.Error as e:
         raise _err(src, f"the header row cannot be parsed: {e}.") from e
-    raise _err(src, "no header row. The first line must name the columns.")
+    raise _err(src, Msg("no header row. The first line must name the columns."))
 
 
 def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
@@ -387,9 +391,10 @@ def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
                 spill = chunk[extra].to_numpy() != ""
                 if spill.any():
                     i = int(spill.argmax())
-                    raise _err(src, f"this row has a value after the last column ({n} columns in "
-                                    f"the header): {_short(chunk[extra].iloc[i])!r}. A delimiter "
-                                    "inside a value must be quoted; check the row.",
+                    raise _err(src, Msg("this row has a value after the last column ({n} columns "
+                                        "in the header): {value!r}. A delimiter inside a value "
+                                        "must be quoted; check the row.", n=n,
+                                        value=_short(chunk[extra].iloc[i])),
                                row=n_rows + i + 1, column=f"#{n + 1}")
                 chunk = chunk.drop(columns=extra).reset_index(drop=True)
                 chunk.columns = headers
@@ -399,9 +404,9 @@ def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
                 if progress:
                     progress(fh.tell())
             if not n_rows:
-                raise _err(src, "the file has a header row but no records.")
+                raise _err(src, Msg("the file has a header row but no records."))
         except pd.errors.EmptyDataError as e:
-            raise _err(src, "the file has a header row but no records.") from e
+            raise _err(src, Msg("the file has a header row but no records.")) from e
         except pd.errors.ParserError as e:
             m = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", str(e))
             if m:
@@ -416,9 +421,10 @@ def _csv_chunks(src: SourceFile, progress, chunk_rows: int):
 
 
 def _too_many_fields(src, row, n_fields, n, line=None) -> RecordError:
-    where = f" (line {line:,})" if line else ""
-    return _err(src, f"this row{where} has {n_fields} fields, the header {n}: a delimiter inside "
-                     "a value must be quoted, or a value is out of place. Check the row.", row=row)
+    where = Msg(" (line {line:,})", line=line) if line else ""
+    return _err(src, Msg("this row{where} has {n_fields} fields, the header {n}: a delimiter "
+                         "inside a value must be quoted, or a value is out of place. Check the "
+                         "row.", where=where, n_fields=n_fields, n=n), row=row)
 
 
 def _line_offset(src: SourceFile, line: int) -> int:
@@ -440,11 +446,12 @@ def _check_headers(src: SourceFile, headers: list[str]) -> None:
     src.headers = [str(h) for h in headers]
     for i, h in enumerate(src.headers, start=1):
         if h.strip() == "":
-            raise _err(src, "a header cell is empty; every column needs a name.", column=f"#{i}")
+            raise _err(src, Msg("a header cell is empty; every column needs a name."),
+                       column=f"#{i}")
     seen: set[str] = set()
     for h in src.headers:
         if h in seen:
-            raise _err(src, "the header appears twice; rename one of the columns.", column=h)
+            raise _err(src, Msg("the header appears twice; rename one of the columns."), column=h)
         seen.add(h)
 
 
@@ -488,12 +495,12 @@ def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
         rows = ws.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
-            raise _err(src, f"the sheet {ws.title!r} is empty.")
+            raise _err(src, Msg("the sheet {sheet!r} is empty.", sheet=ws.title))
         while header and header[-1] is None:
             header = header[:-1]
         headers = [_cell_text(h) for h in header]
         if any(h == "" for h in headers):
-            raise _err(src, "a header cell is empty; every column needs a name.")
+            raise _err(src, Msg("a header cell is empty; every column needs a name."))
         src.headers = headers
         batch: list[list[str]] = []
         n = 0
@@ -513,7 +520,7 @@ def _xlsx_chunks(src: SourceFile, progress, chunk_rows: int):
                 batch = []
         if batch or not n:
             if not batch:
-                raise _err(src, "the sheet has a header row but no records.")
+                raise _err(src, Msg("the sheet has a header row but no records."))
             yield pd.DataFrame(batch, columns=headers, dtype=object)
         if progress:
             progress(src.n_bytes)
@@ -537,8 +544,8 @@ def _sheet_name(src: SourceFile, sheet: str | None) -> str | None:
     if sheet is None:
         return names[0] if names else None
     if sheet not in names:
-        raise _err(src, f"no sheet {sheet!r} in this workbook; its sheets: "
-                        f"{', '.join(map(repr, names))}.")
+        raise _err(src, Msg("no sheet {sheet!r} in this workbook; its sheets: {sheets}.",
+                            sheet=sheet, sheets=", ".join(map(repr, names))))
     return sheet
 
 
@@ -646,7 +653,7 @@ def _jsonl_chunks(src: SourceFile, progress, chunk_rows: int):
         raise _err(src, f"a byte is not valid {src.encoding} ({e.reason}). Save the file as "
                         "UTF-8.") from e
     if not objects:
-        raise _err(src, "no records: the file has no JSON objects.")
+        raise _err(src, Msg("no records: the file has no JSON objects."))
     src.headers = list(headers)
     for start in range(0, len(objects), chunk_rows):
         part = objects[start:start + chunk_rows]

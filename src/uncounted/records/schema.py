@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..exceptions import RecordError
+from ..exceptions import Msg, RecordError
 
 __all__ = ["FIELDS", "HEADER_SYNONYMS", "RowError", "header_token", "map_headers"]
 
@@ -96,24 +96,25 @@ def map_headers(headers: list[str], file: str = "") -> tuple[dict[str, str], lis
     seen: set[str] = set()
     for i, h in enumerate(headers, start=1):
         if str(h).strip() == "":
-            raise RecordError(f"header {i} is empty; every column needs a name.", file=file,
-                              column=f"#{i}")
+            raise RecordError(Msg("header {i} is empty; every column needs a name.", i=i),
+                              file=file, column=f"#{i}")
         if h in seen:
-            raise RecordError("the header appears twice; rename one of the columns.", file=file,
-                              column=h)
+            raise RecordError(Msg("the header appears twice; rename one of the columns."),
+                              file=file, column=h)
         seen.add(h)
         field = _LOOKUP.get(header_token(h))
         if field is None:
             extras.append(h)
         elif field in fields:
-            raise RecordError(f"both {fields[field]!r} and {h!r} mean {field!r}; keep one or rename "
-                              "the other.", file=file, column=h)
+            raise RecordError(Msg("both {first!r} and {second!r} mean {field!r}; keep one or "
+                                  "rename the other.", first=fields[field], second=h, field=field),
+                              file=file, column=h)
         else:
             fields[field] = h
     if not set(fields) - {"record_id", "notes", "source_url"}:
-        raise RecordError(
-            f"no column is a known field (headers: {', '.join(map(repr, headers[:10]))}). "
+        raise RecordError(Msg(
+            "no column is a known field (headers: {headers}). "
             "Name the columns surname, given_name, patronymic or full_name, birth_date, death_date, "
             "region ... (English or Russian: фамилия, имя, отчество, дата рождения, регион).",
-            file=file)
+            headers=", ".join(map(repr, headers[:10]))), file=file)
     return fields, extras

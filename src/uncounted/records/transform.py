@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..exceptions import Msg
 from ..store.schema import RECORD_COLUMNS
 from ..store.staging import assemble_records
 from .dates import AGE_PRECISION, DateError, parse_age, parse_partial_date
@@ -118,12 +119,14 @@ def _cell_errors(cols: _Columns, file, rows) -> tuple[list[RowError], np.ndarray
             continue
         for i in np.flatnonzero(nul[codes]):
             errors.append(RowError(file, int(rows[i]), name, uniq[codes[i]].replace("\x00", "\\0"),
-                                   "holds a NUL character (a binary control code).",
-                                   "Remove it; names, dates and places are plain text."))
+                                   Msg("holds a NUL character (a binary control code)."),
+                                   Msg("Remove it; names, dates and places are plain text.")))
         for i in np.flatnonzero(huge[codes]):
             errors.append(RowError(file, int(rows[i]), name, uniq[codes[i]],
-                                   f"is longer than {MAX_CELL_CHARS:,} characters.",
-                                   "Check the quoting of this row; a stray quote swallows rows."))
+                                   Msg("is longer than {limit:,} characters.",
+                                       limit=MAX_CELL_CHARS),
+                                   Msg("Check the quoting of this row; a stray quote swallows "
+                                       "rows.")))
         bad |= nul[codes] | huge[codes]
     return errors, bad
 
@@ -256,7 +259,7 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
         rid = cols.stripped(mapping["record_id"])
         for i in np.flatnonzero(rid.map([u == "" for u in rid.uniq], dtype=bool)):
             errors.append(RowError(file, int(rows[i]), mapping["record_id"], "",
-                                   "the record id is empty.", "Give every row an id."))
+                                   Msg("the record id is empty."), Msg("Give every row an id.")))
         out["record_id"] = rid.values()
     else:
         out["record_id"] = rows.astype(str).astype(object)
@@ -311,5 +314,7 @@ def _order_errors(out: dict, mapping: dict[str, str], file: str) -> list[RowErro
                              | ((b == d) & both_m & (bm == dm) & both_d & (bd > dd)))
     col = mapping.get("birth_date")
     return [RowError(file, int(out["row_number"][i]), col, str(out["birth_date_raw"][i]),
-                     f"the birth date is after the death date ({out['death_date_raw'][i]}).",
-                     "Check whether the two dates are swapped.") for i in np.flatnonzero(later)]
+                     Msg("the birth date is after the death date ({death}).",
+                         death=str(out["death_date_raw"][i])),
+                     Msg("Check whether the two dates are swapped."))
+            for i in np.flatnonzero(later)]
