@@ -115,7 +115,7 @@ def _loaded(code: str, *args: str) -> set[str]:
 
 
 HEAVY = {"pandas", "scipy", "numba", "duckdb", "splink", "pyarrow", "matplotlib", "statsmodels",
-         "jinja2", "fastapi", "faker", "pymorphy3", "iuliia"}
+         "jinja2", "fastapi", "faker", "pymorphy3", "iuliia", "distributed", "dask", "pyspark"}
 
 
 def test_import_uncounted_loads_no_heavy_library():
@@ -136,7 +136,7 @@ def test_estimate_loads_only_the_core():
     assert "numpy" in loaded                      # the probe did run the estimate
     # (pyarrow is left out: pandas itself imports it when it is installed)
     assert loaded & {"numba", "duckdb", "splink", "matplotlib", "statsmodels", "jinja2",
-                     "fastapi", "faker", "pymorphy3", "iuliia"} == set()
+                     "fastapi", "faker", "pymorphy3", "iuliia", "distributed", "dask"} == set()
 
 
 def test_lazy_public_names_resolve():

@@ -163,3 +163,67 @@ def test_unknown_format_is_an_input_error():
 
     with pytest.raises(InputError, match="table, csv, json"):
         _console.check_format("xml")
+
+
+# --- progress of many strata at once -----------------------------------------------------------
+
+def _frames(monkeypatch):
+    """err_console as a 120-column terminal writing into a buffer; returns a reader of the text
+    drawn so far (ANSI cursor moves stripped, each redraw a line)."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    buf = io.StringIO()
+    monkeypatch.setattr(_console, "err_console", Console(file=buf, width=120, force_terminal=True,
+                                                         color_system=None, legacy_windows=False))
+    return lambda: re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", buf.getvalue()).replace("\r", "\n")
+
+
+def test_strata_progress_counts_done_running_left_with_a_line_per_stratum(monkeypatch):
+    drawn = _frames(monkeypatch)
+    info = {"method": "lcmcr", "chains": 4, "draws_per_chain": 2000, "max_draws_per_chain": 16000,
+            "rhat": 1.0234, "ess_bulk": 310.0, "ess_tail": 250.0, "target_ess": 400.0}
+    with _console.count_progress("estimating") as progress:
+        progress(0, 3, "")
+        progress.stratum("lcmcr [sexo=H]", "start")
+        progress.stratum("lcmcr [sexo=M]", "start")
+        assert "estimating: 0 done, 2 running, 1 left" in drawn()
+        progress.stratum("lcmcr [sexo=H]", "sampler", info)
+        assert "lcmcr [sexo=H]: 2,000/16,000 draws per chain, R-hat 1.023, ESS 250 (target 400)" \
+            in drawn()
+        progress.stratum("lcmcr [sexo=M]", "done", {"status": "ok"})   # the bar advances
+        frame = drawn().split("estimating: ")[-1]
+        assert frame.startswith("1 done, 1 running, 1 left") and "1/3" in frame
+        assert "eta 0:00:" in frame            # one of three done: the rest at the same pace
+        progress.stratum("lcmcr [sexo=M]", "sampler", info)   # late report of a finished one
+        last = drawn().split("estimating: ")[-1]
+        assert "sexo=M" not in last and "lcmcr [sexo=H]: 2,000/16,000" in last
+
+
+def test_estimate_draws_strata_on_a_terminal_and_nothing_under_json(monkeypatch, tmp_path):
+    from typer.testing import CliRunner
+
+    from uncounted.cli import app
+
+    path = tmp_path / "t.csv"
+    path.write_text("s,A,B,C,count\n" + "".join(
+        f"{s},{a},{b},{c},{n}\n" for s in "xyz" for (a, b, c, n) in
+        [(1, 0, 0, 40), (0, 1, 0, 35), (0, 0, 1, 30), (1, 1, 0, 12), (1, 0, 1, 10), (0, 1, 1, 9),
+         (1, 1, 1, 4)]))
+    from uncounted.commands import estimate as command
+
+    drawn = _frames(monkeypatch)
+    # CliRunner swaps sys.stdout/stderr for its own buffers: say they are terminals the way the
+    # command asks (show_progress's own rule, --json silent, is tested above)
+    monkeypatch.setattr(command, "show_progress", lambda as_json=False: not as_json)
+    r = CliRunner().invoke(app, ["estimate", str(path), "--strata", "s", "-m", "chao,loglinear"])
+    assert r.exit_code == 0, r.output
+    text = drawn()
+    for m in ("chao", "loglinear"):
+        for s in "xyz":
+            assert f"  {m} [s={s}]" in text        # each stratum had its line while it ran
+    assert "estimating: 6 done, 0 running, 0 left" in text and "6/6" in text
+    r = CliRunner().invoke(app, ["estimate", str(path), "--strata", "s", "-m", "chao", "--json"])
+    assert r.exit_code == 0 and drawn() == text   # --json: nothing more drawn

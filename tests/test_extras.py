@@ -115,5 +115,5 @@ def test_extras_table_matches_pyproject():
 
 def test_nothing_is_missing_in_the_dev_environment():
     # the test environment installs .[all,dev]: every extra but spark is importable
-    assert {e: missing_modules(e) for e in ("lists", "report", "web")} == {
-        "lists": [], "report": [], "web": []}
+    assert {e: missing_modules(e) for e in ("lists", "report", "web", "dask")} == {
+        "lists": [], "report": [], "web": [], "dask": []}

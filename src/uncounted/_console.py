@@ -77,30 +77,48 @@ def count_progress(description: str, show: bool = True
 
     The library calls it before each unit of work with the units finished so far, the total and
     what starts now (``uncounted.mse.api.estimate``, ``run_coverage``, ``run_demo``); the bar
-    shows ``description: label``, done/total, the time elapsed and the time remaining. It is
-    transient: it leaves no line behind. With ``show=False`` the callback does nothing.
+    shows ``description: label``, done/total, the time elapsed and the time remaining (the
+    elapsed time per unit finished, times the units left). It is transient: it leaves no line
+    behind. With ``show=False`` the callback does nothing.
+
+    Two more callbacks hang on it, drawn in the same live display (Rich allows one at a time):
+    ``progress.sampler(info)``, an MCMC sampler's report on a second line, and
+    ``progress.stratum(label, event, info)`` (``mse.api.estimate``'s ``strata_progress``): the
+    bar then counts strata done, running and left, with one line per running stratum (its time,
+    and its sampler's draws and R-hat when it has one).
     """
     if not show:
-        yield lambda done, total, label="": None
+        def quiet(done: int, total: int, label: str = "") -> None:
+            return None
+
+        quiet.sampler = lambda info: None  # type: ignore[attr-defined]
+        quiet.stratum = lambda label, event, info=None: None  # type: ignore[attr-defined]
+        yield quiet
         return
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        SpinnerColumn,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                  MofNCompleteColumn(), TimeElapsedColumn(), TextColumn("eta"),
-                  TimeRemainingColumn(), console=err_console, transient=True) as bar:
-        task = bar.add_task(escape(description), total=None)
+                  _overall_only(_count_text), TimeElapsedColumn(), _overall_only(_eta_text),
+                  console=err_console, transient=True) as bar:
+        task = bar.add_task(escape(description), total=None, overall=True)
+        running: dict[str, Any] = {}
+        state = {"label": "", "strata": False}
+
+        def show_count() -> None:
+            t = bar.tasks[task]
+            if state["strata"]:
+                total = int(t.total or 0)
+                left = max(total - int(t.completed) - len(running), 0)
+                text = (f"{description}: {int(t.completed)} done, {len(running)} running, "
+                        f"{left} left")
+            else:
+                text = f"{description}: {state['label']}" if state["label"] else description
+            bar.update(task, description=escape(text))
 
         def progress(done: int, total: int, label: str = "") -> None:
-            text = f"{description}: {label}" if label else description
-            bar.update(task, completed=done, total=max(total, 1), description=escape(text))
+            state["label"] = label
+            bar.update(task, completed=done, total=max(total, 1))
+            show_count()
 
         detail: dict = {}
 
@@ -111,8 +129,59 @@ def count_progress(description: str, show: bool = True
                 detail["task"] = bar.add_task("", total=None)
             bar.update(detail["task"], description=escape("  " + sampler_text(info)))
 
+        def stratum(label: str, event: str, info: dict | None = None) -> None:
+            state["strata"] = True
+            if event == "start" and label not in running:
+                running[label] = bar.add_task(escape("  " + label), total=None)
+            elif event == "sampler" and label in running and info:
+                bar.update(running[label], description=escape("  " + stratum_text(label, info)))
+            elif event == "done" and label in running:
+                bar.remove_task(running.pop(label))
+                bar.update(task, advance=1)  # the next progress(done, ...) says the same count
+            show_count()
+            bar.refresh()
+
         progress.sampler = sampler  # type: ignore[attr-defined]
+        progress.stratum = stratum  # type: ignore[attr-defined]
         yield progress
+
+
+def _count_text(task) -> str:
+    return f"{int(task.completed)}/{int(task.total)}" if task.total else ""
+
+
+def _eta_text(task) -> str:
+    """Time left: the elapsed time per unit finished times the units left (units run at once
+    count once each, so parallel strata shorten it)."""
+    done, total, elapsed = task.completed, task.total, task.elapsed
+    if not total or not done or not elapsed or done >= total:
+        return "eta -:--:--"
+    left = int(elapsed / done * (total - done))
+    return f"eta {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+
+
+def _overall_only(text: Callable[[Any], str]):
+    """A Rich progress column drawing ``text(task)`` on the overall bar only (the lines of the
+    running strata leave it blank). Rich's progress module loads only when a bar is drawn."""
+    from rich.progress import ProgressColumn
+    from rich.text import Text
+
+    class OverallOnly(ProgressColumn):
+        def render(self, task) -> Text:
+            shown = text(task) if task.fields.get("overall") else ""
+            return Text(shown, style="progress.remaining")
+
+    return OverallOnly()
+
+
+def stratum_text(label: str, info: dict) -> str:
+    """One running stratum's line from its sampler's report (lcmcr: draws, R-hat, ESS)."""
+    text = (f"{label}: {info.get('draws_per_chain', 0):,}/{info.get('max_draws_per_chain', 0):,} "
+            "draws per chain")
+    if info.get("rhat") is not None:
+        text += (f", R-hat {info['rhat']:.3f}, ESS {min(info['ess_bulk'], info['ess_tail']):.0f}"
+                 f" (target {info.get('target_ess', 0):.0f})")
+    return text
 
 
 def sampler_text(info: dict) -> str:

@@ -11,7 +11,8 @@ lists    DuckDB, pyarrow, Splink, iuliia, pymorphy3, openpyxl,            projec
 report   Jinja2, matplotlib, statsmodels, PyYAML                          report, analysis, charts
 web      FastAPI, uvicorn, python-multipart, argon2-cffi, itsdangerous    serve (with lists, report)
 spark    pyspark                                                          link --backend spark
-all      lists, report, web
+dask     Dask distributed                                                 strata on a Dask cluster
+all      lists, report, web, dask
 ======== ================================================================ ========================
 
 A stage that needs an extra checks for it when it is imported (:func:`require_extra`, which looks
@@ -35,6 +36,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "report": ("jinja2", "matplotlib", "statsmodels", "yaml"),
     "web": ("fastapi", "uvicorn", "multipart", "argon2", "itsdangerous"),
     "spark": ("pyspark",),
+    "dask": ("dask", "distributed"),
 }
 
 #: The extra that brings each optional module (by top-level import name).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -176,6 +177,12 @@ def register(app: typer.Typer) -> None:
                                           "the match probabilities."),
         workers: int = typer.Option(1, "--workers", min=1, help="Processes fitting strata at "
                                     "once (same results as 1)."),
+        engine: str = typer.Option(None, "--engine", help="Where strata run: local (default; "
+                                   "--workers processes) or dask (the --scheduler's cluster, or "
+                                   "a local Dask cluster of --workers processes). Same results."),
+        scheduler: str = typer.Option(None, "--scheduler", help="Address of a Dask scheduler "
+                                      "(tcp://host:8786) to fit the strata on; implies --engine "
+                                      "dask."),
         replicates: list[str] = typer.Option(None, "--replicates", help="More imputation "
                                              "replicates of TABLE (files or quoted globs such as "
                                              "'R*.csv'; repeatable): each is estimated and the "
@@ -206,25 +213,31 @@ def register(app: typer.Typer) -> None:
         options["errors"] = "row"  # an unexpected error in one method is that method's row
         wanted = {m.strip() for part in method for m in str(part).split(",")}
         show_sampler = interactive(as_json) and bool(wanted & {"lcmcr", "all"})
-        with count_progress("estimating", show_progress(as_json) or show_sampler) as progress:
+        runner = _engine(engine, scheduler, workers, linkage_draws)
+        with count_progress("estimating", show_progress(as_json) or show_sampler) as progress, \
+                _closing(runner):
             options["progress"] = progress
             if show_sampler:
                 options["sampler_progress"] = progress.sampler
+            if strata_cols and show_progress(as_json):
+                options["strata_progress"] = progress.stratum
             if replicates:
                 tab, rows = _run_replicates(table, replicates, method, strata_cols, list_cols,
-                                            {**options, "workers": workers})
+                                            {**options, **runner})
             elif table.is_dir():
                 from ..histories import estimate_project
 
                 if linkage_draws:
                     options.pop("progress"), options.pop("errors")
-                    options.pop("sampler_progress", None)
+                    options.pop("sampler_progress", None), options.pop("strata_progress", None)
+                else:
+                    options.update(runner)
                 tab, rows = estimate_project(table, method, strata=strata_cols,
                                              draws=linkage_draws, **options)
             else:
                 tab = read_capture_table(table, strata=strata_cols, lists=list_cols)
                 try:
-                    rows = run(tab, method, workers=workers, **options)
+                    rows = run(tab, method, **runner, **options)
                 except InputError as err:
                     raise _with_flag(err) from err
         if table.is_dir():
@@ -237,6 +250,35 @@ def register(app: typer.Typer) -> None:
             "source": escape(str(table)), "observed": format_number(tab.observed), "k": tab.k,
             "lists": escape(lists)}
         print_estimates(rows, console, title, fmt=fmt)
+
+
+def _engine(name: str | None, scheduler: str | None, workers: int, linkage_draws: int) -> dict:
+    """``workers``/``engine`` for ``mse.api.estimate`` from --engine, --scheduler, --workers."""
+    name = name or ("dask" if scheduler else "local")
+    if name not in ("local", "dask"):
+        raise InputError("--engine must be local or dask", column="--engine", value=name)
+    if name == "local" and scheduler:
+        raise InputError("--scheduler needs --engine dask (the local engine runs on this "
+                         "machine)", column="--scheduler", value=scheduler)
+    if name == "local":
+        return {"workers": workers}
+    if linkage_draws:
+        raise InputError("--engine dask and --scheduler apply to capture tables and projects "
+                         "without --linkage-draws", column="--engine", value=name)
+    from ..engines import make_engine
+
+    return {"engine": make_engine(name, address=scheduler, workers=workers)}
+
+
+@contextmanager
+def _closing(runner: dict):
+    """Close a distributed engine (its client, and the local cluster it started) at the end."""
+    try:
+        yield
+    finally:
+        close = getattr(runner.get("engine"), "close", None)
+        if close is not None:
+            close()
 
 
 def _linkage_warnings(directory: Path) -> None:

@@ -65,8 +65,9 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
              seed: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             errors: str = "raise", workers: int = 1,
+             errors: str = "raise", workers: int = 1, engine: Any = "local",
              sampler_progress: Callable[[dict], None] | None = None,
+             strata_progress: Callable[[str, str, dict | None], None] | None = None,
              **options: Any) -> list[Estimate]:
     """Run one or more methods on ``table``; returns a list of :class:`Estimate`.
 
@@ -86,17 +87,27 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
     workers
         Processes fitting the strata of a stratified table at once (default 1; see
         :meth:`Estimator.fit_strata`). The rows are the same whatever the number.
+    engine
+        Where the strata run: ``"local"`` (with ``workers``) or a distributed engine object
+        (:func:`uncounted.engines.make_engine`); the rows are the same on every engine.
     **options
         Any estimator setting (``selection``, ``max_order``, ``n_draws``, ``chains`` ...). Each
         method receives the options it has; an option that no chosen method has is an
         :class:`InputError` listing the valid ones.
     progress
         Called as ``progress(done, total, label)`` before each unit of work (a method, or a
-        method on one stratum) with the units finished so far and what starts now, and once at
-        the end with ``done == total`` (``label`` empty).
+        method on one stratum) with the units finished so far and what starts now (strata may
+        run at once: ``strata_progress`` says when each finishes), and once at the end with
+        ``done == total`` (``label`` empty).
     sampler_progress
         Passed as ``progress`` to the methods whose estimator takes one (lcmcr: chains, draws,
         current R-hat and ESS while it samples); ``progress`` above is this function's own.
+        With a stratified table and ``strata_progress``, the sampler reports go to
+        ``strata_progress`` instead, labelled with their stratum.
+    strata_progress
+        Called as ``strata_progress(label, event, info)`` for each stratum of a stratified table
+        (``label`` is ``"method [stratum]"``; ``event`` ``"start"``, ``"sampler"`` or ``"done"``;
+        see :meth:`Estimator.fit_strata`), in this thread whatever the engine.
     errors
         ``"raise"`` (default): an unexpected error in a method propagates. ``"row"``: it becomes
         that method's not-estimable row (code ``method_failed``) naming the error, so one broken
@@ -118,7 +129,7 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
     names = resolve_methods(methods)
     every = "all" in ([methods] if isinstance(methods, str) else list(methods))
     per = split_options(names, options)
-    if sampler_progress is not None:
+    if sampler_progress is not None and not (strata_progress and table.is_stratified):
         for name in names:
             if "progress" in estimator_class(name).options():
                 per[name]["progress"] = sampler_progress
@@ -140,9 +151,17 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
                 progress(done, total, f"{name} [{label}]" if label else name)
             done += 1
 
+        def event(label, what, info, name=est.name):
+            nonlocal done
+            done += what == "done"
+            if progress and what == "start":
+                progress(done, total, f"{name} [{label}]")
+            if strata_progress:
+                strata_progress(f"{name} [{label}]", what, info)
+
         try:
             if table.is_stratified:
-                rows.extend(est.fit_strata(table, progress=tick, workers=workers))
+                rows.extend(est.fit_strata(table, events=event, workers=workers, engine=engine))
             else:
                 tick(None)
                 rows.append(est.fit_or_row(table))

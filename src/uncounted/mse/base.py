@@ -23,6 +23,7 @@ from ..exceptions import CaptureTableError, DataWarning, NotEstimableError, Unco
 from . import status as _status
 from ._table_io import is_dataframe
 from ._validation import parameter_error, unknown_options, validate
+from .engine import LocalEngine, StratumJob
 from .result import Estimate
 from .status import Reason, error_code, not_estimable
 from .table import CaptureTable, read_capture_table
@@ -137,48 +138,53 @@ class Estimator:
         st, reasons = _status.decide(est, table)
         return est.replace(status=st, reasons=reasons)
 
-    def fit_strata(self, table, *, total: bool = True, progress=None, workers: int = 1
-                   ) -> list[Estimate]:
+    def fit_strata(self, table, *, total: bool = True, progress=None, workers: int = 1,
+                   engine="local", events=None) -> list[Estimate]:
         """Fit every stratum; a stratum that cannot be estimated becomes a row with its reason.
 
         Each stratum's table leaves out the lists with no records there (named in the row's
         reasons). With ``total=True`` a last row sums the strata (see
-        :func:`uncounted.mse.strata.sum_strata`). ``progress(label)``, when given, is called
-        before each stratum's fit (with workers, as each stratum's row arrives). ``workers > 1``
-        fits the strata in that many processes (``spawn``ed, so numba's threads are never forked); every stratum's random
-        stream depends on the seed and its table only, so the rows equal the serial ones.
+        :func:`uncounted.mse.strata.sum_strata`).
+
+        ``engine`` runs the strata (:mod:`uncounted.mse.engine`): ``"local"`` fits them here, or
+        in ``workers`` processes (``spawn``ed, so numba's threads are never forked); a
+        distributed engine object such as :class:`uncounted.engines.DaskEngine` fits them on a
+        cluster (``workers`` is then the cluster's business and must stay 1). Every stratum's
+        random stream depends on the seed and its table only, so the rows equal the serial ones
+        on every engine. A stratum whose fit fails unexpectedly, or whose worker dies, is a
+        not-estimable row (``stratum_failed``) and the other rows stand.
+
+        ``progress(label)``, when given, is called as each stratum starts. ``events(label,
+        event, info)`` is told ``"start"``, ``"sampler"`` (the stratum's sampler report, lcmcr)
+        and ``"done"`` (``{"status": ...}``) for each stratum, in this thread, whatever the
+        engine; the estimator's own ``progress`` (lcmcr) still receives every sampler report.
         Warnings raised in a worker reach the rows' reasons but are not re-issued here.
         """
         from .strata import sum_strata
 
         self._check_params()
-        if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
-            raise parameter_error(type(self).__name__, "workers", "workers must be a whole "
-                                  "number, 1 or more. Use, e.g., workers=2.", workers)
+        runner = _engine(type(self).__name__, engine, workers)
         table = as_table(table)
         if not table.is_stratified:
             return [self.fit(table)]
         subs = list(table.iter_strata())
         trimmed = sum(len(sub.dropped) > len(table.dropped) for _, sub in subs)
-        if workers > 1 and len(subs) > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
+        own = getattr(self, "progress", None) if "progress" in self.options() else None
+        quiet = copy.copy(self)
+        if own is not None:  # a caller's callable need not pickle: reports come back instead
+            quiet.progress = None
 
-            with ProcessPoolExecutor(max_workers=min(workers, len(subs)),
-                                     mp_context=multiprocessing.get_context("spawn")) as pool:
-                rows = []
-                for (label, _), row in zip(subs, pool.map(_fit_stratum, [(self, sub, label)
-                                                                         for label, sub in subs]),
-                                           strict=True):
-                    if progress:  # in parallel: called as each stratum's row arrives, in order
-                        progress(label)
-                    rows.append(row)
-        else:
-            rows = []
-            for label, sub in subs:
-                if progress:
-                    progress(label)
-                rows.append(self.fit_or_row(sub, stratum=label))
+        def report(label, event, info):
+            if event == "start" and progress:
+                progress(label)
+            if event == "sampler" and own is not None:
+                own(info)
+            if events:
+                events(label, event, info)
+
+        jobs = [StratumJob(quiet, sub, label) for label, sub in subs]
+        reporting = bool(progress or events or own is not None)
+        rows = list(runner.run(jobs, report if reporting else None))
         if trimmed:
             warnings.warn(f"{table.source}: in {trimmed} of {table.n_strata} strata, lists with no "
                           "records there were left out of that stratum's fit (each row's reasons "
@@ -235,10 +241,24 @@ def _words(n: int) -> str:
     return {2: "two", 3: "three", 4: "four", 5: "five"}.get(n, str(n))
 
 
-def _fit_stratum(job) -> Estimate:
-    """One stratum's row in a worker process (module level, so that it pickles)."""
-    est, sub, label = job
-    return est.fit_or_row(sub, stratum=label)
+def _engine(owner: str, engine, workers) -> Any:
+    """The engine object for ``fit_strata``'s ``engine`` and ``workers`` (checked)."""
+    if not isinstance(workers, int) or isinstance(workers, bool) or workers < 1:
+        raise parameter_error(owner, "workers", "workers must be a whole number, 1 or more. Use, "
+                              "e.g., workers=2.", workers)
+    if isinstance(engine, str) and engine == "local":
+        return LocalEngine(workers)
+    if isinstance(engine, str) or not callable(getattr(engine, "run", None)):
+        raise parameter_error(owner, "engine", "engine must be 'local' or an engine object with "
+                              "a run(jobs, report) method, such as uncounted.engines.DaskEngine("
+                              "address) (make one with uncounted.engines.make_engine('dask', "
+                              "address=...); the MSE core imports no distributed engine itself)",
+                              engine)
+    if workers != 1:
+        raise parameter_error(owner, "workers", "workers applies to the local engine; a "
+                              "distributed engine uses its cluster's workers. Leave workers=1.",
+                              workers)
+    return engine
 
 
 def as_table(obj) -> CaptureTable:

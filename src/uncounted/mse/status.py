@@ -97,6 +97,8 @@ CODES: dict[str, tuple[str, str]] = {
     "replicate_not_estimable": ("not_estimable", "not estimable in some imputation replicate"),
     "invalid_table": ("not_estimable", "the table breaks the capture-table contract"),
     "method_failed": ("not_estimable", "the method failed with an unexpected error"),
+    "stratum_failed": ("not_estimable", "fitting the stratum failed with an unexpected error, or "
+                                        "its worker was lost"),
 }
 
 _RANK = {s: i for i, s in enumerate(STATUSES)}
