@@ -173,6 +173,8 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
             step(label, None)
             out_rows.extend(estimate(tab, name, seed=seed))
             step(label, time.perf_counter() - t0)
+    with project.store() as store:  # what the review UI's Estimates page and the report list
+        store.estimates.save([r.to_dict() for r in rows], run_id=link.run_id)
     report_path = None
     if report:
         report_path = out / "report.html"

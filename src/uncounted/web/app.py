@@ -13,10 +13,11 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..i18n import _, format_number, get_language, ngettext
 from ..project import Project
-from ..report.render import fmt_number
 from ..store import LoginLimits
 from . import auth
+from .lang import Language
 from .routes import register_api, register_pages
 from .service import Review
 
@@ -83,6 +84,7 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
 
     register_pages(app)
     register_api(app)
+    app.add_middleware(Language)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body)
     return app
@@ -187,6 +189,7 @@ def _templates():
     from fastapi.templating import Jinja2Templates
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters["num"] = fmt_number
+    env.filters["num"] = format_number  # 4,713 in English, 4 713 in Russian
+    env.globals.update(_=_, ngettext=ngettext, lang=get_language)  # the request's language
     return Jinja2Templates(env=env)
 

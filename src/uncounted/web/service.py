@@ -35,13 +35,7 @@ from ..project import Project
 from ..report import build_report
 from ..store import Admission, LoginLimits, RecordedDecision, Store
 from .auth import secret_key
-
-FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
-          ("patronymic", "patronymic_raw"), ("full name", "full_name_raw"),
-          ("birth date", "birth_date_raw"), ("death date", "death_date_raw"),
-          ("region", "region_raw"), ("region (ISO)", "region_iso"), ("unit", "unit"),
-          ("rank", "rank"), ("source", "source_url"), ("notes", "notes")]
-
+from .pairs import RECORD_COLUMNS, pair_view
 
 class Review:
     """The review UI's access to one project store.
@@ -80,7 +74,9 @@ class Review:
 
     # ------------------------------------------------------------------ reading
     def queue(self, *, limit: int = 200, offset: int = 0, include_decided: bool = False) -> dict:
-        """Review-band pairs of the latest run, most uncertain first, with both records."""
+        """Review-band pairs of the latest run, most uncertain first, with both records compared
+        (:mod:`.pairs`): aligned fields, the weight chart and why each pair is in the queue."""
+        split = self.split_uids()
         with self.lock:
             run_id = self.store.runs.latest_id()
             if run_id is None:
@@ -92,32 +88,36 @@ class Review:
             rows = [(r.uid_l, r.uid_r, r.match_probability, r.match_weight,
                      None if _missing(r.decision_id) else int(r.decision_id),
                      None if _missing(r.decision) else r.decision,
-                     None if _missing(r.reviewer) else r.reviewer)
+                     None if _missing(r.reviewer) else r.reviewer, r.detail)
                     for r in pairs.itertuples(index=False)]
             keep = [r for r in rows if include_decided or r[5] is None or (r[0], r[1]) in flagged]
             page = keep[offset:offset + limit]
             uids = sorted({u for r in page for u in (r[0], r[1])})
             records = self._records(uids)
-        pairs = [self._pair_dict(r, records, (r[0], r[1]) in flagged) for r in page]
-        return {"pairs": pairs, "band": list(self.band), "total": len(keep), "run_id": run_id}
+            model = self.model(run_id)
+        out = [pair_view(r[:7], records, band=self.band, conflict=(r[0], r[1]) in flagged,
+                         split=r[0] in split and r[1] in split, model=model, detail=_json(r[7]))
+               for r in page]
+        return {"pairs": out, "band": list(self.band), "total": len(keep), "run_id": run_id}
+
+    def model(self, run_id: int) -> dict | None:
+        """The trained Splink model (settings with m and u probabilities) of a link run."""
+        key = ("model", run_id)
+        if key not in self._cache:
+            with self.lock:
+                run = self.store.runs.get(run_id)
+            self._cache[key] = _json(run.get("model_json")) if run else None
+        return self._cache[key]
+
+    def split_uids(self) -> set[str]:
+        """Records of components the clustering split on conflicting evidence (issue 18)."""
+        cl = self.clustering()
+        if cl is None or "split_from" not in cl.frame:
+            return set()
+        return set(cl.frame.loc[cl.frame["split_from"].notna(), "uid"])
 
     def _records(self, uids: list[str]) -> dict[str, dict]:
-        return self.store.records.by_uid(uids, ["list_name", "record_id"] + [c for _, c in FIELDS])
-
-    @staticmethod
-    def _pair_dict(row, records: dict[str, dict], conflict: bool) -> dict[str, Any]:
-        uid_l, uid_r, prob, weight, dec_id, decision, reviewer = row
-        left, right = records.get(uid_l, {}), records.get(uid_r, {})
-        fields = []
-        for label, col in FIELDS:
-            a, b = left.get(col), right.get(col)
-            if a is None and b is None:
-                continue
-            fields.append({"field": label, "left": a, "right": b, "differs": _norm(a) != _norm(b)})
-        return {"uid_l": uid_l, "uid_r": uid_r, "match_probability": prob, "match_weight": weight,
-                "list_l": left.get("list_name"), "list_r": right.get("list_name"),
-                "fields": fields, "decision_id": dec_id, "decision": decision,
-                "reviewer": reviewer, "conflict": conflict}
+        return self.store.records.by_uid(uids, RECORD_COLUMNS)
 
     def history(self, uid_l: str, uid_r: str) -> list[dict]:
         with self.lock:
@@ -359,8 +359,14 @@ def _missing(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
-def _norm(x) -> str:
-    return "" if x is None else " ".join(str(x).split()).casefold()
+def _json(x):
+    """A JSON column's value (already parsed by the store, or still text)."""
+    if isinstance(x, str):
+        try:
+            return json.loads(x)
+        except ValueError:
+            return None
+    return x if isinstance(x, dict) else None
 
 
 def _num(x):
