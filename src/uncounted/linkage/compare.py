@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 
 from ..i18n import N_
-from ..records.dates import birth_interval, interval_gap, YEAR_SPAN
+from ..records.dates import YEAR_SPAN, birth_interval, interval_gap
 from ..records.names import _given_table
 from .cluster import _PATR_SUFFIX, Conflicts, _edits_over_one
 

@@ -14,6 +14,7 @@ import os
 from pathlib import Path
 
 from ..i18n import _, format_number, get_language, ngettext
+from ..linkage.compare import safe_link
 from ..project import Project
 from ..store import LoginLimits
 from . import auth
@@ -190,6 +191,7 @@ def _templates():
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     env.filters["num"] = format_number  # 4,713 in English, 4 713 in Russian
-    env.globals.update(_=_, ngettext=ngettext, lang=get_language)  # the request's language
+    env.globals.update(_=_, ngettext=ngettext, lang=get_language,  # the request's language
+                       safe_link=safe_link)  # http(s) links only
     return Jinja2Templates(env=env)
 

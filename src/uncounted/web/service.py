@@ -37,6 +37,7 @@ from ..store import Admission, LoginLimits, RecordedDecision, Store
 from .auth import secret_key
 from .pairs import RECORD_COLUMNS, pair_view
 
+
 class Review:
     """The review UI's access to one project store.
 
@@ -132,9 +133,10 @@ class Review:
         with self.lock:
             return review_progress(self.store, self.band)
 
-    def stored_estimates(self) -> list[dict]:
+    def stored_estimates(self) -> dict | None:
+        """The batch of estimates saved by the last ``uncounted estimate DIR`` (or demo) run."""
         with self.lock:
-            return self.store.estimates.saved()
+            return self.store.estimates.latest()
 
     def clustering(self) -> Persons | None:
         """Persons now (decisions overriding the model), cached until the next decision or run;
@@ -160,8 +162,11 @@ class Review:
         sizes = np.bincount(label, minlength=n) if n else np.zeros(0, int)
         order = sorted(range(n), key=lambda i: (-int(sizes[i]), i))
         members: dict[int, list[str]] = {}
-        for uid, lab in zip(cl.frame["uid"].tolist(), label.tolist(), strict=True):
+        ids: dict[int, str] = {}
+        for uid, lab, pid in zip(cl.frame["uid"].tolist(), label.tolist(),
+                                 cl.frame["person_id"].tolist(), strict=True):
             members.setdefault(lab, []).append(uid)
+            ids[lab] = pid
         if query:
             with self.lock:
                 hits = self.store.records.matching_name(query)
@@ -170,7 +175,8 @@ class Review:
         shown = order[start:start + per_page]
         with self.lock:
             recs = self._records(sorted(u for i in shown for u in members[i]))
-        people = [{"person": i + 1, "records": [recs[u] for u in members[i] if u in recs]}
+        people = [{"person": i + 1, "person_id": ids[i],
+                   "records": [recs[u] for u in members[i] if u in recs]}
                   for i in shown]
         return {"persons": people, "total": len(order), "page": max(page, 1), "per_page": per_page}
 
@@ -262,6 +268,11 @@ class Review:
                 uid_l, uid_r, decision, reviewer=reviewer, note=note, based_on=based_on,
                 candidate_of=run_id, action="manual_link" if manual else "decision", extra=keep)
         return _answer(rec), False
+
+    def undo(self, reviewer: str, decision_id: int) -> dict[str, Any]:
+        """Undo a decision with a new one that supersedes it (``store.decisions.undo``)."""
+        with self.lock, self.store.transaction():
+            return _answer(self.store.decisions.undo(decision_id, reviewer=reviewer))
 
     # ------------------------------------------------------------------ sign-in and sessions
     def admit_login(self, username: str, address: str) -> Admission:
