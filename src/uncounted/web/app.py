@@ -14,8 +14,10 @@ import os
 from pathlib import Path
 
 from ..i18n import _, format_number, get_language, ngettext
+from ..i18n.labels import model_label
 from ..linkage.compare import safe_link
 from ..project import Project
+from ..report.render import reason_text
 from ..store import LoginLimits
 from . import auth
 from .lang import Language
@@ -192,6 +194,8 @@ def _templates():
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
     env.filters["num"] = format_number  # 4,713 in English, 4 713 in Russian
     env.globals.update(_=_, ngettext=ngettext, lang=get_language,  # the request's language
-                       safe_link=safe_link)  # http(s) links only
+                       safe_link=safe_link,  # http(s) links only
+                       reason_text=lambda r: reason_text(r, get_language()),
+                       model_label=model_label)  # models in list names
     return Jinja2Templates(env=env)
 

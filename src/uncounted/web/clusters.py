@@ -23,6 +23,7 @@ from typing import Any
 
 from ..exceptions import InputError, ProjectError
 from ..i18n import _
+from ..linkage.compare import clustering_refuses
 
 #: Largest number of pairwise decisions one split or merge may write.
 MAX_PAIRS = 5000
@@ -88,7 +89,30 @@ def person_view(review, person_id: str) -> dict[str, Any] | None:
                      "decision": d["decision"], "decision_id": d["decision_id"]})
     return {"person_id": person_id, "records": [records[u] for u in uids if u in records],
             "edges": rows, "split_from": origin.iloc[0] if len(origin) else None,
-            "siblings": siblings, "threshold": cl.threshold}
+            "siblings": siblings, "threshold": cl.threshold,
+            "cut": _cut_edges(review, cl, uids, siblings)}
+
+
+def _cut_edges(review, cl, uids: list[str], siblings: list[dict]) -> list[dict[str, Any]]:
+    """The scored pairs from this person to the other parts of its split component, and whether
+    the two records conflict (why the clustering cut them apart)."""
+    if not siblings:
+        return []
+    frame = cl.frame
+    others = sorted(frame.loc[frame["person_id"].isin([p["person_id"] for p in siblings]), "uid"])
+    mine = set(uids)
+    with review.lock:
+        edges = review.store.runs.pairs_among(cl.run_id, uids + others)
+        records = review._records(uids + others)
+    out = []
+    for e in edges.itertuples(index=False):
+        if (e.uid_l in mine) == (e.uid_r in mine):
+            continue
+        a, b = records.get(e.uid_l), records.get(e.uid_r)
+        out.append({"uid_l": e.uid_l, "uid_r": e.uid_r, "p": float(e.match_probability),
+                    "conflict": bool(a and b and clustering_refuses(a, b)),
+                    "other": person_of(review, e.uid_r if e.uid_l in mine else e.uid_l)})
+    return out
 
 
 def _write(review, reviewer: str, pairs: list[tuple[str, str, str]], action: str,
