@@ -129,12 +129,15 @@ def test_split_and_merge_a_person(client):
     audit = store.con.execute("SELECT action, count(*) FROM audit_log WHERE action LIKE '%split' "
                               "GROUP BY 1 ORDER BY 1").fetchall()
     assert audit == [("person_split", 1), ("split", 2)]
-    # merge it back by naming one record of the other person
+    # the new person's page lists the split's decisions with the rest, each with an undo
     new_pid = labels[uids[0]]
     page = client.get(f"/persons/{new_pid}")
+    across = page.text.split('id="across"')[1].split("</table>")[0]
+    assert across.count("non-match") == 2 and across.count('class="undo-edge"') == 2
+    merge_page = page
     r = client.post(f"/persons/{new_pid}/merge",
-                    data={"csrf_token": _form_token(page.text), "other": uids[1], "note": "same"},
-                    follow_redirects=False)
+                    data={"csrf_token": _form_token(merge_page.text), "other": uids[1],
+                          "note": "same"}, follow_redirects=False)
     assert r.status_code == 303, r.text
     merged = current_persons(store)
     assert merged.n_persons == n_before
@@ -142,6 +145,18 @@ def test_split_and_merge_a_person(client):
     # nothing was deleted: 2 split decisions + 2 merge decisions, each audited
     assert store.decisions.count() == 4
     assert [d["decision"] for d in store.decisions.among(uids)] == ["match", "match"]
+    # undo one merge decision from the person page: a fifth decision, the non-match back
+    last = store.decisions.among(uids)[-1]
+    page = client.get(f"/persons/{merged.frame.set_index('uid')['person_id'][uids[0]]}")
+    assert f'name="decision_id" value="{last["decision_id"]}"' in page.text
+    r = client.post(page.url.path + "/undo", data={"csrf_token": _form_token(page.text),
+                                                   "decision_id": str(last["decision_id"])},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].endswith("?done=undo")
+    history = store.decisions.history(last["uid_l"], last["uid_r"])
+    assert [h["decision"] for h in history] == ["non-match", "match", "non-match"]
+    assert history[-1]["note"] == f"undo of decision {last['decision_id']}"
+    assert store.decisions.count() == 5
 
 
 def test_split_refuses_bad_requests(client):

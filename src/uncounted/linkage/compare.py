@@ -259,11 +259,25 @@ def compare_records(a: dict, b: dict) -> list[dict[str, Any]]:
 def clustering_refuses(a: dict, b: dict) -> bool:
     """True when the clustering never joins the two records (:class:`Conflicts`, the one rule),
     unless a reviewer decides they match."""
-    frame = pd.DataFrame([{c: a.get(c) for c in Conflicts.COLUMNS},
-                          {c: b.get(c) for c in Conflicts.COLUMNS}])
+    return refused_pairs({"a": a, "b": b}, [("a", "b")])[0]
+
+
+def refused_pairs(records: dict[str, dict], pairs: list[tuple[str, str]]) -> list[bool]:
+    """:func:`clustering_refuses` for many pairs of ``records`` (uid -> record) at once; a pair
+    with a record that is not there is not refused."""
+    uids = sorted({u for pair in pairs for u in pair if u in records})
+    if not uids:
+        return [False] * len(pairs)
+    frame = pd.DataFrame([{c: records[u].get(c) for c in Conflicts.COLUMNS} for u in uids])
     for c in ("birth_year", "birth_month", "birth_day", "death_month", "death_day"):
         frame[c] = pd.to_numeric(frame[c], errors="coerce")
-    return bool(Conflicts(frame).of([0], [1])[0])
+    pos = {u: i for i, u in enumerate(uids)}
+    known = [k for k, (x, y) in enumerate(pairs) if x in pos and y in pos]
+    hit = Conflicts(frame).of([pos[pairs[k][0]] for k in known], [pos[pairs[k][1]] for k in known])
+    out = [False] * len(pairs)
+    for k, h in zip(known, hit.tolist(), strict=True):
+        out[k] = bool(h)
+    return out
 
 
 # ----------------------------------------------------------------------------- why it scored so

@@ -178,6 +178,14 @@ class Decisions(Queries):
             "WHERE uid_l IN (SELECT uid FROM q) AND uid_r IN (SELECT uid FROM q) "
             "ORDER BY decision_id", [list(uids)])
 
+    def involving(self, uids) -> list[dict[str, Any]]:
+        """The decisions in force on pairs with at least one record in ``uids``, oldest first."""
+        return self._dicts(
+            "WITH q AS (SELECT unnest(?::VARCHAR[]) AS uid) SELECT uid_l, uid_r, decision, "
+            "decision_id, reviewer, decided_at, note FROM decision_in_force "
+            "WHERE uid_l IN (SELECT uid FROM q) OR uid_r IN (SELECT uid FROM q) "
+            "ORDER BY decision_id", [list(uids)])
+
     def get(self, decision_id: int) -> dict[str, Any] | None:
         """One recorded decision by id (None when there is no such decision)."""
         rows = self._dicts("SELECT decision_id, uid_l, uid_r, decision, reviewer, decided_at, note, "

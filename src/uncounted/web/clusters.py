@@ -23,7 +23,7 @@ from typing import Any
 
 from ..exceptions import InputError, ProjectError
 from ..i18n import _
-from ..linkage.compare import clustering_refuses
+from ..linkage.compare import refused_pairs
 
 #: Largest number of pairwise decisions one split or merge may write.
 MAX_PAIRS = 5000
@@ -70,7 +70,12 @@ def person_view(review, person_id: str) -> dict[str, Any] | None:
     with review.lock:
         records = review._records(uids)
         edges = review.store.runs.pairs_among(cl.run_id, uids)
-        decided = {(d["uid_l"], d["uid_r"]): d for d in review.store.decisions.among(uids)}
+        involving = review.store.decisions.involving(uids)
+    inside = set(uids)
+    decided = {(d["uid_l"], d["uid_r"]): d for d in involving
+               if d["uid_l"] in inside and d["uid_r"] in inside}
+    across = [{**d, "other": person_of(review, d["uid_r"] if d["uid_l"] in inside else d["uid_l"])}
+              for d in involving if (d["uid_l"] in inside) != (d["uid_r"] in inside)]
     frame = cl.frame[cl.frame["uid"].isin(uids)]
     origin = frame["split_from"].dropna() if "split_from" in frame else frame["uid"].iloc[:0]
     siblings = []
@@ -89,7 +94,7 @@ def person_view(review, person_id: str) -> dict[str, Any] | None:
                      "decision": d["decision"], "decision_id": d["decision_id"]})
     return {"person_id": person_id, "records": [records[u] for u in uids if u in records],
             "edges": rows, "split_from": origin.iloc[0] if len(origin) else None,
-            "siblings": siblings, "threshold": cl.threshold,
+            "siblings": siblings, "threshold": cl.threshold, "across": across,
             "cut": _cut_edges(review, cl, uids, siblings)}
 
 
@@ -104,15 +109,11 @@ def _cut_edges(review, cl, uids: list[str], siblings: list[dict]) -> list[dict[s
     with review.lock:
         edges = review.store.runs.pairs_among(cl.run_id, uids + others)
         records = review._records(uids + others)
-    out = []
-    for e in edges.itertuples(index=False):
-        if (e.uid_l in mine) == (e.uid_r in mine):
-            continue
-        a, b = records.get(e.uid_l), records.get(e.uid_r)
-        out.append({"uid_l": e.uid_l, "uid_r": e.uid_r, "p": float(e.match_probability),
-                    "conflict": bool(a and b and clustering_refuses(a, b)),
-                    "other": person_of(review, e.uid_r if e.uid_l in mine else e.uid_l)})
-    return out
+    cut = [e for e in edges.itertuples(index=False) if (e.uid_l in mine) != (e.uid_r in mine)]
+    refused = refused_pairs(records, [(e.uid_l, e.uid_r) for e in cut])
+    return [{"uid_l": e.uid_l, "uid_r": e.uid_r, "p": float(e.match_probability),
+             "conflict": no, "other": person_of(review, e.uid_r if e.uid_l in mine else e.uid_l)}
+            for e, no in zip(cut, refused, strict=True)]
 
 
 def _write(review, reviewer: str, pairs: list[tuple[str, str, str]], action: str,

@@ -68,11 +68,11 @@ def chart(detail, model, weight) -> dict[str, Any] | None:
 
 
 def pair_view(row: tuple, records: dict[str, dict], *, band: tuple[float, float], conflict: bool,
-              split: bool, model: dict | None, detail) -> dict[str, Any]:
-    """One queue entry: both records' compared fields, the weight chart and the reasons."""
+              split: bool, model: dict | None, detail, refused: bool) -> dict[str, Any]:
+    """One queue entry: both records' compared fields, the weight chart and the reasons
+    (``refused``: the records conflict, :func:`~uncounted.linkage.compare.refused_pairs`)."""
     uid_l, uid_r, prob, weight, dec_id, decision, reviewer = row
     left, right = records.get(uid_l, {}), records.get(uid_r, {})
-    refused = bool(left and right and clustering_refuses(left, right))
     return {"uid_l": uid_l, "uid_r": uid_r, "match_probability": _finite(prob),
             "match_weight": _finite(weight), "list_l": left.get("list_name"),
             "list_r": right.get("list_name"), "fields": field_rows(left, right),

@@ -132,7 +132,7 @@ def register_pages(app) -> None:
             return _render(request, "person.html.j2", status=404, view=None,
                            person_id=person_id[:64], done="")
         return _render(request, "person.html.j2", view=view, person_id=person_id,
-                       done=done if done in ("split", "merge") else "")
+                       done=done if done in ("split", "merge", "undo") else "")
 
     @app.post("/persons/{person_id}/split")
     async def split_person(request: Request, person_id: str):
@@ -141,6 +141,10 @@ def register_pages(app) -> None:
     @app.post("/persons/{person_id}/merge")
     async def merge_person(request: Request, person_id: str):
         return await _person_form(request, person_id, "merge")
+
+    @app.post("/persons/{person_id}/undo")
+    async def undo_on_person(request: Request, person_id: str):
+        return await _person_form(request, person_id, "undo")
 
     @app.get("/favicon.ico")
     def favicon():  # browsers ask for it on every page; the report page declares none
@@ -187,6 +191,12 @@ async def _person_form(request: Request, person_id: str, action: str):
             uids = [u for u in form.getlist("uid") if isinstance(u, str)][:1000]
             out = await _in_thread(clusters.split, rv, s["u"], person_id, uids, note)
             target = out["new_person"]
+        elif action == "undo":
+            did = _form_text(form, "decision_id")
+            if not did.isdigit() or not 0 < int(did) < 2 ** 63:
+                return _bad("decision_id must be a decision id (a positive 64-bit integer)")
+            out = await _in_thread(rv.undo, s["u"], int(did))
+            target = await _in_thread(clusters.person_of, rv, out["uid_l"])
         else:
             other = _form_text(form, "other").strip()[:MAX_UID]
             out = await _in_thread(clusters.merge, rv, s["u"], person_id, other, note)

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..exceptions import InputError, ProjectError
 from ..histories import Persons, capture_table, current_persons
+from ..linkage.compare import refused_pairs
 from ..linkage.review import review_progress
 from ..mse.registry import available_methods, make_estimator
 from ..project import Project
@@ -96,9 +97,11 @@ class Review:
             uids = sorted({u for r in page for u in (r[0], r[1])})
             records = self._records(uids)
             model = self.model(run_id)
+        refused = refused_pairs(records, [(r[0], r[1]) for r in page])  # one pass for the page
         out = [pair_view(r[:7], records, band=self.band, conflict=(r[0], r[1]) in flagged,
-                         split=r[0] in split and r[1] in split, model=model, detail=_json(r[7]))
-               for r in page]
+                         split=r[0] in split and r[1] in split, model=model, detail=_json(r[7]),
+                         refused=no)
+               for r, no in zip(page, refused, strict=True)]
         return {"pairs": out, "band": list(self.band), "total": len(keep), "run_id": run_id}
 
     def model(self, run_id: int) -> dict | None:
