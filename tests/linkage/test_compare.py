@@ -8,8 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from uncounted.linkage.compare import (clustering_refuses, compare_records, safe_link,
-                                       weight_chart)
+from uncounted.linkage.compare import clustering_refuses, compare_records, safe_link, weight_chart
 from uncounted.records.transform import normalise_chunk
 
 

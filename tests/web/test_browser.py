@@ -125,7 +125,7 @@ def test_decide_then_undo_with_key_and_button(review_dir):
 def test_fields_chart_and_links_are_safe(review_dir):
     from .conftest import SAFE_URL, UNSAFE_URL
 
-    with running_server(review_dir) as (base, app), chromium() as browser:
+    with running_server(review_dir) as (base, _app), chromium() as browser:
         page, problems = _signed_in(browser, base)
         link = page.locator("#pair-body tr[data-key='source_url'] a")
         assert link.count() == 1
@@ -178,7 +178,7 @@ def test_split_and_merge_a_person_in_the_browser(project_dir):
 
 
 def test_every_page_loads_cleanly_in_russian(review_dir):
-    with running_server(review_dir) as (base, app), chromium() as browser:
+    with running_server(review_dir) as (base, _app), chromium() as browser:
         page, problems = _signed_in(browser, base, lang="ru")   # Accept-Language: ru
         assert page.get_attribute("html", "lang") == "ru"
         assert page.text_content("#position") == "Пара 1 из 5"

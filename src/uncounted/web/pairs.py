@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from ..i18n import _
-from ..linkage.compare import COLUMNS, clustering_refuses, compare_records, safe_link, weight_chart
+from ..linkage.compare import COLUMNS, compare_records, safe_link, weight_chart
 
 #: Record columns the review page reads.
 RECORD_COLUMNS = ["list_name", "record_id", *COLUMNS, "patronymic_cyr", "given_name_cyr"]
