@@ -120,34 +120,34 @@ def test_decide_then_undo_with_key_and_button(review_dir):
         assert _decisions(app) == [(1, "match", None), (2, "unsure", "undo of decision 1"),
                                    (3, "non-match", None), (4, "unsure", "undo of decision 3")]
         assert problems == []
+        _fields_chart_and_links_are_safe(page)
 
 
-def test_fields_chart_and_links_are_safe(review_dir):
+def _fields_chart_and_links_are_safe(page):
     from .conftest import SAFE_URL, UNSAFE_URL
 
-    with running_server(review_dir) as (base, _app), chromium() as browser:
-        page, problems = _signed_in(browser, base)
-        link = page.locator("#pair-body tr[data-key='source_url'] a")
-        assert link.count() == 1
-        assert link.get_attribute("href") == SAFE_URL
-        assert link.get_attribute("rel") == "noopener noreferrer"
-        assert link.get_attribute("target") == "_blank"
-        right = page.locator("#pair-body tr[data-key='source_url'] td").nth(2)
-        assert right.text_content() == UNSAFE_URL and right.locator("a").count() == 0
-        assert page.evaluate("window.__pwned") is None
-        # the full-name record's parts line up: given names equal, the raw name shown as is
-        assert page.get_attribute("#pair-body tr[data-key='given_name']", "class") == "state-equal"
-        assert "Lvovich" in page.text_content("#pair-body tr[data-key='name_raw']")
-        # prior, three fields, the remainder and the total
-        assert page.locator("#chart svg rect").count() == 6
-        assert "In the review band" in page.text_content("#reasons")
-        assert problems == []
+    assert page.text_content("#position") == "Pair 1 of 5"
+    # the first pair: a safe link, an unsafe one, a record with only a full name
+    link = page.locator("#pair-body tr[data-key='source_url'] a")
+    assert link.count() == 1
+    assert link.get_attribute("href") == SAFE_URL
+    assert link.get_attribute("rel") == "noopener noreferrer"
+    assert link.get_attribute("target") == "_blank"
+    right = page.locator("#pair-body tr[data-key='source_url'] td").nth(2)
+    assert right.text_content() == UNSAFE_URL and right.locator("a").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    # the full-name record's parts line up: given names equal, the raw name shown as is
+    assert page.get_attribute("#pair-body tr[data-key='given_name']", "class") == "state-equal"
+    assert "Lvovich" in page.text_content("#pair-body tr[data-key='name_raw']")
+    # prior, three fields, the remainder and the total
+    assert page.locator("#chart svg rect").count() == 6
+    assert "In the review band" in page.text_content("#reasons")
 
 
-def test_split_and_merge_a_person_in_the_browser(project_dir):
+def test_split_and_merge_a_person_then_every_page_in_russian(review_dir):
     from uncounted.histories import current_persons
 
-    with running_server(project_dir) as (base, app), chromium() as browser:
+    with running_server(review_dir) as (base, app), chromium() as browser:
         page, problems = _signed_in(browser, base)
         store = app.state.review.store
         sizes = current_persons(store).frame.groupby("person_id")["uid"].apply(sorted)
@@ -175,10 +175,8 @@ def test_split_and_merge_a_person_in_the_browser(project_dir):
                                     "GROUP BY 1 ORDER BY 1").fetchall()
         assert actions == [("merge", 2), ("person_merge", 1), ("person_split", 1), ("split", 2)]
         assert problems == []
+        page.context.close()
 
-
-def test_every_page_loads_cleanly_in_russian(review_dir):
-    with running_server(review_dir) as (base, _app), chromium() as browser:
         page, problems = _signed_in(browser, base, lang="ru")   # Accept-Language: ru
         assert page.get_attribute("html", "lang") == "ru"
         assert page.text_content("#position") == "Пара 1 из 5"

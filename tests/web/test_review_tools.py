@@ -13,7 +13,7 @@ from uncounted.histories import current_persons
 from uncounted.project import Project
 from uncounted.web import create_app
 
-from ..project_fixture import OBSERVED_AFTER, OBSERVED_BEFORE
+from ..project_fixture import OBSERVED_BEFORE
 from .conftest import LAMBDA, SAFE_URL, UNSAFE_URL, WEIGHTS, sign_in
 
 
@@ -236,19 +236,7 @@ def test_pages_in_russian_and_english(client):
     first = client.get("/api/queue").json()["pairs"][0]
     assert {f["key"]: f["field"] for f in first["fields"]}["birth_date"] == "дата рождения"
     assert first["reasons"][0].startswith("В полосе проверки")
-    assert "Сохранённые оценки" in client.get("/estimates").text or \
-        "Сохранённых оценок пока нет" in client.get("/estimates").text
-
-
-def test_favicon_is_served(client):
+    assert "Сохранённых оценок пока нет" in client.get("/estimates").text
+    # the favicon browsers ask for (it was the sign-in page's console 404)
     r = client.get("/favicon.ico")
     assert r.status_code == 200 and r.headers["content-type"].startswith("image/svg+xml")
-    assert client.get("/static/favicon.svg").status_code == 200
-
-
-def test_decisions_still_move_the_estimate(client):
-    csrf = sign_in(client)
-    pairs = client.get("/api/queue").json()["pairs"]
-    for p in pairs[:3]:
-        _decide(client, csrf, p, "match")
-    assert client.get("/api/estimate").json()["observed"] == OBSERVED_AFTER
