@@ -46,6 +46,13 @@ def test_demo_end_to_end(tmp_path):
     # bar at 20,000 people; small samples move more)
     assert est.estimate == pytest.approx(res.true_table_estimates[0].estimate, rel=0.05)
     assert res.true_observed <= res.true_population
+    # what the demo estimated is saved for the review UI's Estimates page (it said "None stored")
+    from uncounted.project import Project
+
+    with Project.open(res.project_dir).store(read_only=True) as store:
+        saved = store.estimates.latest()
+    assert saved["run_id"] is not None
+    assert [(r["method"], r["estimate"]) for r in saved["rows"]] == [(est.method, est.estimate)]
     # the demo refuses to overwrite without --force
     again = CliRunner().invoke(app, ["demo", str(out), "--population", "1500", "--no-report"])
     assert again.exit_code == 2 and "--force" in again.output
