@@ -15,17 +15,5 @@ from .decisions import MAX_NOTE, RecordedDecision
 from .schema import DECISIONS, RECORD_COLUMNS, SCHEMA_VERSION, UNKNOWN
 from .web import Admission, LoginLimits
 
-__all__ = [
-           "DECISIONS",
-           "MAX_NOTE",
-           "RECORD_COLUMNS",
-           "SCHEMA_VERSION",
-           "STORE_FILE",
-           "UNKNOWN",
-           "Admission",
-           "LoginLimits",
-           "RecordedDecision",
-           "Store",
-           "default_actor",
-           "now",
-]
+__all__ = ["Admission", "LoginLimits", "DECISIONS", "MAX_NOTE", "RECORD_COLUMNS", "SCHEMA_VERSION", "STORE_FILE", "UNKNOWN",
+           "RecordedDecision", "Store", "default_actor", "now"]
