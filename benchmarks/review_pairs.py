@@ -19,8 +19,8 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from uncounted.linkage.compare import clustering_refuses, compare_records, refused_pairs  # noqa: E402
-from uncounted.records.transform import normalise_chunk  # noqa: E402
+from uncounted.linkage.compare import clustering_refuses, compare_records, refused_pairs
+from uncounted.records.transform import normalise_chunk
 
 ROWS = [
     {"surname": "Лебедев", "given_name": "Антон", "patronymic": "Львович",
@@ -53,9 +53,11 @@ def main() -> None:
     for n in (50, 200, 500):
         recs = records(2 * n)
         pairs = [(f"L/{2 * i}", f"L/{2 * i + 1}") for i in range(n)]
-        t_cmp = cpu(lambda: [compare_records(recs[a], recs[b]) for a, b in pairs])
-        t_page = cpu(lambda: refused_pairs(recs, pairs))
-        t_each = cpu(lambda: [clustering_refuses(recs[a], recs[b]) for a, b in pairs])
+        t_cmp = cpu(lambda recs=recs, pairs=pairs: [compare_records(recs[a], recs[b])
+                                                   for a, b in pairs])
+        t_page = cpu(lambda recs=recs, pairs=pairs: refused_pairs(recs, pairs))
+        t_each = cpu(lambda recs=recs, pairs=pairs: [clustering_refuses(recs[a], recs[b])
+                                                    for a, b in pairs])
         print(f"{n:>6} {1000 * t_cmp / n:>16.3f} {1000 * t_page / n:>22.3f} "
               f"{1000 * t_each / n:>26.3f} {t_each / max(t_page, 1e-9):>7.0f}")
 
