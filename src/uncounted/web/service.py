@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..exceptions import InputError, ProjectError
 from ..histories import Persons, capture_table, current_persons
+from ..i18n.labels import model_label
 from ..linkage.compare import refused_pairs
 from ..linkage.review import review_progress
 from ..mse.registry import available_methods, make_estimator
@@ -206,7 +207,8 @@ class Review:
 
             est = make_estimator(method, level=self.level, seed=1).fit(table)
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
-                       upper=_num(est.upper), model=est.model, estimable=True, status=est.status,
+                       upper=_num(est.upper), model=model_label(est.model, est.lists),
+                       estimable=True, status=est.status,
                        reasons=[r.to_dict() for r in est.reasons if r.status != "ok"])
         except Exception as err:  # noqa: BLE001 - the panel shows why there is no number
             out.update(observed=cl.n_persons, estimate=None, lower=None, upper=None,
