@@ -82,7 +82,7 @@ def shoot(html: Path, lang: str, out_dir: Path, width: int = 1100,
 
 REVIEW_PAGES = [("login", "/login", None), ("review", "/review", "body[data-ready='1']"),
                 ("persons", "/persons", None), ("person", None, None),
-                ("estimates", "/estimates", None)]
+                ("lists", "/lists", None), ("estimates", "/estimates", None)]
 
 
 def review_project(tmp: Path) -> tuple[Path, str]:
