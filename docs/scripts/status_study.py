@@ -41,6 +41,11 @@ DEFAULT_R = {"lincoln-petersen": 200, "chao": 200, "loglinear": 200, "dga": 40, 
 #: Share of people on two or more lists left unlinked in the ``-missed`` scenarios: a linkage
 #: recall of 97% for them, better than most real linkages of war-dead lists.
 MISSED_LINKS = 0.03
+#: The missed-link share of each scenario that has one: the ``-missed`` ones, and a grid on
+#: ``independent-4`` for the ``missed_links`` rule (docs/status.md).
+MISSED = {"independent-4-missed": MISSED_LINKS, "sparse-3-missed": MISSED_LINKS,
+          "independent-4-missed-0.5": 0.005, "independent-4-missed-1": 0.01,
+          "independent-4-missed-2": 0.02}
 ORDER = ("lincoln-petersen", "chao", "loglinear", "dga", "lcmcr")
 
 
@@ -98,8 +103,19 @@ SCENARIOS = {
     "independent-4-missed": (_scn("independent-4-missed", 2000, _lists(0.30, 0.25, 0.20, 0.35),
                                   "`independent-4` with 3% of the people on 2+ lists not linked"),
                              True),
+    **{f"independent-4-missed-{x}": (
+        _scn(f"independent-4-missed-{x}", 2000, _lists(0.30, 0.25, 0.20, 0.35),
+             f"`independent-4` with {x}% of the people on 2+ lists not linked"), True)
+       for x in ("0.5", "1", "2")},
     "sparse-3-missed": (_scn("sparse-3-missed", 5000, _lists(0.04, 0.03, 0.03),
                              "`sparse-3` with 3% of the people on 2+ lists not linked"), True),
+    "dominant": (_scn("dominant", 1000, _lists(0.90, 0.06, 0.06),
+                      "3 independent lists catching 90%, 6% and 6%, N = 1,000 (the adversarial "
+                      "`dominant` scenario)"), True),
+    "unequal-3": (_scn("unequal-3", 2000, _lists(0.50, 0.20, 0.20),
+                       "3 independent lists catching 50%, 20% and 20%, N = 2,000"), True),
+    "unequal-4": (_scn("unequal-4", 2000, _lists(0.60, 0.10, 0.10, 0.10),
+                       "4 independent lists catching 60% and 10% each, N = 2,000"), True),
     "heterogeneous": (_scn("heterogeneous", 2000, _lists(0.35, 0.30, 0.25, 0.40, odds=[(1, 0.15)] * 4),
                            "4 lists independent given a latent class: 30% hard to reach "
                            "(odds x 0.15), N = 2,000", classes=(0.7, 0.3)), False),
@@ -127,7 +143,7 @@ def run(args) -> None:
             reps = args.replicates or DEFAULT_R[method]
             t0 = time.perf_counter()
             res = run_coverage(scn, method, reps, seed=SEED, jobs=args.jobs,
-                               missed_links=MISSED_LINKS if name.endswith("-missed") else 0.0)
+                               missed_links=MISSED.get(name, 0.0))
             secs = time.perf_counter() - t0
             rows = res.rows.assign(scenario=name, method=method, holds=holds, seconds=secs,
                                    commit=commit, when=datetime.now(UTC).strftime("%Y-%m-%d %H:%M"))
@@ -256,9 +272,60 @@ def render(args) -> None:
         if m.any():
             lines.append(f"| {method} | " + " | ".join(_cov(est[m & (dcut == x)]) for x in "abc")
                          + " |")
-    lines.append("")
+    lines += _mth_section(est)
+    lines += _missed_section(est)
     OUT.write_text("\n".join(lines))
     print(f"wrote {OUT.relative_to(ROOT)} ({len(df)} rows)")
+
+
+def _mth_section(est: pd.DataFrame) -> list[str]:
+    """Chao's bound against its Mth version (``unequal_lists``, ``unequal_lists_far``)."""
+    chao = est[(est["method"] == "chao") & est["chao_mth"].notna()] if "chao_mth" in est else est[:0]
+    r = st.MTH_RATIO_UNRELIABLE
+    title = ("### Chao's bound against the bound allowing lists of different sizes (`unequal_lists`: "
+             f"Mth bound below Chao's lower end; `unequal_lists_far`: Chao more than {r} times it)")
+    head = (f"| scenario | Mth within or above Chao's interval | below it, Chao <= {r} x Mth | "
+            f"Chao > {r} x Mth |")
+    lines = ["", title, "", "Cells: coverage of Chao's interval; median |error| / width as shares "
+             "of N. Rows computed before the Mth bound was recorded are left out.", "", head,
+             "|---|---:|---:|---:|"]
+    if chao.empty:
+        return lines + [""]
+    ratio = chao["estimate"] / chao["chao_mth"]
+    below = chao["chao_mth"] < chao["lower"]
+    groups = {"a": ~below, "b": below & (ratio <= st.MTH_RATIO_UNRELIABLE),
+              "c": below & (ratio > st.MTH_RATIO_UNRELIABLE)}
+    for name in [*SCENARIOS, "all"]:
+        m = chao["scenario"] == name if name != "all" else pd.Series(True, index=chao.index)
+        if m.any():
+            cells = [f"{_cov(chao[m & g])}; {_err(chao[m & g])}" if (m & g).any() else "—"
+                     for g in groups.values()]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return lines + [""]
+
+
+def _missed_section(est: pd.DataFrame) -> list[str]:
+    """Coverage against the missed-link share over the interval's relative half-width (the
+    ``missed_links`` rule; the study knows the share, linkage measures it)."""
+    share = est["scenario"].map(lambda n: MISSED.get(n, 0.0))
+    pool = est[est["scenario"].isin([*MISSED, "independent-4", "sparse-3"])]
+    x = (share / ((est["upper"] - est["lower"]) / (2 * est["estimate"])))[pool.index]
+    edges = [-1, 0, 0.125, st.MISSED_BIAS_SHARE, 0.5, 1, math.inf]
+    labels = ["0", "0-1/8", f"1/8-{st.MISSED_BIAS_SHARE:g}", f"{st.MISSED_BIAS_SHARE:g}-1/2",
+              "1/2-1", "> 1"]
+    cut = pd.cut(x, bins=edges, labels=labels)
+    lines = ["### Missed links (`missed_links`: the missed share above "
+             f"{st.MISSED_BIAS_SHARE:g} of the interval's half-width relative to the estimate)", "",
+             "`independent-4` and `sparse-3` and their `-missed` versions (0.5%, 1%, 2% and 3% of "
+             "the people on 2+ lists not linked); the study knows the share, a project has "
+             "linkage's measure of it. Columns: missed share / (half-width / estimate).", "",
+             "| method | " + " | ".join(labels) + " |", "|---|" + "---:|" * len(labels)]
+    for method in ("chao", "loglinear", "dga", "all"):
+        m = pool["method"] == method if method != "all" else pd.Series(True, index=pool.index)
+        if m.any():
+            lines.append(f"| {method} | " + " | ".join(_cov(pool[m & (cut == lab)])
+                                                       for lab in labels) + " |")
+    return lines + [""]
 
 
 def main(argv=None) -> None:

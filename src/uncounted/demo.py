@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ProjectError
-from .histories import capture_table, current_persons
+from .histories import capture_table, current_persons, flag_missed_links, missed_measure
 from .linkage.link import link_project
 from .mse.api import estimate, resolve_methods
 from .mse.result import Estimate
@@ -157,6 +157,7 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
         link = link_project(store, threshold=threshold, seed=seed, progress=progress)
         persons = current_persons(store, link.run_id)
         table = capture_table(store, persons=persons)
+        missed = missed_measure(store, persons)
         persons = persons.frame
     say(f"Linked {link.n_records:,} records into {link.n_persons:,} persons")
     table.to_csv(out / "capture_table.csv")
@@ -171,7 +172,8 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
             label = f"estimating {name} on the {where}"
             t0 = time.perf_counter()
             step(label, None)
-            out_rows.extend(estimate(tab, name, seed=seed))
+            got = estimate(tab, name, seed=seed)
+            out_rows.extend(flag_missed_links(got, missed) if tab is table else got)
             step(label, time.perf_counter() - t0)
     report_path = None
     if report:

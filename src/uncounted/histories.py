@@ -16,15 +16,18 @@ import numpy as np
 import pandas as pd
 
 from .exceptions import ConfigError, InputError, ProjectError
+from .linkage.checks import missed_share
 from .linkage.cluster import Persons, counts_from_labels, current_persons, patterns_from_labels
 from .linkage.uncertainty import estimate_with_linkage_draws
 from .mse.api import estimate
+from .mse.status import missed_links
 from .mse.table import CaptureTable
 from .project import Project
 from .store import UNKNOWN, Store
 
 __all__ = ["STRATA", "UNKNOWN", "Persons", "capture_table", "counts_from_labels",
-           "current_persons", "estimate_project", "histories_frame", "patterns_from_labels"]
+           "current_persons", "estimate_project", "flag_missed_links", "histories_frame",
+           "missed_measure", "patterns_from_labels"]
 
 #: Stratum names accepted by ``--strata`` and the ``records`` column each one reads.
 STRATA: dict[str, str] = {
@@ -96,6 +99,24 @@ def capture_table(store: Store, *, run_id: int | None = None,
                                    source=f"link run {persons.run_id}")
 
 
+def missed_measure(store: Store, persons: Persons) -> tuple[int, int]:
+    """(left apart, all) of the record pairs on different lists that agree exactly on surname and
+    full birth date, for ``persons`` (:func:`uncounted.linkage.checks.missed_share`)."""
+    return missed_share(persons.frame, store.runs.agreeing_pairs())
+
+
+def flag_missed_links(rows: list, measure: tuple[int, int]) -> list:
+    """``rows`` (estimates from the persons ``measure`` was taken on, :func:`missed_measure`) with
+    the ``missed_links`` reason where linkage's missed joins are large against the estimate's
+    interval (:func:`uncounted.mse.status.missed_links`)."""
+    apart, pairs = measure
+    out = []
+    for row in rows:
+        extra = missed_links(row, apart, pairs)
+        out.append(row.replace(reasons=row.reasons + extra) if extra else row)
+    return out
+
+
 def estimate_project(directory, methods, *, strata=None, draws: int = 0, **options):
     """(capture table, estimates) for a project folder, as ``uncounted estimate DIR`` shows them;
     the estimates are also saved in the project's store (``store.estimates``).
@@ -111,7 +132,8 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
         persons = current_persons(store)
         table = capture_table(store, strata=strata, persons=persons)
         if not draws:
-            rows = estimate(table, methods, **options)
+            rows = flag_missed_links(estimate(table, methods, **options),
+                                     missed_measure(store, persons))
         else:
             seed = options.pop("seed", 1) or 1
             level = options.pop("level", 0.95) or 0.95

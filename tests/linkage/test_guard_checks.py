@@ -136,6 +136,20 @@ def test_missed_joins_count_pairs_agreeing_on_surname_and_birth_date():
     assert "missed_joins" not in codes(C.cluster_checks(*frame(rows), ["a", "b"], agreeing=ok))
 
 
+def test_missed_share_pools_every_pair_of_lists_and_ignores_dead_records():
+    rows = [(f"a/{i}", "a", f"p{i}", 1980, None, True) for i in range(40)]
+    rows += [(f"b/{i}", "b", f"p{i}" if i < 25 else f"q{i}", 1980, None, True) for i in range(40)]
+    rows += [(f"c/{i}", "c", f"p{i}" if i != 0 else "lone", 1980, None, True) for i in range(10)]
+    agreeing = pd.DataFrame({"uid_l": [f"a/{i}" for i in range(40)] + [f"a/{i}" for i in range(10)]
+                             + ["a/0", "gone/1"],
+                             "uid_r": [f"b/{i}" for i in range(40)] + [f"c/{i}" for i in range(10)]
+                             + ["gone/2", "b/1"]})
+    persons, _ = frame(rows)
+    # a-b: 15 of 40 apart; a-c: 1 of 10 (c/0); pairs with a record no longer live are not counted
+    assert C.missed_share(persons, agreeing) == (16, 50)
+    assert C.missed_share(persons, agreeing.iloc[:0]) == (0, 0)
+
+
 def test_name_less_persons_are_reported_when_weak_links_are_allowed():
     rows = [("a/1", "a", "p", 1980, None, False), ("b/1", "b", "p", 1980, None, False),
             ("a/2", "a", "q", 1980, None, True), ("b/2", "b", "q", 1980, None, False)]

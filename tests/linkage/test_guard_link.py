@@ -5,6 +5,7 @@ share no identifying field are not compared, records without names are never joi
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -101,7 +102,7 @@ def test_nameless_records_never_join_each_other_unless_allowed(tmp_path):
 
 def test_report_shows_the_checks_escaped(tmp_path):
     """The report's linkage section lists the run's warnings; list names reach it escaped."""
-    from uncounted.report import build_report
+    from uncounted.report import collect, render_html
 
     root = tmp_path / "p"
     Project.init(root)
@@ -112,9 +113,20 @@ def test_report_shows_the_checks_escaped(tmp_path):
     with Project.open(root).store() as store:
         insert_records(store, rows)
         link_project(store, progress=False)
-    html = build_report(root, methods=["chao"])
+    data = collect(root, methods=["chao"])           # one collection, the page in two languages
+    html = render_html(data, {}, lang="en")
     assert 'data-check="lists_not_compared"' in html and "Linkage checks: " in html
     assert "<b>copy</b>" not in html and "&lt;b&gt;copy&lt;/b&gt;" in html
+    # in Russian: the block's words and each check's sentence, with the lists it names (escaped)
+    ru = render_html(data, {}, lang="ru")
+    block = ru[ru.index('id="linkage-checks"'):]
+    block = block[:block.index("</div>")]
+    assert re.search(r"Проверки связывания: \d+ предупреждени[ея]\.", block)
+    assert "нет общего идентифицирующего поля" in block and "&lt;b&gt;copy&lt;/b&gt;" in block
+    assert "Что каждый список даёт связыванию" in block and "<th>фамилия</th>" in block
+    for english in ("Linkage checks", "Not compared, because", "What each list brings",
+                    "identifies by"):
+        assert english not in block, english
 
 
 def test_estimate_on_the_project_repeats_the_linkage_warnings(bbc_like):

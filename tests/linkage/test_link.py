@@ -117,3 +117,40 @@ def test_linkage_draws_with_strata_is_a_clean_error(linked):
     r = runner.invoke(app, ["estimate", str(root), "-m", "chao", "--linkage-draws", "2",
                             "--strata", "region"])
     assert r.exit_code == 2 and "--strata" in r.output
+
+
+def test_estimate_on_project_dir_weighs_linkages_missed_joins(linked, tmp_path):
+    """`uncounted estimate DIR` flags an estimate whose persons left apart a share of the records
+    agreeing on surname and full birth date that is large against its interval (``missed_links``).
+    """
+    import shutil
+
+    from uncounted.histories import current_persons, estimate_project, missed_measure
+    from uncounted.mse import status as st
+
+    root, _, _ = linked
+    with Project.open(root).store(read_only=True) as store:
+        apart, pairs = missed_measure(store, current_persons(store))
+    _, (row,) = estimate_project(root, "loglinear")
+    # this stand-in linked at 0.7 leaves 17 of 900 such pairs apart (1.9%) against an interval of
+    # +-2.1% (2,001, 1,960-2,043): a true alarm, the linked Chao is 2.2% off the true histories'
+    # (test_histories_and_estimate_close_to_truth); the default demo leaves 4 of 1,412 (0.3%)
+    assert (apart, pairs) == (17, 900)
+    assert row.status == "caution" and [r.code for r in row.reasons] == ["missed_links"]
+    # a reviewer who wrongly keeps 1 in 8 of these pairs apart: more missed, a higher estimate
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    with Project.open(copy).store() as store:
+        agreeing = store.runs.agreeing_pairs()
+        for left, right in agreeing.iloc[::8][["uid_l", "uid_r"]].itertuples(index=False):
+            store.decisions.record(left, right, "non-match", reviewer="test")
+        apart2, pairs2 = missed_measure(store, current_persons(store))
+    assert pairs2 == pairs and apart2 > apart + 50
+    _, (flagged,) = estimate_project(copy, "loglinear")
+    assert flagged.estimate > row.estimate
+    (reason,) = [r for r in flagged.reasons if r.code == "missed_links"]
+    assert f"{apart2:,} of {pairs2:,}" in reason.message
+    assert st.missed_links(flagged, apart2, pairs2) == (reason,)
+    # the rule reads the interval: the same share against a ten times wider one says nothing
+    wide = row.replace(lower=row.estimate * 0.8, upper=row.estimate * 1.2, reasons=())
+    assert st.missed_links(wide, apart, pairs) == ()

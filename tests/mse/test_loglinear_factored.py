@@ -282,8 +282,13 @@ def test_factored_equals_dense_on_random_hierarchical_models(seed):
     F = FactoredPoisson(k, terms, table.patterns, table.pattern_counts, excluded=excluded)
     f = F.fit()
     d = _dense(table, terms, excluded)
-    if d.eta_step[0] >= 0.1 or f.diverging:  # no MLE: both must say so
-        assert f.diverging and d.eta_step[0] >= 0.1
+    # no MLE: the dense IRLS either still moves the linear predictor at its last step, or has
+    # walked its coefficients out past +-15 (a fitted ratio of e^15 = 3e6 on 5-list tables of
+    # counts under 60: seed 11 ends with eta steps of 0.05 and coefficients +-35, NumPy 2.4.6 /
+    # SciPy 1.17.1); both must say so
+    dense_diverges = d.eta_step[0] >= 0.1 or np.abs(d.coef[0]).max() > 15
+    if dense_diverges or f.diverging:
+        assert f.diverging and dense_diverges
         return
     np.testing.assert_allclose(f.coef, d.coef[0], rtol=1e-6, atol=1e-7)
     assert f.loglik == pytest.approx(d.loglik[0], rel=1e-9)

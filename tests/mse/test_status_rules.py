@@ -4,6 +4,7 @@ methods."""
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import pytest
@@ -12,7 +13,7 @@ from uncounted.exceptions import InputError, UncountedWarning
 from uncounted.mse import CaptureTable, ChaoLowerBound, Estimate, LincolnPetersen, LogLinear
 from uncounted.mse import status as st
 from uncounted.mse.api import estimate
-from uncounted.mse.checks import table_facts
+from uncounted.mse.checks import chao_mth_bound, table_facts
 from uncounted.mse.status import Reason, decide
 
 from .floors import TABLES, expected
@@ -152,6 +153,75 @@ def test_strong_dependence_for_methods_that_assume_independence():
     assert "strong_dependence" in _codes(lp)
     # log-linear models the dependence: no such reason
     assert "strong_dependence" not in _codes(LogLinear().fit(neg))
+
+
+def _expected(p: tuple[float, ...], n: int) -> CaptureTable:
+    """The expected counts of independent lists catching with probabilities ``p`` (integers for
+    the ``p`` and ``n`` used here, so the table is exact)."""
+    from itertools import product
+
+    counts = {}
+    for bits in product((0, 1), repeat=len(p)):
+        if any(bits):
+            prob = math.prod(q if b else 1 - q for b, q in zip(bits, p, strict=True))
+            counts["".join(map(str, bits))] = round(n * prob)
+            assert abs(counts["".join(map(str, bits))] - n * prob) < 1e-6
+    return CaptureTable.from_counts(counts, ["A", "B", "C", "D"][:len(p)])
+
+
+def test_chao_mth_bound_is_exact_under_unequal_independent_lists():
+    # Mth contains the model of independent lists of any sizes: on their expected counts the bound
+    # is N itself, whatever the sizes; Chao's Mh bound is N only when the lists are alike
+    for p, n in (((0.9, 0.06, 0.06), 100_000), ((0.5, 0.2, 0.2), 2_000), ((0.5, 0.5), 1_000),
+                 ((0.6, 0.1, 0.1, 0.1), 10_000)):
+        assert chao_mth_bound(_expected(p, n)) == pytest.approx(n, rel=1e-9)
+    # Chao's Mh bound is the same log-linear model with one slope in the number of lists instead
+    # of the main effects (Rivest & Baillargeon 2007): on equal lists the two coincide
+    same = _expected((0.5, 0.5, 0.5), 1_000)
+    assert ChaoLowerBound().fit(same).estimate == pytest.approx(chao_mth_bound(same), rel=1e-9)
+
+
+@pytest.mark.parametrize(("p", "n", "codes", "status"), [
+    # the adversarial `dominant` scenario in expectation: Chao 3,040 for 100,000/100,000 scaled
+    ((0.9, 0.06, 0.06), 100_000, ["unequal_lists_far"], "unreliable"),
+    # lists of 50%, 20%, 20%: Chao 2,213 (2,075-2,378) for 2,000; the Mth bound, 2,000, below it
+    ((0.5, 0.2, 0.2), 2_000, ["unequal_lists"], "caution"),
+    ((0.5, 0.5, 0.5), 1_000, [], "ok"),
+])
+def test_chao_with_lists_of_very_different_sizes(p, n, codes, status):
+    t = _expected(p, n)
+    e = ChaoLowerBound().fit(t)
+    assert _codes(e) == codes and e.status == status
+    if codes:
+        assert e.lower > n and f"the bound is {n:,}" in e.reasons[0].message
+    # a rule of Chao's bound only: log-linear models the lists' sizes
+    assert LogLinear().fit(t).status == "ok"
+
+
+def test_chao_mth_bound_declines_what_it_cannot_fit():
+    assert chao_mth_bound(CaptureTable.from_counts({"10": 5, "01": 4}, ["A", "B"])) is None  # f2=0
+    one = ["0" * i + "1" + "0" * (12 - i) for i in range(13)]          # each list has its own
+    many = CaptureTable.from_counts({**dict.fromkeys(one, 5), "11" + "0" * 11: 3},
+                                    [f"L{i}" for i in range(13)])
+    assert many.k == 13
+    assert chao_mth_bound(many) is None                                   # 13 lists: 8,191 cells
+
+
+@pytest.mark.parametrize(("apart", "pairs", "fires"), [
+    (2, 100, False),    # 2% missed against +-10%: 0.2 of the half-width, under 0.25
+    (3, 100, True),     # 3%: 0.3 of it (the study: such fits cover 76%, not 95%)
+    (1, 19, False),     # fewer than 20 pairs measured: no measure
+    (0, 500, False),
+])
+def test_missed_links_weigh_linkages_measure_against_the_interval(apart, pairs, fires):
+    e = _est(estimate=1000.0, lower=900.0, upper=1100.0)
+    got = st.missed_links(e, apart, pairs)
+    assert [r.code for r in got] == (["missed_links"] if fires else [])
+    if fires:
+        flagged = e.replace(reasons=e.reasons + got)
+        assert flagged.status == "caution" and f"{apart} of {pairs}" in got[0].message
+    t = CaptureTable.from_counts({"10": 3, "01": 2, "11": 1}, ["A", "B"])
+    assert st.missed_links(Estimate.not_estimable("chao", t, "x"), 50, 100) == ()
 
 
 def test_rules_are_idempotent_and_survive_the_json_round_trip():

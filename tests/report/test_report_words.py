@@ -256,3 +256,26 @@ def test_counts_get_whole_number_ticks():
     FigureCanvasAgg(fig).draw()
     ticks = fig.axes[0].get_xticks()
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+
+
+def test_every_reason_and_linkage_check_has_its_words_in_russian():
+    """A Russian page never falls back to an English sentence: every status reason code and every
+    linkage check code has a sentence, translated in the catalogue."""
+    from uncounted.i18n import translations
+    from uncounted.linkage.checks import CODES as CHECK_CODES
+    from uncounted.mse.status import CODES
+    from uncounted.report.render import CHECK_TEXTS, REASON_TEXTS, check_text, reason_text
+
+    assert set(CODES) == set(REASON_TEXTS) and set(CHECK_CODES) == set(CHECK_TEXTS)
+    ru = translations("ru")
+    for text in (*REASON_TEXTS.values(), *CHECK_TEXTS.values()):
+        assert ru.gettext(text) != text, text
+    from uncounted.i18n import using
+
+    with using("ru"):
+        c = {"code": "no_overlap", "message": "No person is on both lists", "severity": "warning",
+             "detail": {"pairs": [["a", "b"]]}}
+        assert check_text(c, "ru").endswith("(a — b)") and "ни одного общего" in check_text(c, "ru")
+        assert check_text(c, "en") == "No person is on both lists"
+        r = {"code": "unequal_lists_far", "message": "the lists are of very different sizes"}
+        assert "граница Чао" in reason_text(r, "ru")

@@ -516,15 +516,30 @@ def _drawn(members, sizes, lists, seen) -> list[tuple[str, str, float]]:
     return list(best.values())
 
 
-def _missed(frame: pd.DataFrame, agreeing: pd.DataFrame) -> list[Check]:
+def _apart(frame: pd.DataFrame, agreeing: pd.DataFrame) -> pd.DataFrame:
+    """Each agreeing pair of live records: its lists ``a``, ``b`` and whether it was left ``apart``."""
     person = frame.set_index("uid")["person_id"]
     lst = frame.set_index("uid")["list_name"]
     agreeing = agreeing[agreeing["uid_l"].isin(person.index) & agreeing["uid_r"].isin(person.index)]
-    if not len(agreeing):
-        return []
     apart = person[agreeing["uid_l"]].to_numpy() != person[agreeing["uid_r"]].to_numpy()
-    by = pd.DataFrame({"a": lst[agreeing["uid_l"]].to_numpy(), "b": lst[agreeing["uid_r"]].to_numpy(),
-                       "apart": apart})
+    return pd.DataFrame({"a": lst[agreeing["uid_l"]].to_numpy(),
+                         "b": lst[agreeing["uid_r"]].to_numpy(), "apart": apart})
+
+
+def missed_share(frame: pd.DataFrame, agreeing: pd.DataFrame) -> tuple[int, int]:
+    """(left apart, all): record pairs on different lists agreeing exactly on surname and full
+    birth date (``store.runs.agreeing_pairs()``), and how many of them the persons in ``frame``
+    (``uid``, ``list_name``, ``person_id``) keep as different persons: linkage's own measure of
+    its missed joins, which :func:`uncounted.mse.status.missed_links` weighs against an
+    estimate's interval."""
+    by = _apart(frame, agreeing)
+    return int(by["apart"].sum()), len(by)
+
+
+def _missed(frame: pd.DataFrame, agreeing: pd.DataFrame) -> list[Check]:
+    by = _apart(frame, agreeing)
+    if not len(by):
+        return []
     stats = by.groupby(["a", "b"])["apart"].agg(["sum", "size"])
     stats["share"] = stats["sum"] / stats["size"]
     bad = stats[(stats["share"] > MAX_MISSED) & (stats["sum"] >= MIN_MISSED)]

@@ -20,6 +20,13 @@ Wagstaff et al. 2001, applied as in the constrained agglomerative clustering of 
 decisions leave the model in charge. The components that had to be split are reported
 (:func:`split_components`) so that a reviewer can look at them.
 
+A component of more than :data:`PAIRWISE_MAX` records (chains through name-less records, say)
+is not checked pair by pair (its pairs would not fit in memory); its edges go through the same
+greedy pass with the cannot-link test made on summaries of each growing cluster instead
+(:func:`guarded_components`): the widest birth interval gap and one representative record per
+distinct value of the other fields that decide a conflict. The test is exact, so the split is the
+one the pairwise pass would make; decided matches are joined first, whatever they hold.
+
 References
 ----------
 Wagstaff, K., Cardie, C., Rogers, S. and Schroedl, S. (2001). Constrained k-means clustering with
@@ -187,6 +194,15 @@ class Conflicts:
     def from_store(cls, store: Store) -> Conflicts:
         return cls(store.records.columns(cls.COLUMNS))
 
+    def signatures(self) -> np.ndarray:
+        """A code per record: records with one code conflict with exactly the same records,
+        birth intervals apart (what :meth:`of` reads, but ``lo`` and ``hi`` outside full dates)."""
+        full = np.where(self.day_precise[:, None], self.ymd, -1)
+        cols = [self.g_key, self.surname, self.g_known, self.g_canon, self.g_init, self.g_first,
+                self.p_init, self.p_first, self.p_stem, full[:, 0], full[:, 1], full[:, 2]]
+        frame = pd.DataFrame({str(k): c for k, c in enumerate(cols)})
+        return frame.groupby(list(frame.columns), sort=False, dropna=False).ngroup().to_numpy()
+
     def of(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Boolean array: the records at positions ``i[k]`` and ``j[k]`` conflict."""
         i, j = np.asarray(i, np.int64), np.asarray(j, np.int64)
@@ -245,7 +261,12 @@ def _birth_intervals(frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
                            col("death_month"), col("death_day"))
 
 
-def within_pairs(labels: np.ndarray, max_size: int = 2000) -> tuple[np.ndarray, np.ndarray]:
+#: Components up to this size are checked pair by pair; larger ones by cluster summaries.
+PAIRWISE_MAX = 2000
+
+
+def within_pairs(labels: np.ndarray, max_size: int = PAIRWISE_MAX
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """Every pair of positions that share a label (clusters up to ``max_size`` records)."""
     import itertools
 
@@ -350,6 +371,106 @@ def constrained_components(n: int, left: np.ndarray, right: np.ndarray, prob: np
     return np.array([find(x) for x in range(n)])
 
 
+class _Summary:
+    """What a growing cluster holds that decides whether it may meet another one."""
+
+    __slots__ = ("hi", "lo", "reps")
+
+    def __init__(self, lo: float, hi: float, reps: dict[int, int]):
+        self.lo, self.hi, self.reps = lo, hi, reps        # reps: signature -> one position
+
+
+def guarded_components(nodes: np.ndarray, left: np.ndarray, right: np.ndarray,
+                       prob: np.ndarray, conflicts: Conflicts, forced: np.ndarray,
+                       cannot: list[tuple[int, int]] = ()) -> np.ndarray:
+    """Greedy constrained clustering of ``nodes`` (positions) whose cannot-link pairs are every
+    conflicting pair among them, tested on cluster summaries rather than listed.
+
+    Edges (positions in ``left``/``right``, each inside ``nodes``) are taken strongest first, the
+    ``forced`` ones (decided matches) before all and always joined; any other edge is skipped when
+    joining its two clusters would put a conflicting pair of records in one. Birth intervals
+    conflict when the later lower end is more than :data:`YEAR_SPAN` past the earlier upper end,
+    so a cluster keeps only its largest ``lo`` and smallest ``hi``; every other rule depends on
+    fields whose distinct values a cluster keeps one record of (:meth:`Conflicts.signatures`). A
+    cluster without conflicts has few of them, so each test is small. ``cannot`` (pairs of
+    positions: reviewers' non-matches) are kept apart too. A cluster whose decided matches
+    conflict takes no more records by model edges (its own summary already clashes).
+
+    Returns
+    -------
+    A label per node (the position of its cluster's root), in the order of ``nodes``.
+    """
+    sig = conflicts.signatures()
+    parent = {int(x): int(x) for x in nodes}
+    forbid: dict[int, set[int]] = {}
+    for a, b in cannot:
+        if a in parent and b in parent:
+            forbid.setdefault(a, set()).add(b)
+            forbid.setdefault(b, set()).add(a)
+    summary = {}
+    for x in parent:
+        lo, hi = conflicts.lo[x], conflicts.hi[x]
+        summary[x] = _Summary(-np.inf if np.isnan(lo) else lo, np.inf if np.isnan(hi) else hi,
+                              {int(sig[x]): x})
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def clash(a: _Summary, b: _Summary) -> bool:
+        if max(a.lo, b.lo) - min(a.hi, b.hi) > YEAR_SPAN:
+            return True
+        ra, rb = list(a.reps.values()), list(b.reps.values())
+        i = np.repeat(np.asarray(ra, np.int64), len(rb))
+        j = np.tile(np.asarray(rb, np.int64), len(ra))
+        return bool(conflicts.of(i, j).any())
+
+    order = np.lexsort((-prob, ~forced))          # forced first, then strongest first
+    for e in order:
+        ra, rb = find(int(left[e])), find(int(right[e]))
+        if ra == rb:
+            continue
+        a, b = summary[ra], summary[rb]
+        fa, fb = forbid.get(ra, ()), forbid.get(rb, ())
+        if not forced[e] and (clash(a, b) or any(find(x) == rb for x in fa)
+                              or any(find(x) == ra for x in fb)):
+            continue
+        parent[rb] = ra
+        if fb:
+            forbid.setdefault(ra, set()).update(fb)
+            forbid.pop(rb, None)
+        a.lo, a.hi = max(a.lo, b.lo), min(a.hi, b.hi)
+        for k, v in b.reps.items():
+            a.reps.setdefault(k, v)
+        del summary[rb]
+    return np.array([find(int(x)) for x in nodes], np.int64)
+
+
+def _split_giants(labels: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
+                  forced: np.ndarray, conflicts: Conflicts, max_size: int,
+                  cannot: list[tuple[int, int]], split: list | None) -> np.ndarray:
+    """:func:`guarded_components` on every component larger than ``max_size``; the pieces
+    are labelled ``2 n + root position``, apart from every label :func:`assign` gives."""
+    sizes = np.bincount(labels)
+    giants = np.flatnonzero(sizes > max_size)
+    out = labels
+    for g in giants:
+        nodes = np.flatnonzero(labels == g)
+        inside = (labels[left] == g) & (labels[right] == g)
+        sub = guarded_components(nodes, left[inside], right[inside], prob[inside], conflicts,
+                                 forced[inside], cannot)
+        if len(np.unique(sub)) > 1:
+            if split is not None:
+                split.append(int(g))
+            out = out.copy() if out is labels else out
+            out[nodes] = 2 * len(labels) + sub
+    return out
+
+
 def decision_edges(index: pd.Index, decisions: pd.DataFrame | None):
     """(must-link edges as two int arrays, cannot-link pairs) from the decisions in force."""
     empty = np.array([], dtype=np.int64)
@@ -366,11 +487,12 @@ def decision_edges(index: pd.Index, decisions: pd.DataFrame | None):
 
 def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
            decisions: pd.DataFrame | None, conflicts: Conflicts | None = None,
-           split: list | None = None) -> np.ndarray:
+           split: list | None = None, pairwise_max: int = PAIRWISE_MAX) -> np.ndarray:
     """Component label per uid from model edges (already thresholded), decisions and conflicts.
 
     With ``conflicts``, a component holding a conflicting pair is split (see the module
-    docstring); ``split``, when a list, receives the label of each component that was split.
+    docstring): pair by pair up to ``pairwise_max`` records, by :func:`guarded_components`
+    beyond; ``split``, when a list, receives the label of each component that was split.
     """
     (ml_l, ml_r), cannot = decision_edges(uids, decisions)
     if cannot:
@@ -387,7 +509,10 @@ def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray
               else components(len(uids), left, right))
     if conflicts is None:
         return labels
-    a, b = within_pairs(labels)
+    forced = np.r_[np.zeros(len(left) - len(ml_l), bool), np.ones(len(ml_l), bool)]
+    labels = _split_giants(labels, left, right, prob, forced, conflicts, pairwise_max, cannot,
+                           split)
+    a, b = within_pairs(labels, pairwise_max)
     bad = conflicts.of(a, b)
     if not bad.any():
         return labels
@@ -399,7 +524,9 @@ def assign(uids: pd.Index, left: np.ndarray, right: np.ndarray, prob: np.ndarray
     hit = np.unique(labels[[p[0] for p in pairs]])
     if split is not None:
         split.extend(int(h) for h in hit)
-    inside = np.isin(labels[left], hit)
+    # only edges inside one component: with non-match decisions the first pass leaves edges
+    # between its components, across which no conflicting pair was listed
+    inside = (labels[left] == labels[right]) & np.isin(labels[left], hit)
     nodes = np.flatnonzero(np.isin(labels, hit))
     local = pd.Series(np.arange(len(nodes)), index=nodes)
     sub = constrained_components(

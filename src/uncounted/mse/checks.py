@@ -21,6 +21,14 @@ Why these facts:
   pairwise interaction in an incomplete table). Methods that assume independent lists (Chao's Mh
   bound, Lincoln-Petersen) are biased by it: low for positive dependence, high for negative.
 - **List sizes.** A list of a few records adds a dimension to the table and almost no information.
+- **Chao's bound when the lists differ** (:func:`chao_mth_bound`). Chao's bound assumes every list
+  catches a given person with the same probability (model Mh). Written as a log-linear model
+  (Rivest & Baillargeon 2007) it is the model whose counts are log-linear in the number of lists
+  that caught a person for up to two lists, free beyond; adding one main effect per list gives the
+  same bound under model Mth, where lists may catch at different rates. When one list is much
+  larger than the others, almost everyone it holds is seen once, ``f1`` is large and ``f2`` small
+  for reasons that have nothing to do with who is missed, and the Mh bound overshoots; the Mth
+  bound does not.
 
 References
 ----------
@@ -29,6 +37,8 @@ Transactions of the American Fisheries Society 93(3):215-226.
 Chao, A. (1987). Estimating the population size for capture-recapture data with unequal
 catchability. Biometrics 43(4):783-791. doi:10.2307/2531532
 Bishop, Y. M. M., Fienberg, S. E. & Holland, P. W. (1975). *Discrete Multivariate Analysis*, ch. 6.
+Rivest, L.-P. & Baillargeon, S. (2007). Applications and extensions of Chao's moment estimator for
+the size of a closed population. Biometrics 63(4):999-1006. doi:10.1111/j.1541-0420.2007.00779.x
 """
 
 from __future__ import annotations
@@ -38,9 +48,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .glm import newton_poisson
 from .table import CaptureTable
 
-__all__ = ["PairDependence", "TableFacts", "table_facts"]
+__all__ = ["MTH_MAX_LISTS", "PairDependence", "TableFacts", "chao_mth_bound", "table_facts"]
+
+#: :func:`chao_mth_bound` fits the full ``2**k`` table: up to this many lists (4,095 cells).
+MTH_MAX_LISTS = 12
 
 
 @dataclass(frozen=True)
@@ -125,3 +139,38 @@ def table_facts(table: CaptureTable) -> TableFacts:
                       list_totals=tuple(int(x) for x in np.diag(both)), overlaps=overlaps,
                       f1=int(f[1]) if f.size > 1 else 0, f2=int(f[2]) if f.size > 2 else 0,
                       dependence=tuple(dep))
+
+
+def chao_mth_bound(table: CaptureTable) -> float | None:
+    """Chao's lower bound under model Mth: lists may catch at different rates (Rivest & Baillargeon
+    2007).
+
+    The Poisson log-linear model of the ``2**k - 1`` observed-pattern counts with an intercept, one
+    main effect per list, and one free term for each number of lists ``s >= 3`` (patterns caught by
+    ``s`` lists with ``f_s = 0`` are left out, which is where that term's estimate would go). The
+    bound is the number observed plus the fitted count of the unobserved pattern, ``exp``
+    (intercept). Without the main effects (one slope in ``s`` instead) the same model gives
+    Chao's Mh bound ``S + (t - 1) f1**2 / (2 t f2)`` exactly; with two lists it is Petersen's
+    estimate. On a table of expected counts from independent lists of any sizes it returns N.
+
+    Returns None when the table has more than :data:`MTH_MAX_LISTS` lists, when no one is on exactly
+    two lists (``f2 = 0``: the bound is infinite under either model) or when the fit does not
+    converge to a finite intercept.
+    """
+    if table.is_stratified:
+        table = table.collapse()
+    k = table.k
+    f = table.times_caught()
+    if k < 2 or k > MTH_MAX_LISTS or f.size < 3 or f[2] == 0 or f[1] == 0:
+        return None
+    y = table.dense_counts(MTH_MAX_LISTS)[1:].astype(float)
+    bits = ((np.arange(1, 2**k)[:, None] >> np.arange(k)) & 1).astype(float)
+    s = bits.sum(axis=1).astype(int)
+    keep = (s <= 2) | (f[np.minimum(s, k)] > 0)
+    free = [m for m in range(3, k + 1) if f[m] > 0]
+    X = np.column_stack([np.ones(len(s)), bits] + [(s == m).astype(float) for m in free])[keep]
+    fit = newton_poisson(X, y[keep])
+    n0 = math.exp(fit.coef[0]) if math.isfinite(fit.coef[0]) else math.inf
+    if not (fit.converged and math.isfinite(n0)):
+        return None
+    return float(table.observed + n0)

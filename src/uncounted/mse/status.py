@@ -33,7 +33,8 @@ from typing import Any
 
 from ..exceptions import NotEstimableError
 
-__all__ = ["CODES", "STATUSES", "Reason", "decide", "flag", "not_estimable", "warn"]
+__all__ = ["CODES", "STATUSES", "Reason", "decide", "flag", "missed_links", "not_estimable",
+           "warn"]
 
 #: The statuses, from best to worst.
 STATUSES: tuple[str, ...] = ("ok", "caution", "unreliable", "not_estimable")
@@ -61,6 +62,10 @@ CODES: dict[str, tuple[str, str]] = {
     "small_list": ("caution", "a list has so few records that it says little about the others"),
     "strong_dependence": ("caution", "two lists depend strongly on each other, and the method "
                                      "assumes they do not"),
+    "unequal_lists": ("caution", ("the lists catch people at very different rates, and Chao's "
+                                  "bound assumes they do not")),
+    "missed_links": ("caution", ("linkage left apart records that are one person, enough to push "
+                                 "the estimate up by a good part of its interval")),
     "replicates_resampled": ("ok", "replicate draws resampled to a common count before pooling"),
     "replicates_without_draws": ("caution", "replicates combined from their intervals (log-normal)"),
     "replicate_missing": ("caution", "the stratum is absent from some imputation replicates"),
@@ -77,6 +82,8 @@ CODES: dict[str, tuple[str, str]] = {
                                          "lists together"),
     "chao_f2_small": ("unreliable", "almost no one is on exactly two lists, so Chao's bound "
                                     "explodes"),
+    "unequal_lists_far": ("unreliable", ("the lists catch people at very different rates, and "
+                                         "Chao's bound is far above the bound that allows for it")),
     "replicate_unreliable": ("unreliable", "a combined replicate is unreliable"),
     # not estimable
     "not_estimable": ("not_estimable", "the method cannot be applied to this table"),
@@ -213,12 +220,23 @@ LIST_MIN = 10
 #: 95% interval, lying wholly beyond it (or below its inverse), makes their estimate a caution.
 INDEPENDENT_LISTS = frozenset({"chao", "lincoln-petersen"})
 DEPENDENCE_OR = 1.5
+#: Chao's (Mh) bound is a caution when the bound allowing lists of different sizes (Mth,
+#: :func:`uncounted.mse.checks.chao_mth_bound`) lies below its interval's lower end, and
+#: unreliable when the Mh bound is more than this many times the Mth bound.
+MTH_RATIO_UNRELIABLE = 1.5
+
+#: Linkage's own measure of missed joins (the share of record pairs on different lists that agree
+#: exactly on surname and full birth date and were left as different persons) is a caution when it
+#: exceeds this share of the interval's relative half-width (see :func:`missed_links`) ...
+MISSED_BIAS_SHARE = 0.25
+#: ... measured on at least this many such pairs.
+MISSED_MIN_PAIRS = 20
 
 #: Codes a rule here may derive: one reason each is enough (the first kept, so an estimator's own
 #: message, with its hint, wins over the rule's).
 RULE_CODES = ("not_converged", "far_above_observed", "implausible_estimate",
               "interval_far_above_observed", "thin_overlap", "too_few_recaptured", "chao_f2_small",
-              "small_list", "strong_dependence")
+              "small_list", "strong_dependence", "unequal_lists", "unequal_lists_far")
 
 
 def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
@@ -265,6 +283,11 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
       confidence -> ``caution`` (Bishop, Fienberg & Holland 1975, ch. 6): positive dependence
       pulls their estimates low (Chao's bound is then only a bound), negative dependence pushes
       them high. Log-linear models, dga and lcmcr model the dependence;
+    - **lists of very different sizes** (Chao's bound only): the same bound allowing each list its
+      own catch rate (model Mth; Rivest & Baillargeon 2007) below the lower end of Chao's
+      interval -> ``caution``; Chao's bound more than 1.5 times it -> ``unreliable``. One large
+      list makes ``f1`` large and ``f2`` small by itself, and the Mh bound then overshoots (3,262
+      for a true 1,000 with lists catching 90%, 6% and 6%);
     - every other warning is at least a ``caution``.
 
     References
@@ -282,6 +305,9 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
     catchability. Biometrics 43(4):783-791. doi:10.2307/2531532
     Bishop, Y. M. M., Fienberg, S. E. & Holland, P. W. (1975). Discrete Multivariate Analysis:
     Theory and Practice, ch. 6. MIT Press.
+    Rivest, L.-P. & Baillargeon, S. (2007). Applications and extensions of Chao's moment estimator
+    for the size of a closed population. Biometrics 63(4):999-1006.
+    doi:10.1111/j.1541-0420.2007.00779.x
     """
     reasons = [_with_params(r) for r in estimate.reasons]
     if not estimate.estimable:
@@ -292,7 +318,10 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         if table is not None and table.observed:
             from .checks import table_facts
 
-            derived += _data_reasons(estimate, table_facts(table))
+            facts = table_facts(table)
+            derived += _data_reasons(estimate, facts)
+            if estimate.method == "chao":
+                derived += _unequal_lists(estimate, table, facts)
         # a rule adds its reason only where the estimator (or an earlier decision) has not
         # reported that code: the estimator's own message, with its hint, is the one kept
         have = {r.code for r in reasons}
@@ -410,3 +439,61 @@ def _data_reasons(est, facts) -> list[Reason]:
                 what += ": read it as a lower bound, not as an estimate of N"
             out.append(Reason("strong_dependence", what))
     return out
+
+
+def _unequal_lists(est, table, facts) -> list[Reason]:
+    """Chao's Mh bound against its Mth version (lists catching at different rates)."""
+    from .checks import chao_mth_bound
+
+    mth = chao_mth_bound(table)
+    if mth is None or not (_finite(est.estimate) and _finite(est.lower)) or mth >= est.lower:
+        return []
+    ratio = est.estimate / mth
+    totals = ", ".join(f"{name} {n:,}" for name, n in zip(facts.lists, facts.list_totals,
+                                                            strict=True))
+    said = (f"the lists are of very different sizes ({totals}), and Chao's bound assumes each "
+            f"catches a person equally often: allowing for the difference (model Mth, Rivest & "
+            f"Baillargeon 2007) the bound is {mth:,.0f}, below this interval")
+    if ratio > MTH_RATIO_UNRELIABLE:
+        return [Reason("unequal_lists_far", f"{said}; Chao's {est.estimate:,.0f} is {ratio:.1f} "
+                       "times it: do not read it as a bound")]
+    return [Reason("unequal_lists", said)]
+
+
+def missed_links(est, apart: int, pairs: int) -> tuple[Reason, ...]:
+    """The ``missed_links`` reason of ``est``, given linkage's measure of missed joins.
+
+    ``pairs`` record pairs on different lists agree exactly on surname and full birth date (nearly
+    always one person) and linkage left ``apart`` of them as different persons
+    (:func:`uncounted.linkage.checks.missed_share`; the caller measures it, this package knows no
+    linkage). A person linkage fails to join is counted once per list: the people on two or more
+    lists shrink by that share and those on one grow, so every estimate here is pushed up by
+    about the same share (Chapman's by exactly that factor for two lists). The share measured on
+    the easy pairs is a floor of the share on all. The reason is given when it exceeds
+    :data:`MISSED_BIAS_SHARE` (a quarter) of the interval's half-width relative to the estimate:
+    a bias of a quarter of the half-width of a 95% interval leaves it covering about 93% of the
+    time, of a half about 83%, of a whole about 50% (a normal interval shifted by ``b`` standard
+    errors covers ``Phi(1.96 - b) - Phi(-1.96 - b)``); docs/status.md shows the coverage study.
+
+    Returns an empty tuple when ``est`` has no interval, fewer than :data:`MISSED_MIN_PAIRS` pairs
+    were measured, or none was left apart.
+
+    References
+    ----------
+    Lum, K., Price, M. E. & Banks, D. (2013). Applications of multiple systems estimation in human
+    rights research. The American Statistician 67(4):191-200 (missed links inflate the estimate).
+    doi:10.1080/00031305.2013.821093
+    """
+    if (not est.estimable or pairs < MISSED_MIN_PAIRS or apart <= 0
+            or not all(_finite(x) for x in (est.estimate, est.lower, est.upper))
+            or est.estimate <= 0):
+        return ()
+    share = apart / pairs
+    half = (est.upper - est.lower) / (2 * est.estimate)
+    if share <= MISSED_BIAS_SHARE * half:
+        return ()
+    return (Reason("missed_links", f"linkage left {apart:,} of {pairs:,} record pairs that agree "
+                   f"on surname and full birth date as different persons ({share:.1%}): missed "
+                   f"joins push the estimate up by about that share or more, against an interval "
+                   f"of ±{half:.1%}. Review the pairs ('uncounted review') or raise the linkage's "
+                   "recall before publishing"),)

@@ -20,7 +20,7 @@ import numpy as np
 from ..analysis.ledger import load_ledger as _load_ledger
 from ..analysis.regions import regional_rates
 from ..exceptions import InputError, UncountedError, UncountedWarning
-from ..histories import Persons, capture_table, current_persons
+from ..histories import Persons, capture_table, current_persons, flag_missed_links, missed_measure
 from ..i18n import N_
 from ..i18n.labels import model_label
 from ..linkage.review import review_progress
@@ -149,10 +149,12 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
             data["notes"].append(N_("Fewer than two lists with records: nothing to estimate."))
             return data
         table = capture_table(st, strata=["region"], persons=persons)
+        missed = missed_measure(st, persons)
         data["regions"] = region_summary(st, persons)
     data["capture"] = capture_summary(table)
     data["reproducibility"]["input_hash"] = table.collapse().input_hash()
-    data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
+    data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed,
+                                      missed=missed)
     data["strata"] = strata_summary(table, _strata_method(methods, project), level=level, seed=seed,
                                     column="region")
     rates, why = region_rates(data["regions"], level=level)
@@ -219,12 +221,17 @@ def capture_summary(table: CaptureTable) -> dict[str, Any]:
             "patterns": patterns, "input_hash": flat.input_hash()}
 
 
-def run_estimates(table: CaptureTable, methods, *, level: float, seed: int) -> list[dict]:
-    """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept)."""
+def run_estimates(table: CaptureTable, methods, *, level: float, seed: int,
+                  missed: tuple[int, int] | None = None) -> list[dict]:
+    """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept);
+    ``missed``: linkage's measure of its missed joins on the persons ``table`` was made from
+    (:func:`uncounted.histories.missed_measure`), weighed against each interval."""
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncountedWarning)
         rows = estimate(table, methods, level=level, seed=seed)
+    if missed is not None:
+        rows = flag_missed_links(rows, missed)
     return [r.to_dict() for r in rows]
 
 

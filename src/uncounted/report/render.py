@@ -46,8 +46,10 @@ def environment(lang: str = "en"):
     env.filters["tojson_pretty"] = lambda x: json.dumps(x, indent=1, ensure_ascii=False, default=str)
     env.filters["reason_text"] = lambda r: reason_text(r, lang)
     env.filters["method_name"] = method_name
+    env.filters["profile_word"] = profile_word
     env.globals.update(lang=lang, region_name=lambda row: region_name(row, lang),
                        reason_text=lambda r: reason_text(r, lang), words=round_for_words,
+                       check_text=lambda c: check_text(c, lang),
                        status_word=status_word, method_name=method_name,
                        chart_text=chart_text)
     return env
@@ -112,6 +114,89 @@ REASON_TEXTS = {
     "nobody_observed": N_("no one is observed"),
     "strata_not_estimable": N_("a stratum in the sum is not estimable"),
     "invalid_table": N_("the table breaks the capture-table contract"),
+    "far_above_observed": N_("the estimate is many times the number observed: so long an "
+                             "extrapolation rests on the model's form"),
+    "interval_far_above_observed": N_("the interval reaches many times the number observed: the "
+                                      "data barely bound the number unobserved"),
+    "thin_overlap": N_("few people are on more than one list: the estimate rests on a few counts"),
+    "small_list": N_("a list has so few records that it says little about the others"),
+    "strong_dependence": N_("two lists depend strongly on each other, and the method assumes "
+                            "they do not"),
+    "unequal_lists": N_("the lists catch people at very different rates, and Chao's bound "
+                        "assumes they do not: the bound that allows for it lies below this "
+                        "interval"),
+    "unequal_lists_far": N_("the lists catch people at very different rates: Chao's bound is far "
+                            "above the bound that allows for it, do not read it as a bound"),
+    "implausible_estimate": N_("the estimate is implausibly far above the number observed"),
+    "too_few_recaptured": N_("too few people are on more than one list to tie the lists "
+                             "together"),
+    "chao_f2_small": N_("almost no one is on exactly two lists, so Chao's bound explodes"),
+    "replicates_resampled": N_("replicate draws were resampled to a common count before pooling"),
+    "replicates_without_draws": N_("replicates were combined from their intervals"),
+    "replicate_missing": N_("the stratum is absent from some imputation replicates"),
+    "few_replicates": N_("fewer than 10 imputation replicates were combined"),
+    "replicate_caution": N_("a combined replicate carries a caution"),
+    "replicate_unreliable": N_("a combined replicate is unreliable"),
+    "replicate_not_estimable": N_("not estimable in some imputation replicate"),
+    "method_failed": N_("the method failed with an unexpected error"),
+    "missed_links": N_("linkage left apart records that are one person, enough to push the "
+                       "estimate up by a good part of its interval: review the pairs before "
+                       "publishing"),
+}
+
+#: The linkage checks' codes (:data:`uncounted.linkage.checks.CODES`) in words a reader can be
+#: shown in any language, with what to do: the English page shows each check's own message, with
+#: its counts; other languages show this sentence and the lists it names.
+CHECK_TEXTS = {
+    "lists_not_compared": N_("Two lists share no identifying field (a name or a full birth date) "
+                             "and were not compared: anyone on both is counted twice, and an "
+                             "estimate from these lists is not meaningful. Add names or full "
+                             "birth dates, or link with --allow-weak and review the joins."),
+    "weak_comparison": N_("Lists without a shared identifying field were compared "
+                          "(--allow-weak): joins between them rest on dates, places or units "
+                          "that strangers share. Check them in 'uncounted review'."),
+    "nameless_not_joined": N_("Pairs of records without any name scored above the threshold and "
+                              "were not joined: if the same person is on several lists without a "
+                              "name, they are counted more than once."),
+    "nameless_joined": N_("Records without any name were joined to each other on dates, places "
+                          "or units (--allow-weak). Check them in 'uncounted review'."),
+    "birth_year_conflict": N_("Persons join records whose birth years are more than a year "
+                              "apart: strangers were probably merged. Raise --threshold, or "
+                              "review these persons."),
+    "region_conflict": N_("Persons join records from different regions, more often than lists "
+                          "usually disagree: strangers may have been merged. Review these "
+                          "persons."),
+    "oversized_clusters": N_("Persons are made of more records than there are lists: the model "
+                             "joined strangers. Raise --threshold or review the largest "
+                             "persons."),
+    "within_list_merges": N_("Records of one list were joined to each other: the model joined "
+                             "different people, or the list needs de-duplicating."),
+    "no_overlap": N_("Two lists of the same regions have no person in common: linkage could not "
+                     "join them, or the lists do not overlap; either way an estimate from them "
+                     "is unbounded or meaningless."),
+    "missed_joins": N_("Records agreeing exactly on surname and full birth date were left as "
+                       "different persons: the model is missing joins, which makes the estimate "
+                       "too high. Check how these lists write names, or review the pairs."),
+    "list_contained": N_("Nearly every person of one list is on another, far more than chance: "
+                         "one list copies the other (then the estimate is too low), or linkage "
+                         "merged too much. Do not count a copy as a separate list."),
+    "too_many_pairs": N_("The run scored many candidate pairs per record: the fields compared do "
+                         "not tell people apart. Expect strangers to be merged."),
+    "training_no_pairs": N_("A training session found no pairs that agree on its fields: a list "
+                            "lacks them or writes them differently; those weights stay at "
+                            "starting guesses."),
+    "training_no_prior": N_("No two records agree exactly on surname, given name and full birth "
+                            "date, so the share of matching pairs was guessed."),
+    "training_prior_one": N_("The model concluded that all records are one person: the lists "
+                             "probably repeat placeholder values. Check the import."),
+    "training_failed": N_("A training session failed: the weights it would have learnt stay at "
+                          "starting guesses."),
+    "training_step_skipped": N_("A training step found nothing to learn from and was skipped."),
+    "m_not_trained": N_("The model never learned how often some fields agree for the same "
+                        "person: joins that rest on them are not backed by the data."),
+    "m_levels_not_observed": N_("Some levels of agreement never occurred in training; their "
+                                "weights are starting guesses. Harmless when they are rare."),
+    "em_not_converged": N_("An EM training session stopped before its weights settled."),
 }
 
 
@@ -120,6 +205,28 @@ def reason_text(reason: dict[str, Any], lang: str) -> str:
     if lang == "en" or reason.get("code") not in REASON_TEXTS:
         return str(reason.get("message") or reason.get("code") or "")
     return _(REASON_TEXTS[reason["code"]])
+
+
+#: The words of a list's linkage profile (:meth:`uncounted.linkage.profile.ListProfile.to_dict`).
+PROFILE_WORDS = {"day": N_("day"), "month": N_("month"), "year": N_("year"), "none": N_("none"),
+                 "name": N_("names"), "birth date": N_("birth date")}
+
+
+def profile_word(word: str) -> str:
+    return _(PROFILE_WORDS[word]) if word in PROFILE_WORDS else str(word)
+
+
+def check_text(check: dict[str, Any], lang: str) -> str:
+    """A linkage check in ``lang``: its own message in English; otherwise the code's sentence and
+    the pairs or lists it names (a code this version does not know keeps its message)."""
+    code = check.get("code")
+    if lang == "en" or code not in CHECK_TEXTS:
+        return str(check.get("message") or code or "")
+    detail = check.get("detail") or {}
+    named = [" — ".join(map(str, p)) for p in detail.get("pairs") or []]
+    named += [str(x) for x in detail.get("lists") or []]
+    text = _(CHECK_TEXTS[code])
+    return f"{text} ({'; '.join(named)})" if named else text
 
 
 def render_html(data: dict[str, Any], charts: dict[str, str], lang: str | None = None) -> str:

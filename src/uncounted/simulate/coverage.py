@@ -27,7 +27,7 @@ import pandas as pd
 
 from ..exceptions import InputError, UncountedWarning
 from ..mse.api import estimate
-from ..mse.checks import table_facts
+from ..mse.checks import chao_mth_bound, table_facts
 from ..mse.registry import make_estimator
 from ..mse.table import CaptureTable, popcount
 from .api import resolve_scenario, simulate_capture_table
@@ -35,13 +35,14 @@ from .scenario import Scenario
 
 ROW_COLUMNS = ["replicate", "seed", "truth", "observed", "estimate", "lower", "upper", "covered",
                "estimable", "reason", "warnings", "status", "reason_codes", "recaptured", "f1", "f2",
-               "smallest_list", "dependence", "negative_dependence"]
+               "smallest_list", "dependence", "negative_dependence", "chao_mth"]
 #: Facts of each replicate's table (:func:`uncounted.mse.checks.table_facts`) kept in its row, so a
 #: study can show coverage against them: people on 2+ lists, Chao's f1 and f2, the smallest list's
 #: size, and the strongest pairwise dependence, positive and negative (the largest
 #: ``log OR - 1.96 se`` and ``-log OR - 1.96 se``: above ``log 4`` means beyond 4 or 1/4 with 95%
-#: confidence).
-FACT_COLUMNS = ROW_COLUMNS[-6:]
+#: confidence), and Chao's bound allowing lists of different sizes
+#: (:func:`~uncounted.mse.checks.chao_mth_bound`, NaN where it has none).
+FACT_COLUMNS = ROW_COLUMNS[-7:]
 
 
 def replicate_seed(seed: int, replicate: int) -> int:
@@ -161,7 +162,8 @@ def _facts(table) -> dict[str, Any]:
     pos = max((d.log_or - 1.96 * d.se for d in f.dependence), default=math.nan)
     neg = max((-d.log_or - 1.96 * d.se for d in f.dependence), default=math.nan)
     return {"recaptured": f.recaptured, "f1": f.f1, "f2": f.f2, "smallest_list": f.smallest_list[1],
-            "dependence": pos, "negative_dependence": neg}
+            "dependence": pos, "negative_dependence": neg,
+            "chao_mth": math.nan if (m := chao_mth_bound(table)) is None else m}
 
 
 def run_coverage(scenario: Scenario | str | Path, method: str, replicates: int, *, seed: int = 1,
