@@ -48,6 +48,13 @@ def test_demo_end_to_end(tmp_path):
     # linkage's missed joins are small against the interval: no missed_links alarm on the demo
     assert "missed_links" not in [r.code for r in est.reasons]
     assert res.true_observed <= res.true_population
+    # what the demo estimated is saved for the review UI's Estimates page (it said "None stored")
+    from uncounted.project import Project
+
+    with Project.open(res.project_dir).store(read_only=True) as store:
+        saved = store.estimates.latest()
+    assert saved["run_id"] is not None
+    assert [(r["method"], r["estimate"]) for r in saved["rows"]] == [(est.method, est.estimate)]
     # the demo refuses to overwrite without --force
     again = CliRunner().invoke(app, ["demo", str(out), "--population", "1500", "--no-report"])
     assert again.exit_code == 2 and "--force" in again.output

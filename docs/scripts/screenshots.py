@@ -7,6 +7,7 @@ is downloaded. Usage, from the repository root::
     python docs/scripts/screenshots.py --project DIR         # a project of your own (e.g. the demo's)
     python docs/scripts/screenshots.py --html report.html    # a report already written
     python docs/scripts/screenshots.py --estimation          # the estimation pages of `serve`
+    python docs/scripts/screenshots.py --review-only         # the review UI's pages, en and ru
 
 Writes ``docs/img/<prefix>-<lang>-<part>.png`` (prefix ``report``, or ``--prefix``): the top of the page (headline), each section, and
 the whole page at print width. The page is opened with the network off, as a reader would open
@@ -148,6 +149,79 @@ def shoot_estimation(out_dir: Path, langs: list[str], tmp: Path) -> list[Path]:
             page.goto(f"{base}/estimation")
             written.append(_shot(page, out_dir / f"estimation-{lang}-sources.png"))
         browser.close()
+
+
+REVIEW_PAGES = [("login", "/login", None), ("review", "/review", "body[data-ready='1']"),
+                ("persons", "/persons", None), ("person", None, None),
+                ("lists", "/lists", None), ("estimates", "/estimates", None)]
+
+
+def review_project(tmp: Path) -> tuple[Path, str]:
+    """The test project made ready for the review pages: a reviewer (alice), the model and
+    per-field weights, source links, a component split on a birth date ten years off, and
+    stored estimates. Returns the folder and the id of a person that was split."""
+    sys.path.insert(0, str(ROOT))
+    from argon2 import PasswordHasher
+
+    from tests.project_fixture import make_project
+    from tests.web.conftest import PASSWORD, enrich_for_review
+    from uncounted.histories import current_persons, estimate_project
+
+    root = tmp / "review-project"
+    project = make_project(root)
+    enrich_for_review(root)
+    with project.store() as store, store.transaction():
+        store.con.execute("INSERT INTO users VALUES ('alice', ?, 'reviewer', now())",
+                          [PasswordHasher(time_cost=1, memory_cost=8192).hash(PASSWORD)])
+        uid = store.con.execute(  # the C record of a person on all three lists
+            "SELECT uid FROM persons WHERE list_name = 'C' AND person_id IN (SELECT person_id "
+            "FROM persons GROUP BY person_id HAVING count(*) = 3) ORDER BY uid LIMIT 1"
+        ).fetchone()[0]
+        store.con.execute("UPDATE records SET birth_year = birth_year + 10, birth_date_raw = "
+                          "'01.01.' || (birth_year + 10), birth_month = 1, birth_day = 1 "
+                          "WHERE uid = ?", [uid])
+    estimate_project(root, ["chao", "loglinear"], seed=1)
+    with project.store(read_only=True) as store:
+        frame = current_persons(store).frame
+    split = frame.loc[frame["split_from"].notna(), "person_id"].value_counts()
+    return root, str(split.index[0])  # the largest part: its links show
+
+
+def shoot_review(out_dir: Path, langs: list[str], width: int = 1200) -> list[Path]:
+    """Screenshots of the review UI's pages (``review-<lang>-<page>.png``), signed in as the
+    test reviewer, each language from a fresh browser context."""
+    from playwright.sync_api import sync_playwright
+
+    sys.path.insert(0, str(ROOT))
+    from tests.web.conftest import PASSWORD
+    from tests.web.server import running_server
+
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        root, split_person = review_project(Path(tmp))
+        with running_server(root) as (base, _app), sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for lang in langs:
+                ctx = browser.new_context(viewport={"width": width, "height": 900},
+                                          locale="ru-RU" if lang == "ru" else "en-US")
+                page = ctx.new_page()
+                page.goto(f"{base}/login?lang={lang}")
+                path = out_dir / f"review-{lang}-login.png"
+                page.screenshot(path=str(path))
+                written.append(path)
+                page.fill("#username", "alice")
+                page.fill("#password", PASSWORD)
+                page.click("#signin")
+                page.wait_for_url(f"{base}/review")
+                for name, url, ready in REVIEW_PAGES[1:]:
+                    page.goto(base + (url or f"/persons/{split_person}"))
+                    if ready:
+                        page.wait_for_selector(ready)
+                    path = out_dir / f"review-{lang}-{name}.png"
+                    page.screenshot(path=str(path), full_page=True)
+                    written.append(path)
+                ctx.close()
+            browser.close()
     return written
 
 
@@ -161,9 +235,17 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--prefix", default="report", help="file name prefix (default: report)")
     ap.add_argument("--estimation", action="store_true",
                     help="shoot the estimation pages of `uncounted serve` instead of the report")
+    ap.add_argument("--review", action="store_true",
+                    help="also the review UI's pages (review-<lang>-<page>.png)")
+    ap.add_argument("--review-only", action="store_true", help="only the review UI's pages")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
     langs = args.lang or ["en", "ru"]
+    if args.review or args.review_only:
+        for path in shoot_review(args.out, langs):
+            print(path.relative_to(ROOT) if path.is_relative_to(ROOT) else path)
+        if args.review_only:
+            return 0
     if args.estimation:
         with tempfile.TemporaryDirectory() as tmp:
             for path in shoot_estimation(args.out, langs, Path(tmp)):

@@ -184,6 +184,9 @@ def run_demo(out_dir: str | Path, *, population: int = 5000, seed: int = 1,
                                encoding="utf-8")
         step("building the report", time.perf_counter() - t0)
         say(f"Wrote {report_path}")
+    # saved for the review UI's Estimates page (after the report, which computes its own)
+    with project.store() as store:
+        store.estimates.save([r.to_dict() for r in rows], run_id=link.run_id)
     control_rows, control_n = [], None
     if control is not None:
         control_n = resolve_scenario(control, population).population.size

@@ -118,7 +118,8 @@ def flag_missed_links(rows: list, measure: tuple[int, int]) -> list:
 
 
 def estimate_project(directory, methods, *, strata=None, draws: int = 0, **options):
-    """(capture table, estimates) for a project folder, as ``uncounted estimate DIR`` shows them.
+    """(capture table, estimates) for a project folder, as ``uncounted estimate DIR`` shows them;
+    the estimates are also saved in the project's store (``store.estimates``).
 
     Without draws: the estimates on the latest link run's histories. With ``draws``: one pooled
     estimate per method over that many sampled clusterings (unstratified only).
@@ -127,14 +128,17 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
         raise ConfigError("--linkage-draws works on the whole population; leave out --strata",
                           column="--strata", value=",".join(strata))
     project = Project.open(directory)
-    with project.store(read_only=True) as store:
+    with project.store() as store:
         persons = current_persons(store)
         table = capture_table(store, strata=strata, persons=persons)
         if not draws:
-            return table, flag_missed_links(estimate(table, methods, **options),
-                                            missed_measure(store, persons))
-        seed = options.pop("seed", 1) or 1
-        level = options.pop("level", 0.95) or 0.95
-        rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
-                                           level=level, **options)
+            rows = flag_missed_links(estimate(table, methods, **options),
+                                     missed_measure(store, persons))
+        else:
+            seed = options.pop("seed", 1) or 1
+            level = options.pop("level", 0.95) or 0.95
+            rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
+                                               level=level, **options)
+        # kept with the project: the review UI's Estimates page and the report list them
+        store.estimates.save([r.to_dict() for r in rows], run_id=persons.run_id)
     return table, rows

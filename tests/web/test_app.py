@@ -85,7 +85,11 @@ def test_queue_decide_and_live_estimate(client, project_dir):
     probs = [p["match_probability"] for p in q["pairs"]]
     assert probs == [0.55, 0.60, 0.65, 0.30, 0.85]  # most uncertain first
     first = q["pairs"][0]
-    assert any(f["differs"] for f in first["fields"]) and any(not f["differs"] for f in first["fields"])
+    states = {f["key"]: f["state"] for f in first["fields"]}
+    # the <script> surname against Alekseev differs; given name, birth year and region agree
+    assert states["surname"] == "differs"
+    assert states["given_name"] == states["birth_date"] == states["region"] == "equal"
+    assert "In the review band" in first["reasons"][0]
     before = client.get("/api/estimate").json()
     assert before["observed"] == OBSERVED_BEFORE and before["decisions"] == 0
     for p in q["pairs"][:3]:

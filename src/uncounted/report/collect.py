@@ -144,7 +144,8 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
             for row in st.records.lists_overview()]
         run = st.runs.get()
         imports = st.records.imports()
-        data["stored_estimates"] = st.estimates.saved()
+        latest = st.estimates.latest()  # the last batch saved (estimate, demo)
+        data["stored_estimates"] = latest["rows"] if latest else []
         if run is None:
             data["notes"].append(N_("No linkage run yet: records are not joined into persons, "
                                     "so there is no capture table to estimate from. Run "

@@ -127,6 +127,38 @@ class Decisions(Queries):
                 extra(out)
         return out
 
+    def undo(self, decision_id: int, *, reviewer: str | None = None,
+             extra: Callable[[RecordedDecision], None] | None = None) -> RecordedDecision:
+        """Undo a decision by recording a new one that supersedes it (nothing is deleted).
+
+        The new decision restores the decision in force before the undone one, or ``"unsure"``
+        when there was none (an unsure decision leaves the pair to the model, as before, and
+        puts it back in the review queue). It is audited as ``undo``, with ``based_on`` the undone
+        decision and the note ``"undo of decision N"``.
+
+        Raises
+        ------
+        ProjectError
+            No such decision, or it is no longer in force (someone decided since: undo that one,
+            having seen it).
+        """
+        with self._store.transaction():
+            undone = self.get(decision_id)
+            if undone is None:
+                raise ProjectError(f"there is no decision {decision_id}")
+            a, b = undone["uid_l"], undone["uid_r"]
+            now_id = self._scalar("SELECT decision_id FROM decision_in_force WHERE uid_l = ? AND "
+                                  "uid_r = ?", [a, b])
+            if now_id != decision_id:
+                raise ProjectError(f"decision {decision_id} on {a} | {b} is no longer in force "
+                                   f"(decision {now_id} replaced it); reload and decide again")
+            before = self._scalar("SELECT decision FROM decisions WHERE uid_l = ? AND uid_r = ? "
+                                  "AND decision_id < ? ORDER BY decision_id DESC LIMIT 1",
+                                  [a, b, decision_id])
+            return self.record(a, b, before or "unsure", reviewer=reviewer,
+                               note=f"undo of decision {decision_id}", based_on=decision_id,
+                               action="undo", extra=extra)
+
     def _on_pair(self, decision_id: int, a: str, b: str) -> bool:
         return self._scalar("SELECT count(*) FROM decisions WHERE decision_id = ? AND "
                             "uid_l = ? AND uid_r = ?", [decision_id, a, b]) == 1
@@ -137,6 +169,28 @@ class Decisions(Queries):
         ``uid_l`` < ``uid_r``, ``decision``, ``decision_id``, ``reviewer``, ``decided_at``,
         ``note``, ``based_on_decision``), ordered by ``decision_id``."""
         return self._df("SELECT * FROM decision_in_force ORDER BY decision_id")
+
+    def among(self, uids) -> list[dict[str, Any]]:
+        """The decisions in force on pairs of records both in ``uids``, oldest first."""
+        return self._dicts(
+            "WITH q AS (SELECT unnest(?::VARCHAR[]) AS uid) SELECT uid_l, uid_r, decision, "
+            "decision_id, reviewer, decided_at, note FROM decision_in_force "
+            "WHERE uid_l IN (SELECT uid FROM q) AND uid_r IN (SELECT uid FROM q) "
+            "ORDER BY decision_id", [list(uids)])
+
+    def involving(self, uids) -> list[dict[str, Any]]:
+        """The decisions in force on pairs with at least one record in ``uids``, oldest first."""
+        return self._dicts(
+            "WITH q AS (SELECT unnest(?::VARCHAR[]) AS uid) SELECT uid_l, uid_r, decision, "
+            "decision_id, reviewer, decided_at, note FROM decision_in_force "
+            "WHERE uid_l IN (SELECT uid FROM q) OR uid_r IN (SELECT uid FROM q) "
+            "ORDER BY decision_id", [list(uids)])
+
+    def get(self, decision_id: int) -> dict[str, Any] | None:
+        """One recorded decision by id (None when there is no such decision)."""
+        rows = self._dicts("SELECT decision_id, uid_l, uid_r, decision, reviewer, decided_at, note, "
+                           "based_on_decision FROM decisions WHERE decision_id = ?", [decision_id])
+        return rows[0] if rows else None
 
     def history(self, uid_l: str, uid_r: str) -> list[dict[str, Any]]:
         """Every decision on a pair (uids in either order), oldest first."""

@@ -49,6 +49,15 @@ class Runs(Queries):
         return self._df("SELECT uid_l, uid_r, match_probability FROM pairs WHERE run_id = ? "
                         "ORDER BY uid_l, uid_r", [run_id])
 
+    def pairs_among(self, run_id: int, uids: Sequence[str]):
+        """The run's scored pairs whose two records are both in ``uids``: ``uid_l``, ``uid_r``,
+        ``match_probability``, ``match_weight``, ``detail`` (the edges of one person)."""
+        return self._df(
+            "WITH q AS (SELECT unnest(?::VARCHAR[]) AS uid) "
+            "SELECT p.uid_l, p.uid_r, p.match_probability, p.match_weight, p.detail FROM pairs p "
+            "WHERE p.run_id = ? AND p.uid_l IN (SELECT uid FROM q) AND p.uid_r IN (SELECT uid FROM q) "
+            "ORDER BY p.match_probability DESC, p.uid_l, p.uid_r", [list(uids), run_id])
+
     def probabilities(self, run_id: int):
         """The match probabilities of a run's pairs (a float NumPy array)."""
         import numpy as np

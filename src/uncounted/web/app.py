@@ -13,11 +13,15 @@ import contextlib
 import os
 from pathlib import Path
 
+from ..i18n import _, format_number, get_language, ngettext
+from ..i18n.labels import model_label
+from ..linkage.compare import safe_link
 from ..project import Project
-from ..report.render import fmt_number
+from ..report.render import reason_text
 from ..store import LoginLimits
 from . import auth
 from .estimation import BODY_LIMITS, register_estimation
+from .lang import Language
 from .routes import register_api, register_pages
 from .service import Review
 
@@ -86,6 +90,7 @@ def create_app(project_dir: str | Path, *, secure_cookies: bool = False, live_me
     register_pages(app)
     register_api(app)
     register_estimation(app)
+    app.add_middleware(Language)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(BodyLimit, max_bytes=max_body, larger=BODY_LIMITS)
     return app
@@ -192,6 +197,10 @@ def _templates():
     from fastapi.templating import Jinja2Templates
 
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters["num"] = fmt_number
+    env.filters["num"] = format_number  # 4,713 in English, 4 713 in Russian
+    env.globals.update(_=_, ngettext=ngettext, lang=get_language,  # the request's language
+                       safe_link=safe_link,  # http(s) links only
+                       reason_text=lambda r: reason_text(r, get_language()),
+                       model_label=model_label)  # models in list names
     return Jinja2Templates(env=env)
 

@@ -25,13 +25,11 @@ from starlette.concurrency import run_in_threadpool
 
 from ..exceptions import InputError, UncountedError
 from ..i18n import (
-    LANGUAGES,
     N_,
     _,
-    default_language,
     format_number,
+    get_language,
     ngettext,
-    normalise_language,
     using,
 )
 from ..i18n.errors import describe, say
@@ -51,10 +49,9 @@ from .jobs import (
     results_json,
     stratum_rows,
 )
-from .requests import cookie_secure, session_of
+from .requests import session_of
 from .routes import REPORT_CSP
 
-LANG_COOKIE = "uncounted_lang"
 #: Largest request body of the upload form: the file plus the multipart framing and fields.
 UPLOAD_BODY = MAX_UPLOAD + 64 * 1024
 #: Request paths allowed a larger body than the server's default (see ``app.BodyLimit``).
@@ -91,14 +88,10 @@ def register_estimation(app) -> None:
 
 # ---------------------------------------------------------------------- language and rendering
 def lang_of(request: Request) -> str:
-    """The request's language: ``?lang=``, then the language cookie, then ``Accept-Language``,
-    then the server's default."""
-    for value in (request.query_params.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if value in LANGUAGES:
-            return value
-    accept = request.headers.get("accept-language", "")
-    first = accept.split(",")[0].split(";")[0].strip()
-    return normalise_language(first) or default_language()
+    """The request's language, as the app's :class:`~uncounted.web.lang.Language` middleware
+    chose it (``?lang=``, kept in a cookie; the cookie; ``Accept-Language``; the server's
+    locale)."""
+    return get_language()
 
 
 def _env(app):
@@ -120,14 +113,10 @@ def _env(app):
 def _page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     s = session_of(request)
     lang = lang_of(request)
-    context.update(user=s and s["u"], csrf=s and s["csrf"], lang=lang)
+    context.update(user=s and s["u"], csrf=s and s["csrf"])
     with using(lang):
         page = _env(request.app).get_template(name).render(request=request, **context)
-    response = HTMLResponse(page, status_code=status)
-    if request.query_params.get("lang") in LANGUAGES:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 86400, httponly=True,
-                            samesite="strict", secure=cookie_secure(request), path="/")
-    return response
+    return HTMLResponse(page, status_code=status)
 
 
 def error_text(err: UncountedError) -> str:

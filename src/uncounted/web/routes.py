@@ -5,17 +5,21 @@ from __future__ import annotations
 import html
 import json
 import re
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..exceptions import UncountedError
+from ..i18n import N_, _, get_language
 from ..mse.registry import available_methods
-from . import auth
+from . import auth, clusters
 from .requests import client_address, cookie_secure, error_status, session_of
+
+HERE = Path(__file__).resolve().parent
 
 
 def _render(request: Request, name: str, status: int = 200, **context: Any):
@@ -58,12 +62,12 @@ def register_pages(app) -> None:
         sessions = request.app.state.sessions
         expected = sessions.read_login_token(request.cookies.get(auth.LOGIN_COOKIE))
         if not auth.same_token(expected, _form_text(form, "csrf_token")):
-            return _login_page(request, nxt, "The form expired; please sign in again.", 403)
+            return _login_page(request, nxt, N_("The form expired; please sign in again."), 403)
         gate = request.app.state.hash_gate
         if not gate.enter():  # refused before any work is done for it
             await _slow_down(request, 1)
-            return _login_page(request, nxt, "The server is busy checking other sign-ins; try "
-                                             "again in a moment.", 429, retry_after=1)
+            return _login_page(request, nxt, N_("The server is busy checking other sign-ins; try "
+                                                "again in a moment."), 429, retry_after=1)
         address = client_address(request)
         left = False
         try:
@@ -83,7 +87,7 @@ def register_pages(app) -> None:
         if not ok:
             await _in_thread(review.audit, "login_failed", actor=username or "?", target="web",
                              detail={"address": address})
-            return _login_page(request, nxt, "Unknown user or wrong password.", 401)
+            return _login_page(request, nxt, N_("Unknown user or wrong password."), 401)
         await _in_thread(review.login_succeeded, admitted.attempt_id, username)
         cookie, _ = await _in_thread(sessions.new_session, username, address=address)
         response = RedirectResponse(nxt, status_code=303)
@@ -114,8 +118,37 @@ def register_pages(app) -> None:
     def persons_page(request: Request, page: int = 1, q: str = ""):
         if session_of(request) is None:
             return _login_redirect(request)
-        data = request.app.state.review.persons(page=page, query=q[:100])
-        return _render(request, "persons.html.j2", data=data, q=q)
+        rv = request.app.state.review
+        data = rv.persons(page=page, query=q[:100])
+        return _render(request, "persons.html.j2", data=data, q=q,
+                       split=clusters.split_groups(rv))
+
+    @app.get("/persons/{person_id}")
+    def person_page(request: Request, person_id: str, done: str = ""):
+        if session_of(request) is None:
+            return _login_redirect(request)
+        view = clusters.person_view(request.app.state.review, person_id[:64])
+        if view is None:
+            return _render(request, "person.html.j2", status=404, view=None,
+                           person_id=person_id[:64], done="")
+        return _render(request, "person.html.j2", view=view, person_id=person_id,
+                       done=done if done in ("split", "merge", "undo") else "")
+
+    @app.post("/persons/{person_id}/split")
+    async def split_person(request: Request, person_id: str):
+        return await _person_form(request, person_id, "split")
+
+    @app.post("/persons/{person_id}/merge")
+    async def merge_person(request: Request, person_id: str):
+        return await _person_form(request, person_id, "merge")
+
+    @app.post("/persons/{person_id}/undo")
+    async def undo_on_person(request: Request, person_id: str):
+        return await _person_form(request, person_id, "undo")
+
+    @app.get("/favicon.ico")
+    def favicon():  # browsers ask for it on every page; the report page declares none
+        return FileResponse(HERE / "static" / "favicon.svg", media_type="image/svg+xml")
 
     @app.get("/lists")
     def lists_page(request: Request):
@@ -143,14 +176,47 @@ def register_pages(app) -> None:
         return HTMLResponse(html, headers={"Content-Security-Policy": REPORT_CSP})
 
 
+async def _person_form(request: Request, person_id: str, action: str):
+    """A split or merge form of the person page: CSRF-checked, stored, then the new person."""
+    s = await _in_thread(session_of, request)
+    if s is None:
+        return _login_redirect(request)
+    form = await request.form()
+    if not auth.same_token(s["csrf"], _form_text(form, "csrf_token")):
+        return JSONResponse({"detail": "CSRF token missing or wrong"}, status_code=403)
+    note = _form_text(form, "note").strip()[:2000] or None
+    rv = request.app.state.review
+    try:
+        if action == "split":
+            uids = [u for u in form.getlist("uid") if isinstance(u, str)][:1000]
+            out = await _in_thread(clusters.split, rv, s["u"], person_id, uids, note)
+            target = out["new_person"]
+        elif action == "undo":
+            did = _form_text(form, "decision_id")
+            if not did.isdigit() or not 0 < int(did) < 2 ** 63:
+                return _bad("decision_id must be a decision id (a positive 64-bit integer)")
+            out = await _in_thread(rv.undo, s["u"], int(did))
+            target = await _in_thread(clusters.person_of, rv, out["uid_l"])
+        else:
+            other = _form_text(form, "other").strip()[:MAX_UID]
+            out = await _in_thread(clusters.merge, rv, s["u"], person_id, other, note)
+            target = out["person"]
+    except UncountedError as err:
+        view = await _in_thread(clusters.person_view, rv, person_id)
+        return _render(request, "person.html.j2", status=error_status(err), view=view,
+                       person_id=person_id, done="", error=str(err))
+    return RedirectResponse(f"/persons/{quote(target or person_id)}?done={action}",
+                            status_code=303)
+
+
 REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'none'"
 
 
 LIMIT_MESSAGES = {
-    "user": "Too many failed sign-ins for this user; wait a few minutes.",
-    "address": "Too many failed sign-ins from this address; wait a few minutes.",
-    "overall": "Too many failed sign-ins on this server just now; wait a minute. Reviewers who "
-               "are signed in can go on working.",
+    "user": N_("Too many failed sign-ins for this user; wait a few minutes."),
+    "address": N_("Too many failed sign-ins from this address; wait a few minutes."),
+    "overall": N_("Too many failed sign-ins on this server just now; wait a minute. Reviewers who "
+                  "are signed in can go on working."),
 }
 
 
@@ -167,9 +233,10 @@ async def _slow_down(request: Request, retry_after: int) -> None:
 
 def _refused(message: str, retry_after: int) -> HTMLResponse:
     """A small fixed 429 page: the cheapest answer to a sign-in flood."""
-    page = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Sign in — '
-            f'uncounted</title></head><body><p>{html.escape(message)}</p>'
-            '<p><a href="/login">Sign in</a></p></body></html>')
+    page = (f'<!DOCTYPE html><html lang="{get_language()}"><head><meta charset="utf-8"><title>'
+            f'{html.escape(_("Sign in"))} — uncounted</title></head><body><p>'
+            f'{html.escape(_(message))}</p><p><a href="/login">{html.escape(_("Sign in"))}</a>'
+            '</p></body></html>')
     return HTMLResponse(page, status_code=429, headers={"Retry-After": str(int(retry_after))})
 
 
@@ -220,6 +287,27 @@ def register_api(app) -> None:
     async def decide(request: Request):
         """A decision on a candidate pair of the latest link run."""
         return await _write_decision(request, manual=False)
+
+    @app.post("/api/undo")
+    async def undo(request: Request):
+        """Undo a decision: a new decision that supersedes it (the audit log keeps both)."""
+        s = await _in_thread(session_of, request)
+        if s is None:
+            return _unauthorised()
+        if not auth.same_token(s["csrf"], request.headers.get("x-csrf-token")):
+            return _bad("CSRF token missing or wrong", 403)
+        try:
+            body = json.loads(await request.body())
+        except (ValueError, RecursionError):
+            return _bad("the body must be a JSON object")
+        did = body.get("decision_id") if isinstance(body, dict) else None
+        if isinstance(did, bool) or not isinstance(did, int) or not 0 < did < 2 ** 63:
+            return _bad("decision_id must be a decision id (a positive 64-bit integer)")
+        try:
+            out = await _in_thread(request.app.state.review.undo, s["u"], did)
+        except UncountedError as err:
+            return _bad(str(err), error_status(err))
+        return JSONResponse(out, status_code=201)
 
     @app.post("/api/links")
     async def manual_link(request: Request):

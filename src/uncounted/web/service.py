@@ -29,18 +29,15 @@ import pandas as pd
 
 from ..exceptions import InputError, ProjectError
 from ..histories import Persons, capture_table, current_persons
+from ..i18n.labels import model_label
+from ..linkage.compare import refused_pairs
 from ..linkage.review import review_progress
 from ..mse.registry import available_methods, make_estimator
 from ..project import Project
 from ..report import build_report
 from ..store import Admission, LoginLimits, RecordedDecision, Store
 from .auth import secret_key
-
-FIELDS = [("surname", "surname_raw"), ("given name", "given_name_raw"),
-          ("patronymic", "patronymic_raw"), ("full name", "full_name_raw"),
-          ("birth date", "birth_date_raw"), ("death date", "death_date_raw"),
-          ("region", "region_raw"), ("region (ISO)", "region_iso"), ("unit", "unit"),
-          ("rank", "rank"), ("source", "source_url"), ("notes", "notes")]
+from .pairs import RECORD_COLUMNS, pair_view
 
 
 class Review:
@@ -80,7 +77,9 @@ class Review:
 
     # ------------------------------------------------------------------ reading
     def queue(self, *, limit: int = 200, offset: int = 0, include_decided: bool = False) -> dict:
-        """Review-band pairs of the latest run, most uncertain first, with both records."""
+        """Review-band pairs of the latest run, most uncertain first, with both records compared
+        (:mod:`.pairs`): aligned fields, the weight chart and why each pair is in the queue."""
+        split = self.split_uids()
         with self.lock:
             run_id = self.store.runs.latest_id()
             if run_id is None:
@@ -92,32 +91,38 @@ class Review:
             rows = [(r.uid_l, r.uid_r, r.match_probability, r.match_weight,
                      None if _missing(r.decision_id) else int(r.decision_id),
                      None if _missing(r.decision) else r.decision,
-                     None if _missing(r.reviewer) else r.reviewer)
+                     None if _missing(r.reviewer) else r.reviewer, r.detail)
                     for r in pairs.itertuples(index=False)]
             keep = [r for r in rows if include_decided or r[5] is None or (r[0], r[1]) in flagged]
             page = keep[offset:offset + limit]
             uids = sorted({u for r in page for u in (r[0], r[1])})
             records = self._records(uids)
-        pairs = [self._pair_dict(r, records, (r[0], r[1]) in flagged) for r in page]
-        return {"pairs": pairs, "band": list(self.band), "total": len(keep), "run_id": run_id}
+            model = self.model(run_id)
+        refused = refused_pairs(records, [(r[0], r[1]) for r in page])  # one pass for the page
+        out = [pair_view(r[:7], records, band=self.band, conflict=(r[0], r[1]) in flagged,
+                         split=r[0] in split and r[1] in split, model=model, detail=_json(r[7]),
+                         refused=no)
+               for r, no in zip(page, refused, strict=True)]
+        return {"pairs": out, "band": list(self.band), "total": len(keep), "run_id": run_id}
+
+    def model(self, run_id: int) -> dict | None:
+        """The trained Splink model (settings with m and u probabilities) of a link run."""
+        key = ("model", run_id)
+        if key not in self._cache:
+            with self.lock:
+                run = self.store.runs.get(run_id)
+            self._cache[key] = _json(run.get("model_json")) if run else None
+        return self._cache[key]
+
+    def split_uids(self) -> set[str]:
+        """Records of components the clustering split on conflicting evidence (issue 18)."""
+        cl = self.clustering()
+        if cl is None or "split_from" not in cl.frame:
+            return set()
+        return set(cl.frame.loc[cl.frame["split_from"].notna(), "uid"])
 
     def _records(self, uids: list[str]) -> dict[str, dict]:
-        return self.store.records.by_uid(uids, ["list_name", "record_id"] + [c for _, c in FIELDS])
-
-    @staticmethod
-    def _pair_dict(row, records: dict[str, dict], conflict: bool) -> dict[str, Any]:
-        uid_l, uid_r, prob, weight, dec_id, decision, reviewer = row
-        left, right = records.get(uid_l, {}), records.get(uid_r, {})
-        fields = []
-        for label, col in FIELDS:
-            a, b = left.get(col), right.get(col)
-            if a is None and b is None:
-                continue
-            fields.append({"field": label, "left": a, "right": b, "differs": _norm(a) != _norm(b)})
-        return {"uid_l": uid_l, "uid_r": uid_r, "match_probability": prob, "match_weight": weight,
-                "list_l": left.get("list_name"), "list_r": right.get("list_name"),
-                "fields": fields, "decision_id": dec_id, "decision": decision,
-                "reviewer": reviewer, "conflict": conflict}
+        return self.store.records.by_uid(uids, RECORD_COLUMNS)
 
     def history(self, uid_l: str, uid_r: str) -> list[dict]:
         with self.lock:
@@ -132,9 +137,10 @@ class Review:
         with self.lock:
             return review_progress(self.store, self.band)
 
-    def stored_estimates(self) -> list[dict]:
+    def stored_estimates(self) -> dict | None:
+        """The batch of estimates saved by the last ``uncounted estimate DIR`` (or demo) run."""
         with self.lock:
-            return self.store.estimates.saved()
+            return self.store.estimates.latest()
 
     def clustering(self) -> Persons | None:
         """Persons now (decisions overriding the model), cached until the next decision or run;
@@ -160,8 +166,11 @@ class Review:
         sizes = np.bincount(label, minlength=n) if n else np.zeros(0, int)
         order = sorted(range(n), key=lambda i: (-int(sizes[i]), i))
         members: dict[int, list[str]] = {}
-        for uid, lab in zip(cl.frame["uid"].tolist(), label.tolist(), strict=True):
+        ids: dict[int, str] = {}
+        for uid, lab, pid in zip(cl.frame["uid"].tolist(), label.tolist(),
+                                 cl.frame["person_id"].tolist(), strict=True):
             members.setdefault(lab, []).append(uid)
+            ids[lab] = pid
         if query:
             with self.lock:
                 hits = self.store.records.matching_name(query)
@@ -170,7 +179,8 @@ class Review:
         shown = order[start:start + per_page]
         with self.lock:
             recs = self._records(sorted(u for i in shown for u in members[i]))
-        people = [{"person": i + 1, "records": [recs[u] for u in members[i] if u in recs]}
+        people = [{"person": i + 1, "person_id": ids[i],
+                   "records": [recs[u] for u in members[i] if u in recs]}
                   for i in shown]
         return {"persons": people, "total": len(order), "page": max(page, 1), "per_page": per_page}
 
@@ -197,7 +207,8 @@ class Review:
 
             est = make_estimator(method, level=self.level, seed=1).fit(table)
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
-                       upper=_num(est.upper), model=est.model, estimable=True, status=est.status,
+                       upper=_num(est.upper), model=model_label(est.model, est.lists),
+                       estimable=True, status=est.status,
                        reasons=[r.to_dict() for r in est.reasons if r.status != "ok"])
         except Exception as err:  # noqa: BLE001 - the panel shows why there is no number
             out.update(observed=cl.n_persons, estimate=None, lower=None, upper=None,
@@ -262,6 +273,11 @@ class Review:
                 uid_l, uid_r, decision, reviewer=reviewer, note=note, based_on=based_on,
                 candidate_of=run_id, action="manual_link" if manual else "decision", extra=keep)
         return _answer(rec), False
+
+    def undo(self, reviewer: str, decision_id: int) -> dict[str, Any]:
+        """Undo a decision with a new one that supersedes it (``store.decisions.undo``)."""
+        with self.lock, self.store.transaction():
+            return _answer(self.store.decisions.undo(decision_id, reviewer=reviewer))
 
     # ------------------------------------------------------------------ sign-in and sessions
     def admit_login(self, username: str, address: str) -> Admission:
@@ -359,8 +375,14 @@ def _missing(x) -> bool:
     return x is None or x is pd.NA or (isinstance(x, float) and math.isnan(x))
 
 
-def _norm(x) -> str:
-    return "" if x is None else " ".join(str(x).split()).casefold()
+def _json(x):
+    """A JSON column's value (already parsed by the store, or still text)."""
+    if isinstance(x, str):
+        try:
+            return json.loads(x)
+        except ValueError:
+            return None
+    return x if isinstance(x, dict) else None
 
 
 def _num(x):
