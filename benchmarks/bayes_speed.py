@@ -1,6 +1,6 @@
 """Speed of the Bayesian estimators against R's reference timings. Run by hand:
 
-    PYTHONPATH=src python benchmarks/bayes_speed.py
+    PYTHONPATH=src python benchmarks/bayes_speed.py [--verdata]
 
 Prints four tables:
 1. lcmcr: iterations per second per chain on Kosovo (K = 10), one thread, wall and CPU, for the
@@ -12,7 +12,8 @@ Prints four tables:
    chains are extended round by round until the target is reached, as ``target_ess`` does).
 3. dga: time of the exact average over all decomposable graphs, against R dga 2.0.2.
 4. lcmcr on the 20-list verdata stratum (issue 14): iterations per second at verdata's K = 15
-   against R's 744 s for 5.01M iterations, and the default fit's convergence.
+   against R's 744 s for 5.01M iterations, and the default fit's convergence, median and
+   interval against R's, wall and CPU seconds and peak memory (``--verdata``: this section alone).
 
 R is not installed here: the R figures are quoted from issue 3 and from the R reference table in
 shared/data/mse/README.md (R 4.2.2, measured 2026-11 on a noisy 2-core machine of the same kind):
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import os
 import platform
+import resource
 import time
 import warnings
 from pathlib import Path
@@ -172,13 +174,29 @@ def verdata() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         fit = LatentClass().fit(table)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     d = fit.diagnostics
-    print(f"default LatentClass(): wall {time.perf_counter() - t0:.0f} s, CPU "
-          f"{time.process_time() - c0:.0f} s, median {fit.estimate:,.0f} ({fit.lower:,.0f}-"
-          f"{fit.upper:,.0f}), R-hat {d['rhat']:.3f}, ESS bulk {d['ess_bulk']:.0f} tail "
-          f"{d['ess_tail']:.0f}, {d['samples_per_chain']:,} draws per chain, status {fit.status}; "
-          "R at production settings: 2,068 (1,396-3,062), 744 s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    iterations = d["chains"] * (d["burn_in"] + d["samples_per_chain"] * d["thin"])
+    print(f"\ndefault LatentClass() (K = 10, seed 1), {d['chains']} chains x "
+          f"{d['samples_per_chain']:,} draws ({d['extensions']} extensions), status {fit.status}")
+    print(f"{'':<22}{'median':>8}{'2.5%':>8}{'97.5%':>8}{'R-hat':>7}{'bulk':>6}{'tail':>6}"
+          f"{'CPU s':>8}{'wall s':>8}{'it/CPU s':>10}")
+    print(f"{'uncounted':<22}{fit.estimate:>8,.0f}{fit.lower:>8,.0f}{fit.upper:>8,.0f}"
+          f"{d['rhat']:>7.3f}{d['ess_bulk']:>6.0f}{d['ess_tail']:>6.0f}{cpu:>8.0f}{wall:>8.0f}"
+          f"{iterations / cpu:>10,.0f}")
+    print(f"{'R LCMCR (quoted)':<22}{2068:>8,}{1396:>8,}{3062:>8,}{'':>7}{'':>6}{'':>6}"
+          f"{'':>8}{744:>8}{R_VERDATA_ITS:>10,.0f}")
+    print(f"chain medians {', '.join(f'{m:,.0f}' for m in d['chain_medians'])}; CPU vs R's 744 s "
+          f"{cpu / 744:.2f}x; peak memory of this process {peak:,.0f} MiB (floor: < 2,048)")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+
+    if "--verdata" in sys.argv[1:]:  # section 4 alone (its peak memory is then its own)
+        print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs (shared), load average "
+              f"{os.getloadavg()} at start; R figures quoted, not measured here")
+        verdata()
+    else:
+        main()
