@@ -139,6 +139,8 @@ REASON_TEXTS = {
     "replicate_unreliable": N_("a combined replicate is unreliable"),
     "replicate_not_estimable": N_("not estimable in some imputation replicate"),
     "method_failed": N_("the method failed with an unexpected error"),
+    "stratum_failed": N_("this stratum's fit failed with an unexpected error (or its worker "
+                         "stopped); the other strata's rows stand"),
     "missed_links": N_("linkage left apart records that are one person, enough to push the "
                        "estimate up by a good part of its interval: review the pairs before "
                        "publishing"),
