@@ -338,37 +338,49 @@ def components(n: int, left: np.ndarray, right: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def constrained_components(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
-                           cannot: list[tuple[int, int]]) -> np.ndarray:
-    """Union-find over edges in descending ``prob``; skips unions that join a cannot-link pair."""
-    parent = np.arange(n)
-    blocked: dict[int, set[int]] = {}
-    for a, b in cannot:
-        blocked.setdefault(a, set()).add(b)
-        blocked.setdefault(b, set()).add(a)
-    # per root: the nodes it may not meet (kept only on roots that have any)
-    forbid = {a: set(bs) for a, bs in blocked.items()}
+class _Forest:
+    """Union-find whose roots carry the nodes they may never meet (cannot-link pairs)."""
 
-    def find(x: int) -> int:
-        root = x
+    def __init__(self, parent, cannot):
+        self.parent = parent                      # an array over 0..n-1, or a dict over nodes
+        self.forbid: dict[int, set[int]] = {}     # per root (only roots that have any)
+        for a, b in cannot:
+            if a in self and b in self:
+                self.forbid.setdefault(a, set()).add(b)
+                self.forbid.setdefault(b, set()).add(a)
+
+    def __contains__(self, x) -> bool:
+        return x in self.parent if isinstance(self.parent, dict) else 0 <= x < len(self.parent)
+
+    def find(self, x: int) -> int:
+        parent, root = self.parent, x
         while parent[root] != root:
             root = parent[root]
         while parent[x] != root:
             parent[x], x = root, parent[x]
         return root
 
-    for i in np.argsort(-prob, kind="stable"):
-        ra, rb = find(left[i]), find(right[i])
-        if ra == rb:
-            continue
-        fa, fb = forbid.get(ra, ()), forbid.get(rb, ())
-        if any(find(x) == rb for x in fa) or any(find(x) == ra for x in fb):
-            continue
-        parent[rb] = ra
+    def kept_apart(self, ra: int, rb: int) -> bool:
+        """Roots ``ra`` and ``rb`` hold a cannot-link pair."""
+        return (any(self.find(x) == rb for x in self.forbid.get(ra, ()))
+                or any(self.find(x) == ra for x in self.forbid.get(rb, ())))
+
+    def join(self, ra: int, rb: int) -> None:
+        self.parent[rb] = ra
+        fb = self.forbid.pop(rb, None)
         if fb:
-            forbid.setdefault(ra, set()).update(fb)
-            forbid.pop(rb, None)
-    return np.array([find(x) for x in range(n)])
+            self.forbid.setdefault(ra, set()).update(fb)
+
+
+def constrained_components(n: int, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
+                           cannot: list[tuple[int, int]]) -> np.ndarray:
+    """Union-find over edges in descending ``prob``; skips unions that join a cannot-link pair."""
+    forest = _Forest(np.arange(n), cannot)
+    for i in np.argsort(-prob, kind="stable"):
+        ra, rb = forest.find(left[i]), forest.find(right[i])
+        if ra != rb and not forest.kept_apart(ra, rb):
+            forest.join(ra, rb)
+    return np.array([forest.find(x) for x in range(n)])
 
 
 class _Summary:
@@ -401,25 +413,12 @@ def guarded_components(nodes: np.ndarray, left: np.ndarray, right: np.ndarray,
     A label per node (the position of its cluster's root), in the order of ``nodes``.
     """
     sig = conflicts.signatures()
-    parent = {int(x): int(x) for x in nodes}
-    forbid: dict[int, set[int]] = {}
-    for a, b in cannot:
-        if a in parent and b in parent:
-            forbid.setdefault(a, set()).add(b)
-            forbid.setdefault(b, set()).add(a)
+    forest = _Forest({int(x): int(x) for x in nodes}, cannot)
     summary = {}
-    for x in parent:
+    for x in forest.parent:
         lo, hi = conflicts.lo[x], conflicts.hi[x]
         summary[x] = _Summary(-np.inf if np.isnan(lo) else lo, np.inf if np.isnan(hi) else hi,
                               {int(sig[x]): x})
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
 
     def clash(a: _Summary, b: _Summary) -> bool:
         if max(a.lo, b.lo) - min(a.hi, b.hi) > YEAR_SPAN:
@@ -431,23 +430,18 @@ def guarded_components(nodes: np.ndarray, left: np.ndarray, right: np.ndarray,
 
     order = np.lexsort((-prob, ~forced))          # forced first, then strongest first
     for e in order:
-        ra, rb = find(int(left[e])), find(int(right[e]))
+        ra, rb = forest.find(int(left[e])), forest.find(int(right[e]))
         if ra == rb:
             continue
         a, b = summary[ra], summary[rb]
-        fa, fb = forbid.get(ra, ()), forbid.get(rb, ())
-        if not forced[e] and (clash(a, b) or any(find(x) == rb for x in fa)
-                              or any(find(x) == ra for x in fb)):
+        if not forced[e] and (clash(a, b) or forest.kept_apart(ra, rb)):
             continue
-        parent[rb] = ra
-        if fb:
-            forbid.setdefault(ra, set()).update(fb)
-            forbid.pop(rb, None)
+        forest.join(ra, rb)
         a.lo, a.hi = max(a.lo, b.lo), min(a.hi, b.hi)
         for k, v in b.reps.items():
             a.reps.setdefault(k, v)
         del summary[rb]
-    return np.array([find(int(x)) for x in nodes], np.int64)
+    return np.array([forest.find(int(x)) for x in nodes], np.int64)
 
 
 def _split_giants(labels: np.ndarray, left: np.ndarray, right: np.ndarray, prob: np.ndarray,
