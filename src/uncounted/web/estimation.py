@@ -378,36 +378,32 @@ def register_downloads(app) -> None:
         return Response(body, media_type=media, headers={
             "Content-Disposition": f'attachment; filename="{name}"', **headers})
 
+    def download(request: Request, job_id: str, make) -> Response:
+        """``make(job)`` of a finished run of the signed-in user, or the page's refusal."""
+        job = finished(request, job_id)
+        return job if isinstance(job, Response) else make(job)
+
     @app.get("/estimation/jobs/{job_id}/results.csv")
     def download_csv(request: Request, job_id: str):
-        job = finished(request, job_id)
-        if isinstance(job, Response):
-            return job
-        return attachment(results_csv(job), "text/csv; charset=utf-8",
-                          f"uncounted-estimates-{job.id}.csv")
+        return download(request, job_id, lambda job: attachment(
+            results_csv(job), "text/csv; charset=utf-8", f"uncounted-estimates-{job.id}.csv"))
 
     @app.get("/estimation/jobs/{job_id}/results.json")
     def download_json(request: Request, job_id: str):
-        job = finished(request, job_id)
-        if isinstance(job, Response):
-            return job
-        return attachment(results_json(job), "application/json",
-                          f"uncounted-estimates-{job.id}.json")
+        return download(request, job_id, lambda job: attachment(
+            results_json(job), "application/json", f"uncounted-estimates-{job.id}.json"))
 
     @app.get("/estimation/jobs/{job_id}/table.csv")
     def download_table(request: Request, job_id: str):
-        job = finished(request, job_id)
-        if isinstance(job, Response):
-            return job
-        return attachment(job.table_path.read_text(encoding="utf-8"), "text/csv; charset=utf-8",
-                          f"uncounted-table-{job.id}.csv")
+        return download(request, job_id, lambda job: attachment(
+            job.table_path.read_text(encoding="utf-8"), "text/csv; charset=utf-8",
+            f"uncounted-table-{job.id}.csv"))
 
     @app.get("/estimation/jobs/{job_id}/report.html")
     def download_report(request: Request, job_id: str):
-        job = finished(request, job_id)
-        if isinstance(job, Response):
-            return job
-        lang = lang_of(request)
-        page = render_html(job.data, chart_svgs(job, lang), lang=lang)
-        return attachment(page, "text/html; charset=utf-8", f"uncounted-report-{job.id}.html",
-                          **{"Content-Security-Policy": REPORT_CSP})
+        def report(job):
+            lang = lang_of(request)
+            page = render_html(job.data, chart_svgs(job, lang), lang=lang)
+            return attachment(page, "text/html; charset=utf-8", f"uncounted-report-{job.id}.html",
+                              **{"Content-Security-Policy": REPORT_CSP})
+        return download(request, job_id, report)
