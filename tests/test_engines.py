@@ -10,30 +10,22 @@ from __future__ import annotations
 
 import json
 
-import numpy as np
 import pytest
 
 from uncounted.exceptions import DependencyError, InputError
-from uncounted.mse import CaptureTable, ChaoLowerBound, LatentClass
+from uncounted.mse import ChaoLowerBound, LatentClass
 from uncounted.mse.api import estimate
 
 pytest.importorskip("distributed")
 
-from uncounted.engines import DaskEngine, make_engine  # noqa: E402
+from uncounted.engines import DaskEngine, make_engine
+
+from .mse.tables import three_strata_table
 
 
 @pytest.fixture(scope="module")
 def table():
-    import pandas as pd
-
-    rng = np.random.default_rng(5)
-    n = 900
-    caught = rng.random((n, 3)) < [0.4, 0.3, 0.35]
-    seen = caught.any(axis=1)
-    frame = pd.DataFrame({"s": rng.choice(["x", "y", "z"], size=n)[seen],
-                          "A": caught[seen, 0].astype(int), "B": caught[seen, 1].astype(int),
-                          "C": caught[seen, 2].astype(int)})
-    return CaptureTable.from_frame(frame, strata="s")
+    return three_strata_table()
 
 
 @pytest.fixture(scope="module")
