@@ -18,7 +18,6 @@ import sys
 import warnings
 from contextlib import contextmanager
 
-import click
 import typer
 from typer.core import TyperCommand, TyperGroup
 
@@ -39,7 +38,7 @@ __all__ = ["app", "console", "err_console", "escape", "main"]
 
 
 @contextmanager
-def _translated_help(command: click.Command, ctx: click.Context):
+def _translated_help(command: TyperCommand | TyperGroup, ctx: typer.Context):
     """While ``command``'s help is drawn: its help, its parameters' help, its subcommands' help and
     Typer's panel titles in the current language, put back afterwards.
 
@@ -61,7 +60,7 @@ def _translated_help(command: click.Command, ctx: click.Context):
             setattr(obj, attr, _(english or text))
 
     objects = [command, *command.get_params(ctx)]
-    if isinstance(command, click.Group):
+    if isinstance(command, TyperGroup):  # Typer brings its own Click: never import click
         objects += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
     for obj in objects:
         swap(obj, "help")
