@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pandas as pd
+import pytest
 from typer.testing import CliRunner
 
 from uncounted.cli import app
@@ -154,3 +155,32 @@ def test_estimate_on_project_dir_weighs_linkages_missed_joins(linked, tmp_path):
     # the rule reads the interval: the same share against a ten times wider one says nothing
     wide = row.replace(lower=row.estimate * 0.8, upper=row.estimate * 1.2, reasons=())
     assert st.missed_links(wide, apart, pairs) == ()
+
+
+def test_the_review_server_weighs_linkages_missed_joins_too(linked):
+    """The web's estimation of the project's own table and its live estimate carry the same
+    ``missed_links`` reason as ``uncounted estimate DIR`` (17 of 900 agreeing pairs left apart on
+    this stand-in, against an interval of +-2.1%: see the test above)."""
+    pytest.importorskip("fastapi")
+    from uncounted.histories import estimate_project
+    from uncounted.web.jobs import PROJECT, Workshop
+    from uncounted.web.service import Review
+
+    root, _, _ = linked
+    _, (cli_row,) = estimate_project(root, "loglinear", seed=1)
+    review = Review(Project.open(root), live_method="loglinear")
+    workshop = Workshop(review)
+    try:
+        job, _ = workshop.submit("alice", PROJECT, methods=["loglinear"], seed=1)
+        workshop.wait(job, timeout=300)
+        (row,) = [r for r in job.rows if r["method"] == "loglinear"]
+        assert job.missed == (17, 900)
+        assert row["status"] == cli_row.status == "caution"
+        assert [r["code"] for r in row["reasons"]] == [r.code for r in cli_row.reasons] \
+            == ["missed_links"]
+        live = review.live_estimate()
+        assert live["status"] == "caution"
+        assert "missed_links" in [r["code"] for r in live["reasons"]]
+    finally:
+        workshop.close()
+        review.close()

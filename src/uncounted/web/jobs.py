@@ -36,7 +36,7 @@ from typing import Any
 
 from .._safe_csv import SafeWriter
 from ..exceptions import CaptureTableError, InputError, ProjectError, UncountedError
-from ..histories import STRATA, capture_table
+from ..histories import STRATA, capture_table, flag_missed_links, missed_measure
 from ..i18n.labels import model_label
 from ..mse.api import estimate
 from ..mse.registry import METHODS
@@ -116,6 +116,8 @@ class Job:
     finished: float | None = None
     table_path: Path | None = None
     charts: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: the project's linkage measure of missed joins (left apart, all), for its own table only
+    missed: tuple[int, int] | None = None
 
     @property
     def active(self) -> bool:
@@ -266,6 +268,9 @@ class Workshop:
             if key is not None:
                 self._keys[(owner, key)] = job.id
             self._forget_old()
+        if source_id == PROJECT:      # the persons' missed joins weigh on its estimates
+            with self.review.lock:
+                job.missed = missed_measure(self.review.store, self.review.clustering())
         job.table_path = self.workdir / f"job-{job.id}.csv"
         table.to_csv(job.table_path)
         self._pool.submit(self._run, job, table)
@@ -329,6 +334,8 @@ class Workshop:
         try:
             rows = estimate(table, s["methods"], level=s["level"], seed=s["seed"], progress=tick,
                             sampler_progress=sampler, errors="row")
+            if job.missed is not None:    # as `uncounted estimate DIR` and the report do
+                rows = flag_missed_links(rows, job.missed)
             job.rows = [label_row(r.to_dict()) for r in rows]
             job.data = report_data(table, job)
             job.state = "done"

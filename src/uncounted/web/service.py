@@ -28,7 +28,13 @@ import numpy as np
 import pandas as pd
 
 from ..exceptions import InputError, ProjectError
-from ..histories import Persons, capture_table, current_persons
+from ..histories import (
+    Persons,
+    capture_table,
+    current_persons,
+    flag_missed_links,
+    missed_measure,
+)
 from ..i18n.labels import model_label
 from ..linkage.compare import refused_pairs
 from ..linkage.review import review_progress
@@ -204,8 +210,10 @@ class Review:
                 raise InputError("fewer than two lists have records")
             with self.lock:
                 table = capture_table(self.store, persons=cl)
+                missed = missed_measure(self.store, cl)
 
             est = make_estimator(method, level=self.level, seed=1).fit(table)
+            est = flag_missed_links([est], missed)[0]      # as `uncounted estimate DIR` does
             out.update(observed=est.observed, estimate=_num(est.estimate), lower=_num(est.lower),
                        upper=_num(est.upper), model=model_label(est.model, est.lists),
                        estimable=True, status=est.status,
