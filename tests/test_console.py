@@ -202,6 +202,24 @@ def test_strata_progress_counts_done_running_left_with_a_line_per_stratum(monkey
         assert "sexo=M" not in last and "lcmcr [sexo=H]: 2,000/16,000" in last
 
 
+def test_strata_progress_speaks_the_current_language(monkeypatch):
+    """The progress lines go through the catalogue: Russian words and numbers under --lang ru."""
+    from uncounted.i18n import using
+
+    drawn = _frames(monkeypatch)
+    info = {"method": "lcmcr", "chains": 4, "draws_per_chain": 2000, "max_draws_per_chain": 16000,
+            "rhat": 1.0234, "ess_bulk": 310.0, "ess_tail": 250.0, "target_ess": 400.0}
+    with using("ru"), _console.count_progress("оценивание") as progress:
+        progress(0, 3, "")
+        progress.stratum("lcmcr [sexo=H]", "start")
+        assert "оценивание: готово 0, идёт 1, осталось 2" in drawn()
+        progress.stratum("lcmcr [sexo=H]", "sampler", info)
+        assert ("lcmcr [sexo=H]: 2\u202f000/16\u202f000 выборок на цепь, R-hat 1,023, ESS 250 "
+                "(цель 400)") in drawn()
+        progress.stratum("lcmcr [sexo=H]", "done", {"status": "ok"})
+        assert "осталось ~0:00:" in drawn()
+
+
 def test_estimate_draws_strata_on_a_terminal_and_nothing_under_json(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 

@@ -18,6 +18,8 @@ from typing import Any
 from rich.console import Console
 from rich.markup import escape as _escape
 
+from .i18n import _, format_number
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -109,8 +111,8 @@ def count_progress(description: str, show: bool = True
             if state["strata"]:
                 total = int(t.total or 0)
                 left = max(total - int(t.completed) - len(running), 0)
-                text = (f"{description}: {int(t.completed)} done, {len(running)} running, "
-                        f"{left} left")
+                text = description + ": " + _("{done} done, {running} running, {left} left").format(
+                    done=int(t.completed), running=len(running), left=left)
             else:
                 text = f"{description}: {state['label']}" if state["label"] else description
             bar.update(task, description=escape(text))
@@ -155,9 +157,9 @@ def _eta_text(task) -> str:
     count once each, so parallel strata shorten it)."""
     done, total, elapsed = task.completed, task.total, task.elapsed
     if not total or not done or not elapsed or done >= total:
-        return "eta -:--:--"
+        return _("eta {time}").format(time="-:--:--")
     left = int(elapsed / done * (total - done))
-    return f"eta {left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}"
+    return _("eta {time}").format(time=f"{left // 3600}:{left // 60 % 60:02d}:{left % 60:02d}")
 
 
 def _overall_only(text: Callable[[Any], str]):
@@ -176,23 +178,30 @@ def _overall_only(text: Callable[[Any], str]):
 
 def stratum_text(label: str, info: dict) -> str:
     """One running stratum's line from its sampler's report (lcmcr: draws, R-hat, ESS)."""
-    text = (f"{label}: {info.get('draws_per_chain', 0):,}/{info.get('max_draws_per_chain', 0):,} "
-            "draws per chain")
+    text = label + ": " + _("{draws}/{max_draws} draws per chain").format(
+        draws=format_number(info.get("draws_per_chain", 0)),
+        max_draws=format_number(info.get("max_draws_per_chain", 0)))
     if info.get("rhat") is not None:
-        text += (f", R-hat {info['rhat']:.3f}, ESS {min(info['ess_bulk'], info['ess_tail']):.0f}"
-                 f" (target {info.get('target_ess', 0):.0f})")
+        text += ", " + _("R-hat {rhat}, ESS {ess} (target {target})").format(
+            rhat=format_number(info["rhat"], 3),
+            ess=format_number(min(info["ess_bulk"], info["ess_tail"])),
+            target=format_number(info.get("target_ess", 0)))
     return text
 
 
 def sampler_text(info: dict) -> str:
     """One line from an MCMC sampler's ``progress(info)`` report."""
-    text = (f"{info.get('method', 'sampler')} ({info.get('lists')} lists, "
-            f"{info.get('observed', 0):,} observed): {info.get('chains')} chains, "
-            f"{info.get('draws_per_chain', 0):,}/{info.get('max_draws_per_chain', 0):,} "
-            f"draws per chain, {info.get('iterations_per_chain', 0):,} iterations")
+    text = _("{method} ({lists} lists, {observed} observed): {chains} chains, {draws}/{max_draws} "
+             "draws per chain, {iterations} iterations").format(
+        method=info.get("method", "sampler"), lists=info.get("lists"),
+        observed=format_number(info.get("observed", 0)), chains=info.get("chains"),
+        draws=format_number(info.get("draws_per_chain", 0)),
+        max_draws=format_number(info.get("max_draws_per_chain", 0)),
+        iterations=format_number(info.get("iterations_per_chain", 0)))
     if info.get("rhat") is not None:
-        text += (f", R-hat {info['rhat']:.3f}, ESS bulk {info['ess_bulk']:.0f} tail "
-                 f"{info['ess_tail']:.0f} (target {info.get('target_ess', 0):.0f})")
+        text += ", " + _("R-hat {rhat}, ESS bulk {bulk} tail {tail} (target {target})").format(
+            rhat=format_number(info["rhat"], 3), bulk=format_number(info["ess_bulk"]),
+            tail=format_number(info["ess_tail"]), target=format_number(info.get("target_ess", 0)))
     return text
 
 
@@ -207,7 +216,7 @@ def sampler_progress(show: bool = True) -> Iterator[Callable[[dict], None]]:
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True) as bar:
-        task = bar.add_task("lcmcr: starting", total=None)
+        task = bar.add_task(_("lcmcr: starting"), total=None)
 
         def progress(info: dict) -> None:
             bar.update(task, description=escape(sampler_text(info)))
@@ -239,8 +248,9 @@ def announce_lcmcr_compile(methods: Iterable[str], *, as_json: bool = False) -> 
     from .mse import _lcmcr_kernels as kernels
 
     if kernels.compiled() is False:
-        err_console.print(f"compiling the lcmcr sampler once, about {kernels.COMPILE_SECONDS} s "
-                          "(later runs load it from numba's cache)", style="dim", highlight=False)
+        err_console.print(_("compiling the lcmcr sampler once, about {seconds} s (later runs "
+                            "load it from numba's cache)").format(seconds=kernels.COMPILE_SECONDS),
+                          style="dim", highlight=False)
 
 
 def compile_notice(progress: Callable[[str, float | None], None]
@@ -259,7 +269,8 @@ def compile_notice(progress: Callable[[str, float | None], None]
         if step == state["label"]:
             from .mse import _lcmcr_kernels as kernels
 
-            step = f"{step} (compiling the sampler once, about {kernels.COMPILE_SECONDS} s)"
+            step = step + " " + _("(compiling the sampler once, about {seconds} s)").format(
+                seconds=kernels.COMPILE_SECONDS)
         progress(step, seconds)
 
     return wrapped
