@@ -57,6 +57,8 @@ def test_pair_is_compared_explained_and_links_are_safe(client):
     assert chart["prior"] + sum(WEIGHTS.values()) + chart["other"] == pytest.approx(
         chart["total"], abs=1e-3)
     assert first["reasons"][0].startswith("In the review band: match probability 0.550")
+    # a region the sources gave only as its code is shown by name, the code beside it
+    assert rows["region"]["left"] == rows["region"]["right"] == "Moscow Oblast (RU-MOS)"
 
 
 def test_undo_supersedes_and_loses_nothing(client):
@@ -235,6 +237,7 @@ def test_pages_in_russian_and_english(client):
     client.get("/review?lang=ru")
     first = client.get("/api/queue").json()["pairs"][0]
     assert {f["key"]: f["field"] for f in first["fields"]}["birth_date"] == "дата рождения"
+    assert {f["key"]: f["left"] for f in first["fields"]}["region"] == "Московская область (RU-MOS)"
     assert first["reasons"][0].startswith("В полосе проверки")
     assert "Сохранённых оценок пока нет" in client.get("/estimates").text
     # the favicon browsers ask for (it was the sign-in page's console 404)

@@ -8,10 +8,12 @@ what it did) and translated here into the request's language; the page writes ev
 from __future__ import annotations
 
 import math
+from functools import cache
 from typing import Any
 
-from ..i18n import _
+from ..i18n import _, get_language
 from ..linkage.compare import COLUMNS, compare_records, safe_link, weight_chart
+from ..records.regions import federal_subjects
 
 #: Record columns the review page reads.
 RECORD_COLUMNS = ["list_name", "record_id", *COLUMNS, "patronymic_cyr", "given_name_cyr"]
@@ -46,13 +48,31 @@ def reasons(prob: float | None, band: tuple[float, float], *, conflict: bool, de
     return out
 
 
+@cache
+def _subject_names() -> dict[str, tuple[str, str]]:
+    """ISO code -> (English, Russian) name of each federal subject."""
+    return {r["iso_code"]: (r["name_en"], r["name_ru"]) for r in federal_subjects()}
+
+
+def region_shown(value: str) -> str:
+    """A region the source gave only as its code (``RU-MOS``) by name in the page's language,
+    the code beside it (``Москва (RU-MOS)``); any other spelling as the source wrote it."""
+    names = _subject_names().get(value)
+    if not names:
+        return value
+    return f"{names[1] if get_language() == 'ru' else names[0]} ({value})"
+
+
 def field_rows(left: dict, right: dict) -> list[dict[str, Any]]:
-    """The compared rows with translated labels and reasons, and ``href`` for safe links."""
+    """The compared rows with translated labels and reasons, region codes by name, and
+    ``href`` for safe links."""
     rows = []
     for row in compare_records(left, right):
         row = {**row, "field": _(row["label"]), "why": _(row["why"]) if row["why"] else ""}
         if row["key"] == "source_url":
             row["left_href"], row["right_href"] = safe_link(row["left"]), safe_link(row["right"])
+        elif row["key"] == "region":
+            row["left"], row["right"] = region_shown(row["left"]), region_shown(row["right"])
         rows.append(row)
     return rows
 
