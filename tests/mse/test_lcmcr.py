@@ -16,7 +16,7 @@ import pytest
 
 from uncounted.exceptions import ConvergenceWarning, InputError, NotEstimableError
 from uncounted.mse import CaptureTable, read_capture_table
-from uncounted.mse.lcmcr import LatentClass, chain_seeds, plot_trace
+from uncounted.mse.lcmcr import LatentClass, chain_seeds, chains_apart, plot_trace
 
 from .results.results_r import LCMCR_PRODUCTION, LCMCR_UKDAT5_HELP_MEDIAN
 
@@ -284,6 +284,61 @@ def test_short_run_warns_about_convergence(mse_table):
     assert any("ESS" in w for w in est.warnings)
 
 
+def test_a_chain_apart_is_named_only_when_its_draws_do_not_overlap_the_others():
+    rng = np.random.default_rng(5)
+    agree = rng.normal(1900, 200, (4, 2000))
+    assert chains_apart(agree) == []
+    stuck = agree.copy()
+    stuck[1] = rng.normal(1412, 5, 2000)    # the 20-list stratum's chain 2, in shape
+    assert chains_apart(stuck) == [1]
+    # disagreeing (R-hat well above 1.1) but overlapping: slow mixing, not a separate state
+    shifted = agree.copy()
+    shifted[3] += 250
+    from uncounted.mse.diagnostics import summarise_chains
+    assert summarise_chains(shifted)["rhat"] > 1.1
+    assert chains_apart(shifted) == []
+    assert chains_apart(agree[:1]) == []     # one chain: nothing to compare
+    assert chains_apart(stuck[:, :99]) == []   # too few draws to say
+    drifting = stuck.copy()
+    drifting[1] = np.linspace(1000, 1500, 2000)  # still leaving its start: not sitting apart
+    assert chains_apart(drifting) == []
+
+
+class _DrawsGiven(LatentClass):
+    """The estimator with its sampler replaced by fixed draws: the reporting path alone (the real
+    sampler's stuck chain costs ~300 CPU s; the slow test on the 20-list stratum covers it)."""
+
+    def __init__(self, *, draws=None):
+        super().__init__(chains=draws.shape[0])
+        self.draws = draws
+
+    def _fit(self, table):
+        n = self.draws
+        hmc = np.full((n.shape[0], 2), np.nan)
+        return self._summarise(table, n, np.ones_like(n), np.ones_like(n), 1.0,
+                               list(range(n.shape[0])), hmc)
+
+
+def test_chains_apart_is_an_unreliable_row_that_says_why_and_names_the_flag(mse_table):
+    rng = np.random.default_rng(5)
+    n = np.round(rng.normal(19000, 2000, (4, 2000)))   # Kosovo: 4,400 observed
+    n[1] = np.round(rng.normal(14120, 50, 2000))
+    with pytest.warns(ConvergenceWarning, match="chain 2 of 4 sits in a different part"):
+        est = _DrawsGiven(draws=n).fit(mse_table("lcmcr_kosovo_aggregate"))
+    assert est.status == "unreliable"
+    codes = [r.code for r in est.reasons]
+    assert "chains_apart" in codes and "not_converged" not in codes  # said once, specifically
+    reason = next(r for r in est.reasons if r.code == "chains_apart")
+    assert "do not publish" in reason.message and "burn_in" in reason.message
+    assert "--burn-in" in reason.text(cli=True) and "the chains for N" in reason.text(cli=True)
+    assert list(est.diagnostics["chains_apart"]) == [2]
+    # chains that merely mix slowly keep the plain not-converged reason and its advice
+    n[1] = np.round(rng.normal(21500, 2000, 2000))
+    with pytest.warns(ConvergenceWarning, match="raise burn_in, n_draws or thin"):
+        slow = _DrawsGiven(draws=n).fit(mse_table("lcmcr_kosovo_aggregate"))
+    assert [r.code for r in slow.reasons if r.status == "unreliable"] == ["not_converged"]
+
+
 def test_posterior_is_above_observed_and_draws_are_whole_numbers(mse_table):
     tab = mse_table("dga_example_spina_bifida_3list")
     est = _quiet_fit(LatentClass(seed=2, **QUICK), tab)
@@ -439,6 +494,8 @@ def test_twenty_list_stratum_that_has_not_converged_says_so(verdata_default_fit)
         assert est.status == "unreliable"
         assert any("R-hat" in str(w.message) or "ESS" in str(w.message) for w in caught)
         assert d["samples_per_chain"] == 16_000  # extended to the cap before giving up
+        if d["chains_apart"]:   # seed 1: chain 2, at N ~1,412, apart from the other three
+            assert any(r.code == "chains_apart" for r in est.reasons)
     else:
         assert est.status == "ok" and not caught
 

@@ -31,7 +31,8 @@ from .result import Estimate
 from .status import warn
 from .table import CaptureTable
 
-__all__ = ["LatentClass", "LatentClassResults", "chain_seeds", "plot_trace", "seed_sequence"]
+__all__ = ["LatentClass", "LatentClassResults", "chain_seeds", "chains_apart", "plot_trace",
+           "seed_sequence"]
 
 
 def seed_sequence(seed: int, table: CaptureTable | None = None) -> np.random.SeedSequence:
@@ -92,6 +93,34 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
     else:
         out = [one(j) for j in jobs]
     return tuple(np.vstack([o[i] for o in out]) for i in range(3))
+
+
+def chains_apart(n: np.ndarray) -> list[int]:
+    """Chains (0-based) whose middle half of draws of N does not overlap that of the other chains
+    pooled: the chains sit in different parts of the posterior rather than wandering slowly
+    through the same part (the 20-list verdata stratum, docs/bayesian.md). Only said where the
+    between-chain disagreement is also large (R-hat above 1.1), where each chain has at least 100
+    draws, and of a chain that sits still (the middle halves of its own first and second halves
+    overlap): a slowly mixing but overlapping set of chains, or one still drifting out of its
+    start, is reported as not converged, not as apart."""
+    chains = n.shape[0]
+    if chains < 2 or n.shape[1] < 100:
+        return []
+    rh = summarise_chains(n).get("rhat")
+    if rh is None or not math.isfinite(rh) or rh <= 1.1:
+        return []
+    out = []
+    for c in range(chains):
+        lo, hi = np.quantile(n[c], [0.25, 0.75])
+        rest = np.delete(n, c, axis=0).ravel()
+        r_lo, r_hi = np.quantile(rest, [0.25, 0.75])
+        if hi < r_lo or lo > r_hi:
+            first, second = np.array_split(n[c], 2)
+            a_lo, a_hi = np.quantile(first, [0.25, 0.75])
+            b_lo, b_hi = np.quantile(second, [0.25, 0.75])
+            if a_hi >= b_lo and b_hi >= a_lo:
+                out.append(c)
+    return out
 
 
 def _short_of(diag: dict, target: float) -> bool:
@@ -313,6 +342,7 @@ class LatentClass(Estimator):
             "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),
             "all_classes_used_share": float((occ >= int(self.max_classes)).mean()),
             "chain_medians": np.median(n, axis=1).tolist(),
+            "chains_apart": [c + 1 for c in chains_apart(n)],
             "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
         if self.hmc_steps:
@@ -341,7 +371,18 @@ class LatentClass(Estimator):
         for label, e in (("bulk", eb), ("tail", et)):
             if e is not None and not math.isnan(e) and e < 400:
                 problems.append(f"{label} ESS {e:.0f} < 400")
-        if problems:
+        apart = diag.get("chains_apart") or []
+        if problems and apart:
+            medians = " / ".join(f"{m:,.0f}" for m in diag["chain_medians"])
+            which = ", ".join(str(c) for c in apart)
+            warn("chains_apart", f"lcmcr: the chains for N have not converged "
+                 f"({'; '.join(problems)}): chain {which} of {len(diag['chain_medians'])} sits "
+                 f"in a different part of the posterior from the others (chain medians "
+                 f"{medians}; the middle halves of their draws do not overlap). A longer "
+                 f"burn_in may let it leave that state, but with many lists this sampler may not "
+                 f"cross between such states at all (docs/bayesian.md, 'Many lists'): do not "
+                 f"publish this figure", ConvergenceWarning, params=("burn_in",))
+        elif problems:
             warn("not_converged", f"lcmcr: the chains for N may not have converged "
                  f"({'; '.join(problems)}); raise burn_in, n_draws or thin", ConvergenceWarning)
         if diag["all_classes_used_share"] > 0.5:

@@ -73,6 +73,7 @@ CODES: dict[str, tuple[str, str]] = {
     "replicate_caution": ("caution", "a combined replicate carries a caution"),
     # unreliable
     "not_converged": ("unreliable", "the sampler's chains did not converge"),
+    "chains_apart": ("unreliable", "the sampler's chains sit in different parts of the posterior"),
     "irls_not_converged": ("unreliable", "the model fit did not converge"),
     "convergence_warning": ("unreliable", "an optimiser or sampler did not converge"),
     "stratum_unreliable": ("unreliable", "a stratum in the sum is unreliable"),
@@ -108,6 +109,7 @@ _BY_CATEGORY = {"ConvergenceWarning": "convergence_warning", "DataWarning": "dat
 #: :attr:`Reason.params`): only the names that occur in the message are kept.
 PARAM_HINTS: dict[str, tuple[str, ...]] = {
     "not_converged": ("burn_in", "n_draws", "thin"),
+    "chains_apart": ("burn_in",),
     "truncation_binds": ("max_classes",),
     "grid_end": ("n_max",),
 }
@@ -330,6 +332,10 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         reasons += [r for r in derived if r.code not in have]
         covered = {r.message for r in reasons}
         reasons += [Reason("estimation_warning", w) for w in estimate.warnings if w not in covered]
+    if any(r.code == "chains_apart" for r in reasons):
+        # the specific reason (its message holds the R-hat and ESS) replaces the generic one,
+        # whose advice (more iterations) rarely helps there
+        reasons = [r for r in reasons if r.code != "not_converged"]
     reasons = _once(list(dict.fromkeys(reasons)), RULE_CODES)
     status = "not_estimable" if not estimate.estimable else worst(r.status for r in reasons)
     return status, tuple(reasons)
@@ -362,7 +368,7 @@ def _finite(x) -> bool:
 
 def _chain_reasons(diag: Mapping[str, Any], known: list[Reason]) -> list[Reason]:
     """``not_converged`` from R-hat and ESS in the diagnostics, unless already reported."""
-    if any(r.code == "not_converged" for r in known):
+    if any(r.code in ("not_converged", "chains_apart") for r in known):
         return []
     problems = []
     rh = diag.get("rhat")

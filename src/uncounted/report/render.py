@@ -102,6 +102,7 @@ REASON_TEXTS = {
     "strata_resampled": N_("strata draws were resampled to a common count before summing"),
     "stratum_caution": N_("a stratum in the sum carries a caution"),
     "not_converged": N_("the sampler's chains did not converge"),
+    "chains_apart": N_("the sampler's chains sit in different parts of the posterior"),
     "irls_not_converged": N_("the model fit did not converge"),
     "convergence_warning": N_("an optimiser or sampler did not converge"),
     "stratum_unreliable": N_("a stratum in the sum is unreliable"),
