@@ -457,7 +457,15 @@ class FactoredPoisson:
         lam = math.exp(min(log_lam, ETA_MAX))
         # the observable cells' total: exp(b0) (prod Z - 1), by expm1 (no cancellation when every
         # list's effect is very negative and the cell of nobody dominates)
-        E0 = lam if self.n0 is not None else math.exp(min(float(beta[0]), ETA_MAX)) * math.expm1(logZ)
+        if self.n0 is not None:
+            E0 = lam
+        elif logZ < ETA_MAX:
+            E0 = math.exp(min(float(beta[0]), ETA_MAX)) * math.expm1(logZ)  # inf past the range
+        else:
+            # a trial step of the line search can make the weights' total astronomically large;
+            # expm1 would raise OverflowError there (the 1997 and 1998 men of verdata's
+            # replicate 1). At that size expm1(logZ) = exp(logZ) to double precision.
+            E0 = math.exp(min(float(beta[0]) + logZ, ETA_MAX))
         M = None
         if second:
             M = np.outer(m, m)
