@@ -137,8 +137,12 @@ def estimate_project(directory, methods, *, strata=None, draws: int = 0, **optio
         else:
             seed = options.pop("seed", 1) or 1
             level = options.pop("level", 0.95) or 0.95
-            rows = estimate_with_linkage_draws(store, methods, draws=draws, seed=seed,
-                                               level=level, **options)
+            # the draws resample clusterings around these persons; the missed joins measured on
+            # them are weighed against the pooled (wider) interval, as for a plain estimate
+            rows = flag_missed_links(
+                estimate_with_linkage_draws(store, methods, draws=draws, seed=seed, level=level,
+                                            **options),
+                missed_measure(store, persons))
         # kept with the project: the review UI's Estimates page and the report list them
         store.estimates.save([r.to_dict() for r in rows], run_id=persons.run_id)
     return table, rows

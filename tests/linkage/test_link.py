@@ -152,6 +152,11 @@ def test_estimate_on_project_dir_weighs_linkages_missed_joins(linked, tmp_path):
     (reason,) = [r for r in flagged.reasons if r.code == "missed_links"]
     assert f"{apart2:,} of {pairs2:,}" in reason.message
     assert st.missed_links(flagged, apart2, pairs2) == (reason,)
+    # --linkage-draws weighs the same measure against its pooled, wider interval
+    _, (pooled,) = estimate_project(copy, "loglinear", draws=4)
+    assert pooled.upper - pooled.lower >= 0.9 * (flagged.upper - flagged.lower)
+    (reason,) = [r for r in pooled.reasons if r.code == "missed_links"]
+    assert f"{apart2:,} of {pairs2:,}" in reason.message
     # the rule reads the interval: the same share against a ten times wider one says nothing
     wide = row.replace(lower=row.estimate * 0.8, upper=row.estimate * 1.2, reasons=())
     assert st.missed_links(wide, apart, pairs) == ()
