@@ -97,3 +97,23 @@ def test_parity_tables_raise_no_false_alarm(mse_table):
     for name in ("sparsemse_ukdat", "sparsemse_ukdat_5", "rcapture_hiv"):
         assert ChaoLowerBound().fit(mse_table(name)).status == "ok"
     # the full floors, every table and method: tests/mse/test_status_rules.py
+
+
+def test_an_estimators_own_reason_is_not_doubled_by_the_rules_copy(shared_data):
+    # verdata R1, perpetrator OTRO x adolescents: 31 people on 9 valid sources. The log-linear fit
+    # reports its interval's lower end at the number observed (estimate_on_boundary, its own
+    # words); the rule for the same fact had already been attached when the Estimate was made,
+    # and the row carried both sentences for one fact.
+    from uncounted.mse import LogLinear, read_capture_table
+
+    t = read_capture_table(shared_data("mse/verdata_reclutamiento_r1.csv"),
+                           strata=["p_str", "edad_jep"], lists=["in_*"])
+    part = t.by_stratum()["p_str=OTRO, edad_jep=ADOLESCENCIA"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = LogLinear().fit(part)
+    boundary = [r.message for r in est.reasons if r.code == "estimate_on_boundary"]
+    assert boundary == ["interval's lower end at the number observed"]
+    assert est.status == "caution"
+    again = est.replace(reasons=est.reasons)          # deciding again changes nothing
+    assert again.reasons == est.reasons

@@ -327,7 +327,12 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
             if estimate.method == "chao":
                 derived += _unequal_lists(estimate, table, facts)
         # a rule adds its reason only where the estimator (or an earlier decision) has not
-        # reported that code: the estimator's own message, with its hint, is the one kept
+        # reported that code: the estimator's own message, with its hint, is the one kept. An
+        # earlier decision's copy of a rule's reason (an Estimate decides when it is made, before
+        # the estimator's warnings are attached) gives way to the estimator's own for that code.
+        fresh = set(derived)
+        own = {r.code for r in reasons if r not in fresh}
+        reasons = [r for r in reasons if not (r in fresh and r.code in own)]
         have = {r.code for r in reasons}
         reasons += [r for r in derived if r.code not in have]
         covered = {r.message for r in reasons}
