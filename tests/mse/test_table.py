@@ -320,3 +320,21 @@ def test_from_patterns_keeps_high_patterns_exact_and_refuses_non_integers():
     for bad in ([1.5, 2], ["3"], [-1], [2**64]):
         with pytest.raises(CaptureTableError):
             CaptureTable.from_patterns(bad, lists=lists)
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_semicolon_and_tab_separated_tables_read_as_the_comma_one(tmp_path, sep):
+    # a spreadsheet set to a Russian locale saves CSV with ';' (the comma is its decimal mark);
+    # the reader said "found 1 list column (A;B;C;count)" and stopped
+    rows = ["A,B,C,count", "1,0,0,10", "0,1,0,8", "1,1,0,3", "0,0,1,5", "1,0,1,2"]
+    comma = tmp_path / "comma.csv"
+    comma.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    other = tmp_path / "other.csv"
+    other.write_text("\n".join(r.replace(",", sep) for r in rows) + "\n", encoding="utf-8")
+    assert read_capture_table(other).bits().tolist() == read_capture_table(comma).bits().tolist()
+    assert list(read_capture_table(other).pattern_counts) == list(read_capture_table(comma).pattern_counts)
+    short = tmp_path / "short.csv"
+    short.write_text(sep.join("ABC") + f"{sep}count\n1{sep}0{sep}0{sep}10\n0{sep}1{sep}0\n",
+                     encoding="utf-8")
+    with pytest.raises(CaptureTableError, match=r"row 2.*3 fields where the header has 4"):
+        read_capture_table(short)

@@ -48,8 +48,10 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
             "{where} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}). "
             "Save the file as UTF-8.", where=where, byte=raw[err.start], offset=err.start),
             file=name, row=None if line == 1 else line - 1) from err
+    delimiter = _delimiter(text)
     try:
-        rows = [r for r in csv.reader(io.StringIO(text, newline=""), skipinitialspace=True)
+        rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                      skipinitialspace=True)
                 if any(cell.strip() for cell in r)]
     except csv.Error as err:
         raise CaptureTableError(Msg("cannot be read as CSV: {err}", err=str(err)),
@@ -64,6 +66,21 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
     cells = np.array(body, dtype=str).reshape(len(body), len(header))
     columns = {h: cells[:, j] for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
+
+
+def _delimiter(text: str) -> str:
+    """The field separator, read off the header line: the one of comma, semicolon and tab that
+    splits it into the most fields (comma when none splits it). Spreadsheets set to Russian (and
+    most European) locales save CSV with semicolons, because the comma is their decimal mark.
+    Every row must then have the header's number of fields, so a wrong choice cannot pass
+    unnoticed."""
+    first = text.lstrip("\r\n").split("\n", 1)[0]
+    best, fields = ",", 1
+    for sep in (",", ";", "\t"):
+        n = len(next(csv.reader([first], delimiter=sep), []))
+        if n > fields:
+            best, fields = sep, n
+    return best
 
 
 def from_frame(cls, frame, *, strata=None, lists=None, source: str = "<DataFrame>"):

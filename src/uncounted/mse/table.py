@@ -217,7 +217,9 @@ class CaptureTable:
     @classmethod
     def from_csv(cls, path: str | Path, *, strata: Sequence[str] | str | None = None,
                  lists: Sequence[str] | None = None) -> CaptureTable:
-        """Read a capture-table CSV (DESIGN.md contract), UTF-8 with or without BOM.
+        """Read a capture-table CSV (DESIGN.md contract), UTF-8 with or without BOM, separated by
+        commas, semicolons (as spreadsheets in Russian and most European locales save CSV) or tabs:
+        whichever splits the header into the most fields; every row must match the header.
 
         Parameters
         ----------
