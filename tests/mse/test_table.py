@@ -338,3 +338,13 @@ def test_semicolon_and_tab_separated_tables_read_as_the_comma_one(tmp_path, sep)
                      encoding="utf-8")
     with pytest.raises(CaptureTableError, match=r"row 2.*3 fields where the header has 4"):
         read_capture_table(short)
+
+
+def test_a_workbook_given_as_a_capture_table_is_named_as_one(tmp_path):
+    # an .xlsx is a zip: the reader said "the header is not valid UTF-8 (byte 0x83 ...)"
+    pytest.importorskip("openpyxl")
+    book = tmp_path / "table.xlsx"
+    pd.DataFrame({"A": [1, 0, 1], "B": [0, 1, 1], "count": [5, 4, 2]}).to_excel(book, index=False)
+    with pytest.raises(CaptureTableError, match="spreadsheet workbook, not a CSV file") as err:
+        read_capture_table(book)
+    assert "table.xlsx" in str(err.value)

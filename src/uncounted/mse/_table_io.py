@@ -39,6 +39,11 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
     if not raw.strip():
         raise CaptureTableError(Msg("the file is empty. A capture table needs a header row with "
                                     "one column per list and at least one data row."), file=name)
+    if raw.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0")):
+        # a zip (XLSX, ODS) or an old compound document (XLS): not text at all
+        raise CaptureTableError(Msg(
+            "this is a spreadsheet workbook, not a CSV file. Save the sheet as CSV (UTF-8) and "
+            "estimate from that file."), file=name)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
