@@ -164,3 +164,22 @@ def test_rates_when_the_indicators_are_available(project):
         assert r["deaths"] == persons[iso]
         assert r["per_100k"] == pytest.approx(persons[iso] / men[iso] * 1e5)
         assert r["lower"] < r["per_100k"] < r["upper"]
+
+
+def test_report_of_a_table_with_other_columns_takes_the_lists_it_is_given(tmp_path, project):
+    # a table with columns that are neither lists nor strata (verdata's department, age, ...) was
+    # refused by `report` ("list columns hold 0 or 1 ... got '11'"), which had no --lists
+    table = tmp_path / "wide.csv"
+    table.write_text("dept,year,in_1,in_2,in_3,count\n11,1990,1,0,0,7\n11,1991,0,1,0,5\n"
+                     "13,1990,1,1,0,3\n13,1991,0,0,1,4\n11,1990,1,0,1,2\n", encoding="utf-8")
+    out = tmp_path / "wide.json"
+    r = runner.invoke(app, ["report", str(table), "--lists", "in_*", "--strata", "year",
+                            "-m", "chao", "--format", "json", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    (chao,) = [e for e in data["estimates"] if e["method"] == "chao"]
+    assert chao["observed"] == 21 and chao["lists"] == ["in_1", "in_2", "in_3"]
+    refused = runner.invoke(app, ["report", str(table), "-m", "chao", "--out", str(out)])
+    assert refused.exit_code == 2 and "'dept'" in refused.output    # without --lists: named
+    on_project = runner.invoke(app, ["report", str(project), "--lists", "a", "--out", str(out)])
+    assert on_project.exit_code == 2 and "--lists" in on_project.output

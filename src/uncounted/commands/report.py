@@ -31,6 +31,9 @@ def register(app: typer.Typer) -> None:
         method: list[str] = typer.Option(["all"], "--method", "-m",
                                          help="Estimators to run side by side (default: all)."),
         strata: str = typer.Option(None, "--strata", help="Stratum column(s) of a CSV table."),
+        lists: str = typer.Option(None, "--lists", help="List columns of a CSV table, comma-separated "
+                                                        "names or patterns such as 'in_*' (default: "
+                                                        "every column but count and the strata)."),
         level: float = typer.Option(None, min=0.5, max=0.999, help="Interval level (default: the "
                                                                    "project's, else 0.95)."),
         seed: int = typer.Option(None, help="Seed for random methods (default: the project's, else 1)."),
@@ -42,10 +45,16 @@ def register(app: typer.Typer) -> None:
 
         announce_lcmcr_compile(method)
         strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
+        list_cols = [x.strip() for x in lists.split(",") if x.strip()] if lists else None
+        if list_cols and source.is_dir():
+            from ..exceptions import InputError
+
+            raise InputError("--lists chooses the columns of a capture-table CSV; a project's lists "
+                             "are its imported lists", column="--lists", value=lists)
         with step_progress(show_progress()) as progress:
             progress(_("building the report (every method, charts)"), None)
             text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
-                                level=level, seed=seed, lang=check_language(lang))
+                                level=level, seed=seed, lang=check_language(lang), lists=list_cols)
             progress(_("building the report (every method, charts)"), 0.0)
         if out is None:
             base = source if source.is_dir() else source.parent

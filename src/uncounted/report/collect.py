@@ -39,7 +39,8 @@ MAX_STRATA = 60
 
 def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
             strata: Sequence[str] | None = None, level: float | None = None,
-            seed: int | None = None, store=None) -> dict[str, Any]:
+            seed: int | None = None, store=None,
+            lists: Sequence[str] | None = None) -> dict[str, Any]:
     """Report data for a project folder or a capture-table CSV.
 
     Parameters
@@ -51,6 +52,10 @@ def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
         one that applies, i.e. ``"all"``).
     strata
         Stratum columns of a CSV table (projects are stratified by region).
+    lists
+        List columns of a CSV table (names or patterns such as ``"in_*"``; default: every column
+        but ``count`` and the strata), as ``uncounted estimate --lists``. Other columns are
+        ignored.
     level, seed
         Interval level and seed (default: the project's settings, else 0.95 and 1).
     store
@@ -61,7 +66,8 @@ def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
     if path.is_dir():
         return _from_project(path, methods=methods, level=level, seed=seed, store=store)
     if path.is_file():
-        return _from_table(path, methods=methods, strata=strata, level=level, seed=seed)
+        return _from_table(path, methods=methods, strata=strata, level=level, seed=seed,
+                           lists=lists)
     raise InputError("is neither a project folder nor a capture-table CSV. Give the folder made by "
                      "'uncounted init' or a CSV file.", file=path)
 
@@ -75,8 +81,8 @@ def _base(title: str, kind: str, path: Path) -> dict[str, Any]:
             "reproducibility": {"versions": versions(), "python": platform.python_version()}}
 
 
-def _from_table(path: Path, *, methods, strata, level, seed) -> dict[str, Any]:
-    table = CaptureTable.from_csv(path, strata=strata)
+def _from_table(path: Path, *, methods, strata, level, seed, lists=None) -> dict[str, Any]:
+    table = CaptureTable.from_csv(path, strata=strata, lists=lists)
     level = 0.95 if level is None else level
     seed = 1 if seed is None else seed
     rows = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
