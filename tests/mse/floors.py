@@ -30,8 +30,12 @@ EXPECTED: dict[tuple[str, str], tuple[str, tuple[str, ...]]] = {
     # Ned_5: 22 times the observed under the BIC model (chao 8x, dga 6x); dga's interval reaches 25x
     ("sparsemse_ned_5", "loglinear"): ("caution", ("far_above_observed",)),
     ("sparsemse_ned_5", "dga"): ("caution", ("interval_far_above_observed",)),
-    ("sparsemse_ned_5", "lcmcr"): ("caution", ("far_above_observed",
-                                               "interval_far_above_observed")),
+    # lcmcr's posterior on Ned_5 has two modes, N ~45,000-55,000 and ~145,000 (a third of the
+    # draws in the lower one); the default chains switch between them a few times in 80,000
+    # iterations (R-hat 1.056, bulk ESS 60 at the draw cap, seed 1), hence unreliable. Without
+    # split-merge moves a chain can miss the lower mode and look converged at 148,569
+    # (109,676-317,385): the earlier 'caution' expected here came from such a run.
+    ("sparsemse_ned_5", "lcmcr"): ("unreliable", ("not_converged",)),
     # New Orleans: 12 (8 lists) or 13 (5 lists) of 185 people on more than one list
     ("sparsemse_neworl", "chao"): ("caution", ("thin_overlap", "small_list", "strong_dependence")),
     ("sparsemse_neworl", "loglinear"): ("caution", ("thin_overlap", "small_list")),
