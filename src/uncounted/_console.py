@@ -301,6 +301,12 @@ class Column:
         return "" if value is None else str(value)
 
 
+def column_names(option: str | None) -> list[str] | None:
+    """The column names (or patterns) of a comma-separated option such as ``--strata`` or
+    ``--lists``, blanks dropped; None when the option was not given."""
+    return [s.strip() for s in option.split(",") if s.strip()] if option else None
+
+
 def check_format(fmt: str) -> str:
     """``fmt`` if it is one of :data:`FORMATS`, else an InputError naming the flag."""
     from .exceptions import InputError, Msg

@@ -14,6 +14,7 @@ from .._console import (
     Column,
     announce_lcmcr_compile,
     check_format,
+    column_names,
     console,
     count_progress,
     err_console,
@@ -202,9 +203,9 @@ def register(app: typer.Typer) -> None:
                              column="--interval", value=interval)
         if check_format(fmt) == "json":
             as_json = True
-        strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
+        strata_cols = column_names(strata)
         announce_lcmcr_compile(method, as_json=as_json)
-        list_cols = [s.strip() for s in lists.split(",") if s.strip()] if lists else None
+        list_cols = column_names(lists)
         given = {"selection": selection, "max_order": max_order, "interval": interval,
                  "chains": chains, "n_draws": n_draws, "burn_in": burn_in, "thin": thin,
                  "max_classes": max_classes, "n_max": n_max}

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from .._console import console, escape
+from .._console import column_names, console, escape
 from ..i18n import _, format_number
 
 
@@ -24,7 +24,7 @@ def register(app: typer.Typer) -> None:
         from ..histories import capture_table
         from ..project import Project
 
-        cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
+        cols = column_names(strata)
         project = Project.open(directory)
         with project.store(read_only=True) as store:
             table = capture_table(store, run_id=run, strata=cols)

@@ -6,7 +6,14 @@ from pathlib import Path
 
 import typer
 
-from .._console import announce_lcmcr_compile, console, escape, show_progress, step_progress
+from .._console import (
+    announce_lcmcr_compile,
+    column_names,
+    console,
+    escape,
+    show_progress,
+    step_progress,
+)
 from ..i18n import _, format_number
 
 
@@ -44,8 +51,8 @@ def register(app: typer.Typer) -> None:
         from ..report import build_report
 
         announce_lcmcr_compile(method)
-        strata_cols = [s.strip() for s in strata.split(",") if s.strip()] if strata else None
-        list_cols = [x.strip() for x in lists.split(",") if x.strip()] if lists else None
+        strata_cols = column_names(strata)
+        list_cols = column_names(lists)
         if list_cols and source.is_dir():
             from ..exceptions import InputError
 
