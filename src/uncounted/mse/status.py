@@ -318,7 +318,7 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         if not any(r.status == "not_estimable" for r in reasons):
             reasons.insert(0, Reason("not_estimable", estimate.reason or "not estimable"))
     else:
-        derived = _chain_reasons(estimate.diagnostics, reasons) + _size_reasons(estimate)
+        derived = _chain_reasons(estimate.diagnostics) + _size_reasons(estimate)
         if table is not None and table.observed:
             from .checks import table_facts
 
@@ -331,16 +331,12 @@ def decide(estimate, table=None) -> tuple[str, tuple[Reason, ...]]:
         # earlier decision's copy of a rule's reason (an Estimate decides when it is made, before
         # the estimator's warnings are attached) gives way to the estimator's own for that code.
         fresh = set(derived)
-        own = {r.code for r in reasons if r not in fresh}
+        own = _said({r.code for r in reasons if r not in fresh})
         reasons = [r for r in reasons if not (r in fresh and r.code in own)]
-        have = {r.code for r in reasons}
+        have = _said({r.code for r in reasons})
         reasons += [r for r in derived if r.code not in have]
         covered = {r.message for r in reasons}
         reasons += [Reason("estimation_warning", w) for w in estimate.warnings if w not in covered]
-    if any(r.code == "chains_apart" for r in reasons):
-        # the specific reason (its message holds the R-hat and ESS) replaces the generic one,
-        # whose advice (more iterations) rarely helps there
-        reasons = [r for r in reasons if r.code != "not_converged"]
     reasons = _once(list(dict.fromkeys(reasons)), RULE_CODES)
     status = "not_estimable" if not estimate.estimable else worst(r.status for r in reasons)
     return status, tuple(reasons)
@@ -353,6 +349,17 @@ def _with_params(r: Reason) -> Reason:
     named = tuple(p for p in PARAM_HINTS[r.code]
                   if re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])", r.message))
     return Reason(r.code, r.message, named) if named else r
+
+
+#: Reason codes that say what another code says, more specifically: where an estimator reports
+#: the first, the rule's reason of the second is not added (``chains_apart`` holds the R-hat and
+#: ESS that ``not_converged`` would give, and advice that fits the case).
+SAYS_ALSO: dict[str, tuple[str, ...]] = {"chains_apart": ("not_converged",)}
+
+
+def _said(codes: set[str]) -> set[str]:
+    """``codes`` with the codes each of them also says (:data:`SAYS_ALSO`)."""
+    return codes | {c for code in codes for c in SAYS_ALSO.get(code, ())}
 
 
 def _once(reasons: list[Reason], codes: tuple[str, ...]) -> list[Reason]:
@@ -371,10 +378,9 @@ def _finite(x) -> bool:
     return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
-def _chain_reasons(diag: Mapping[str, Any], known: list[Reason]) -> list[Reason]:
-    """``not_converged`` from R-hat and ESS in the diagnostics, unless already reported."""
-    if any(r.code in ("not_converged", "chains_apart") for r in known):
-        return []
+def _chain_reasons(diag: Mapping[str, Any]) -> list[Reason]:
+    """``not_converged`` from R-hat and ESS in the diagnostics (:func:`decide` keeps it only
+    where no reason already says so)."""
     problems = []
     rh = diag.get("rhat")
     if isinstance(rh, (int, float)) and not math.isnan(rh) and rh > RHAT_MAX:
