@@ -95,18 +95,19 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
     return tuple(np.vstack([o[i] for o in out]) for i in range(3))
 
 
-def chains_apart(n: np.ndarray) -> list[int]:
+def chains_apart(n: np.ndarray, rhat: float | None = None) -> list[int]:
     """Chains (0-based) whose middle half of draws of N does not overlap that of the other chains
     pooled: the chains sit in different parts of the posterior rather than wandering slowly
     through the same part (the 20-list verdata stratum, docs/bayesian.md). Only said where the
     between-chain disagreement is also large (R-hat above 1.1), where each chain has at least 100
     draws, and of a chain that sits still (the middle halves of its own first and second halves
     overlap): a slowly mixing but overlapping set of chains, or one still drifting out of its
-    start, is reported as not converged, not as apart."""
+    start, is reported as not converged, not as apart. ``rhat``: that of ``n``, when the caller
+    has it already (computed here otherwise)."""
     chains = n.shape[0]
     if chains < 2 or n.shape[1] < 100:
         return []
-    rh = summarise_chains(n).get("rhat")
+    rh = summarise_chains(n).get("rhat") if rhat is None else rhat
     if rh is None or not math.isfinite(rh) or rh <= 1.1:
         return []
     out = []
@@ -342,7 +343,7 @@ class LatentClass(Estimator):
             "alpha_mean": float(alpha.mean()), "occupied_classes_mean": float(occ.mean()),
             "all_classes_used_share": float((occ >= int(self.max_classes)).mean()),
             "chain_medians": np.median(n, axis=1).tolist(),
-            "chains_apart": [c + 1 for c in chains_apart(n)],
+            "chains_apart": [c + 1 for c in chains_apart(n, conv.get("rhat"))],
             "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
         if self.hmc_steps:
