@@ -348,3 +348,18 @@ def test_a_workbook_given_as_a_capture_table_is_named_as_one(tmp_path):
     with pytest.raises(CaptureTableError, match="spreadsheet workbook, not a CSV file") as err:
         read_capture_table(book)
     assert "table.xlsx" in str(err.value)
+
+
+def test_a_trailing_delimiter_is_dropped_and_a_value_past_the_last_column_is_refused(tmp_path):
+    # spreadsheets often end every line with a delimiter; the reader took the empty name for a
+    # list and said "list columns hold 0 or 1 ... got ''. If '' is not a list, ..."
+    plain = tmp_path / "plain.csv"
+    plain.write_text("A;B;C;count\n1;0;0;10\n0;1;0;8\n1;1;0;3\n0;0;1;5\n", encoding="utf-8")
+    trailing = tmp_path / "trailing.csv"
+    trailing.write_text("A;B;C;count;\n1;0;0;10;\n0;1;0;8\n1;1;0;3;\n0;0;1;5;\n", encoding="utf-8")
+    want, got = read_capture_table(plain), read_capture_table(trailing)
+    assert got.lists == want.lists and list(got.pattern_counts) == list(want.pattern_counts)
+    shifted = tmp_path / "shifted.csv"
+    shifted.write_text("A;B;C;count;\n1;0;0;10;\n0;1;0;8;7\n", encoding="utf-8")
+    with pytest.raises(CaptureTableError, match=r"row 2.*5 fields where the header has 4"):
+        read_capture_table(shifted)

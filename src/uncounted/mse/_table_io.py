@@ -62,12 +62,17 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
         raise CaptureTableError(Msg("cannot be read as CSV: {err}", err=str(err)),
                                 file=name) from err
     header = [h.strip() for h in rows[0]]
-    body = rows[1:]
-    for i, r in enumerate(body, start=1):
-        if len(r) != len(header):
+    if len(header) > 1 and not header[-1]:
+        header = header[:-1]        # a delimiter after the last name (spreadsheets write these)
+    body = []
+    for i, r in enumerate(rows[1:], start=1):
+        if len(r) == len(header) + 1 and not r[-1].strip():
+            r = r[:-1]              # an empty field after the last column; a value there is not
+        if len(r) != len(header):   # dropped: it would mean the row's values have shifted
             raise CaptureTableError(Msg(
                 "this row has {n} fields where the header has {n_header}. Each row needs "
                 "one value per column.", n=len(r), n_header=len(header)), file=name, row=i)
+        body.append(r)
     cells = np.array(body, dtype=str).reshape(len(body), len(header))
     columns = {h: cells[:, j] for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
