@@ -183,3 +183,48 @@ def test_report_of_a_table_with_other_columns_takes_the_lists_it_is_given(tmp_pa
     assert refused.exit_code == 2 and "'dept'" in refused.output    # without --lists: named
     on_project = runner.invoke(app, ["report", str(project), "--lists", "a", "--out", str(out)])
     assert on_project.exit_code == 2 and "--lists" in on_project.output
+
+
+def test_a_stratified_table_is_headlined_by_its_sum_over_strata(tmp_path):
+    # `report TABLE --strata eth` headlined the table pooled over ethnicity, while `estimate
+    # TABLE --strata eth` (and the web's estimation pages) give the sum of per-stratum fits: two
+    # commands, two figures for one question. The report now sums the strata too.
+    from uncounted.mse import estimate
+
+    lines = (DATA / "mse" / "conting_spina.csv").read_text(encoding="utf-8").splitlines()
+    src = tmp_path / "spina_two.csv"      # the two strata where the log-linear fit exists
+    src.write_text("\n".join(x for x in lines if not x.startswith("other,")) + "\n",
+                   encoding="utf-8")
+    table = CaptureTable.from_csv(src, strata=["eth"])
+    (total,) = [e for e in estimate(table, "loglinear") if e.stratum == "total"]
+    (pooled,) = estimate(table.collapse(), "loglinear")
+    assert total.estimate - pooled.estimate > 30         # 757.9 summed, 722.1 pooled
+    d = json.loads(build_report(src, fmt="json", strata=["eth"], methods="loglinear"))
+    (row,) = d["estimates"]
+    assert row["stratum"] == "total" and row["estimate"] == pytest.approx(total.estimate)
+    assert d["headline"]["chosen"]["estimate"] == pytest.approx(total.estimate)
+    assert d["headline"]["strata"] == {"column": "eth", "n": 2}
+    assert d["strata"]["method"] == "loglinear" and len(d["strata"]["rows"]) == 2
+    html = build_report(src, strata=["eth"], methods="loglinear", lang="en")
+    assert "sum of separate estimates in each of the 2 strata of eth" in html
+    ru = build_report(src, strata=["eth"], methods="loglinear", lang="ru")
+    assert "сделанных отдельно в каждой из 2 страт (eth)" in ru
+    plain = json.loads(build_report(src, fmt="json", methods="loglinear", lists=["S*"]))
+    assert plain["headline"]["strata"] is None and plain["strata"] is None
+    assert plain["headline"]["chosen"]["estimate"] == pytest.approx(pooled.estimate)
+
+
+def test_a_sum_over_strata_with_a_stratum_not_estimable_is_no_headline():
+    # in the third stratum ('other', 12 people) no log-linear model has an MLE, so the sum over
+    # strata has none either; the pooled table's 724 must not stand in for it
+    d = json.loads(build_report(DATA / "mse" / "conting_spina.csv", fmt="json", strata=["eth"],
+                                methods="loglinear"))
+    (row,) = d["estimates"]
+    assert row["stratum"] == "total" and not row["estimable"]
+    assert "eth=other" in row["reason"]
+    assert d["headline"]["chosen"] is None
+    html = build_report(DATA / "mse" / "conting_spina.csv", strata=["eth"], methods="loglinear",
+                        lang="en")
+    assert "No estimate we can stand behind." in html
+    assert "Not estimable here: log-linear model" in html
+    assert "a stratum without a usable estimate leaves the sum without one" in html

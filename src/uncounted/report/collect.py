@@ -35,6 +35,8 @@ from ..store import UNKNOWN, Store
 VERSIONED = ["uncounted", "numpy", "scipy", "pandas", "statsmodels", "duckdb", "splink", "numba",
              "jinja2", "matplotlib"]
 MAX_STRATA = 60
+#: Which method's per-stratum rows the strata section shows when several ran, best first.
+STRATA_CHART_ORDER = ("loglinear", "lcmcr", "dga", "chao", "lincoln-petersen")
 
 
 def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
@@ -85,11 +87,30 @@ def _from_table(path: Path, *, methods, strata, level, seed, lists=None) -> dict
     table = CaptureTable.from_csv(path, strata=strata, lists=lists)
     level = 0.95 if level is None else level
     seed = 1 if seed is None else seed
-    rows = run_estimates(table.collapse(), methods or "all", level=level, seed=seed)
-    by_stratum = (strata_summary(table, _strata_method(methods), level=level, seed=seed,
-                                 column=",".join(table.strata_columns))
-                  if table.is_stratified else None)
+    # The strata the user names are estimated apart and summed, as `uncounted estimate --strata`
+    # and the web's estimation pages do: the headline is then a sum over strata. It used to be
+    # the estimate of the table pooled over them (verdata by year and sex: 41,200 pooled against
+    # 35,071 summed), a different figure from the one `estimate` gives for the same command.
+    rows, by_stratum = split_strata(run_estimates(table, methods or "all", level=level,
+                                                  seed=seed), table.strata_columns)
     return table_data(table, rows, strata=by_stratum, path=path, level=level, seed=seed)
+
+
+def split_strata(rows: list[dict], columns: Sequence[str]) -> tuple[list[dict],
+                                                                   dict[str, Any] | None]:
+    """Split the rows of a stratified run (:func:`uncounted.mse.api.estimate`) into one row per
+    method (the ``"total"`` sums, and methods that applied to no stratum) and the strata section:
+    the per-stratum rows of the first of :data:`STRATA_CHART_ORDER` that ran, largest strata
+    first, at most :data:`MAX_STRATA` (None when there are no per-stratum rows)."""
+    main = [r for r in rows if r.get("stratum") in (None, "total")]
+    per = [r for r in rows if r.get("stratum") not in (None, "total")]
+    if not per:
+        return main, None
+    have = {r["method"] for r in per}
+    method = next((m for m in STRATA_CHART_ORDER if m in have), per[0]["method"])
+    shown = sorted((r for r in per if r["method"] == method), key=lambda r: -r["observed"])
+    return main, {"column": ",".join(columns), "method": method, "rows": shown[:MAX_STRATA],
+                  "n_strata": len(shown), "shown": min(len(shown), MAX_STRATA)}
 
 
 def table_data(table: CaptureTable, estimates: list[dict], *, strata: dict[str, Any] | None,
@@ -465,12 +486,19 @@ def headline(data: dict[str, Any]) -> dict[str, Any] | None:
             "reasons": [r for r in e.get("reasons") or [] if CODES.get(r.get("code"), ("caution",))[0]
                         != "ok"]}
 
-    return {"observed": capture["observed"], "lists": list(capture["lists"]),
+    summed = None
+    if chosen is not None and chosen.get("stratum") == "total":
+        strata = data.get("strata") or {}
+        summed = {"column": strata.get("column") or "",
+                  "n": (chosen.get("diagnostics") or {}).get("strata") or strata.get("n_strata")}
+    return {"observed": capture["observed"], "lists": list(capture["lists"]), "strata": summed,
             "linked": data["source"]["kind"] == "project", "simulated": bool(data.get("simulated")),
             "chosen": brief(chosen), "lower_bound": brief(bound),
             "others": len(standing) - (1 if chosen else 0),
             "range": [min(values), max(values)] if len(values) > 1 else None,
             "unreliable": sorted({e["method"] for e in point if e.get("status") == "unreliable"}),
+            "not_estimable": sorted({e["method"] for e in data.get("estimates") or []
+                                     if not e.get("estimable")}),
             "caveat": caveat}
 
 

@@ -41,7 +41,7 @@ from ..i18n.labels import model_label
 from ..mse.api import estimate
 from ..mse.registry import METHODS
 from ..mse.table import CaptureTable
-from ..report.collect import LOWER_BOUNDS, MAX_STRATA, table_data
+from ..report.collect import LOWER_BOUNDS, split_strata, table_data
 
 #: The source id of the project's own capture table.
 PROJECT = "project"
@@ -51,8 +51,6 @@ MAX_UPLOAD = 8 * 1024 * 1024
 PROJECT_STRATA = tuple(s for s in STRATA if s != "region_iso")
 #: Methods in the order the page lists them.
 METHOD_ORDER = ("chao", "lincoln-petersen", "loglinear", "dga", "lcmcr")
-#: Which per-stratum rows the report's strata chart shows, best first.
-STRATA_CHART_ORDER = ("loglinear", "lcmcr", "dga", "chao", "lincoln-petersen")
 MAX_NAME = 120
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f]")
 
@@ -388,15 +386,8 @@ def stratum_rows(job: Job) -> list[dict[str, Any]]:
 def report_data(table: CaptureTable, job: Job) -> dict[str, Any]:
     """The report's data for the job's rows (:func:`uncounted.report.collect.table_data`)."""
     s = job.settings
-    per = stratum_rows(job)
-    strata = None
-    if per:
-        have = {r["method"] for r in per}
-        method = next(m for m in STRATA_CHART_ORDER if m in have)
-        rows = sorted((r for r in per if r["method"] == method), key=lambda r: -r["observed"])
-        strata = {"column": ",".join(s["strata"]), "method": method, "rows": rows[:MAX_STRATA],
-                  "n_strata": len(rows), "shown": min(len(rows), MAX_STRATA)}
-    return table_data(table, main_rows(job), strata=strata, path=job.table_path,
+    main, strata = split_strata(job.rows, s["strata"])
+    return table_data(table, main, strata=strata, path=job.table_path,
                       level=s["level"], seed=s["seed"], title=job.source_name,
                       file_name=job.source_name)
 
