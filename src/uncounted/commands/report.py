@@ -10,9 +10,9 @@ from .._console import (
     announce_lcmcr_compile,
     column_names,
     console,
+    count_progress,
     escape,
     show_progress,
-    step_progress,
 )
 from ..i18n import _, format_number
 
@@ -58,11 +58,13 @@ def register(app: typer.Typer) -> None:
 
             raise InputError("--lists chooses the columns of a capture-table CSV; a project's lists "
                              "are its imported lists", column="--lists", value=lists)
-        with step_progress(show_progress()) as progress:
-            progress(_("building the report (every method, charts)"), None)
+        # the bar counts the estimators (each stratum of each, with --strata), with an ETA and
+        # the samplers' lines: the whole verdata replicate by year and sex runs for minutes
+        with count_progress(_("building the report (every method, charts)"),
+                            show_progress()) as progress:
             text = build_report(source, fmt=fmt, png_dir=png, methods=method, strata=strata_cols,
-                                level=level, seed=seed, lang=check_language(lang), lists=list_cols)
-            progress(_("building the report (every method, charts)"), 0.0)
+                                level=level, seed=seed, lang=check_language(lang), lists=list_cols,
+                                progress=progress)
         if out is None:
             base = source if source.is_dir() else source.parent
             out = base / f"report.{fmt}"

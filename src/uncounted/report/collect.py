@@ -42,7 +42,7 @@ STRATA_CHART_ORDER = ("loglinear", "lcmcr", "dga", "chao", "lincoln-petersen")
 def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
             strata: Sequence[str] | None = None, level: float | None = None,
             seed: int | None = None, store=None,
-            lists: Sequence[str] | None = None) -> dict[str, Any]:
+            lists: Sequence[str] | None = None, progress=None) -> dict[str, Any]:
     """Report data for a project folder or a capture-table CSV.
 
     Parameters
@@ -63,13 +63,18 @@ def collect(source: str | Path, *, methods: Sequence[str] | str | None = None,
     store
         For a project: a context manager that yields its open :class:`~uncounted.store.Store`
         (the review server passes its own, held under its lock); default: open it read-only.
+    progress
+        Called as :func:`uncounted.mse.api.estimate`'s ``progress`` while the estimators run; if
+        it has ``sampler`` and ``stratum`` attributes (``uncounted._console.count_progress``),
+        they get the samplers' and the strata's reports.
     """
     path = Path(source)
     if path.is_dir():
-        return _from_project(path, methods=methods, level=level, seed=seed, store=store)
+        return _from_project(path, methods=methods, level=level, seed=seed, store=store,
+                             progress=progress)
     if path.is_file():
         return _from_table(path, methods=methods, strata=strata, level=level, seed=seed,
-                           lists=lists)
+                           lists=lists, progress=progress)
     raise InputError("is neither a project folder nor a capture-table CSV. Give the folder made by "
                      "'uncounted init' or a CSV file.", file=path)
 
@@ -83,7 +88,8 @@ def _base(title: str, kind: str, path: Path) -> dict[str, Any]:
             "reproducibility": {"versions": versions(), "python": platform.python_version()}}
 
 
-def _from_table(path: Path, *, methods, strata, level, seed, lists=None) -> dict[str, Any]:
+def _from_table(path: Path, *, methods, strata, level, seed, lists=None,
+                progress=None) -> dict[str, Any]:
     table = CaptureTable.from_csv(path, strata=strata, lists=lists)
     level = 0.95 if level is None else level
     seed = 1 if seed is None else seed
@@ -92,7 +98,8 @@ def _from_table(path: Path, *, methods, strata, level, seed, lists=None) -> dict
     # the estimate of the table pooled over them (verdata by year and sex: 41,200 pooled against
     # 35,071 summed), a different figure from the one `estimate` gives for the same command.
     rows, by_stratum = split_strata(run_estimates(table, methods or "all", level=level,
-                                                  seed=seed), table.strata_columns)
+                                                  seed=seed, progress=progress),
+                                    table.strata_columns)
     return table_data(table, rows, strata=by_stratum, path=path, level=level, seed=seed)
 
 
@@ -146,7 +153,8 @@ def table_data(table: CaptureTable, estimates: list[dict], *, strata: dict[str, 
     return data
 
 
-def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, Any]:
+def _from_project(root: Path, *, methods, level, seed, store=None,
+                  progress=None) -> dict[str, Any]:
     import contextlib
 
     project = Project.open(root)
@@ -198,7 +206,7 @@ def _from_project(root: Path, *, methods, level, seed, store=None) -> dict[str, 
     data["capture"] = capture_summary(table)
     data["reproducibility"]["input_hash"] = table.collapse().input_hash()
     data["estimates"] = run_estimates(table.collapse(), methods or "all", level=level, seed=seed,
-                                      missed=missed)
+                                      missed=missed, progress=progress)
     data["strata"] = strata_summary(table, _strata_method(methods, project), level=level, seed=seed,
                                     column="region")
     rates, why = region_rates(data["regions"], level=level)
@@ -266,14 +274,22 @@ def capture_summary(table: CaptureTable) -> dict[str, Any]:
 
 
 def run_estimates(table: CaptureTable, methods, *, level: float, seed: int,
-                  missed: tuple[int, int] | None = None) -> list[dict]:
+                  missed: tuple[int, int] | None = None, progress=None) -> list[dict]:
     """Every requested estimator on ``table``, as ``Estimate.to_dict()`` rows (failures kept);
     ``missed``: linkage's measure of its missed joins on the persons ``table`` was made from
-    (:func:`uncounted.histories.missed_measure`), weighed against each interval."""
+    (:func:`uncounted.histories.missed_measure`), weighed against each interval; ``progress``:
+    as in :func:`collect`."""
 
+    hooks: dict[str, Any] = {}
+    if progress is not None:
+        hooks["progress"] = progress
+        if getattr(progress, "sampler", None) is not None:
+            hooks["sampler_progress"] = progress.sampler
+        if table.is_stratified and getattr(progress, "stratum", None) is not None:
+            hooks["strata_progress"] = progress.stratum
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UncountedWarning)
-        rows = estimate(table, methods, level=level, seed=seed)
+        rows = estimate(table, methods, level=level, seed=seed, **hooks)
     if missed is not None:
         rows = flag_missed_links(rows, missed)
     return [r.to_dict() for r in rows]

@@ -252,7 +252,8 @@ def to_json(data: dict[str, Any]) -> str:
 def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path | None = None,
                  methods: Sequence[str] | str | None = None, strata: Sequence[str] | None = None,
                  level: float | None = None, seed: int | None = None, store=None,
-                 lang: str | None = None, lists: Sequence[str] | None = None) -> str:
+                 lang: str | None = None, lists: Sequence[str] | None = None,
+                 progress=None) -> str:
     """Build the report of a project folder or a capture-table CSV and return its text.
 
     Parameters
@@ -263,7 +264,7 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
         ``"html"`` (self-contained page) or ``"json"`` (the data behind it).
     png_dir
         Also write each chart as ``<name>.png`` into this folder.
-    methods, strata, level, seed, store, lists
+    methods, strata, level, seed, store, lists, progress
         Passed to :func:`uncounted.report.collect.collect`.
     lang
         ``"en"`` or ``"ru"``: the page's and the charts' language (default: the current one of
@@ -274,7 +275,7 @@ def build_report(source: str | Path, *, fmt: str = "html", png_dir: str | Path |
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}", column="--format", value=fmt)
     data = collect(source, methods=methods, strata=strata, level=level, seed=seed,
-                   store=store, lists=lists)
+                   store=store, lists=lists, progress=progress)
     if fmt == "json" and png_dir is None:
         return to_json(data)
 
