@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import warnings
 
 import numpy as np
@@ -73,9 +75,44 @@ def test_bad_files(tmp_path, text, needle):
 
 
 def test_non_utf8_header_is_named(tmp_path):
-    p = write(tmp_path, "Список,B\n1,0\n".encode("cp1251"))
+    # Latin-1 accents stand alone inside Latin words: not Russian in any code page (cp1251 would
+    # read "Fiscal\xeda" as "Fiscalн"), so the file is refused, not guessed
+    p = write(tmp_path, "Fiscalía,Policía,count\n1,0,4\n0,1,3\n1,1,2\n".encode("latin-1"))
     with pytest.raises(CaptureTableError, match="header is not valid UTF-8"):
         read_capture_table(p)
+
+
+RUSSIAN = ("Мемориал;Медиазона;Некрологи;регион;count\n"
+           "1;0;0;Республика Бурятия;40\n0;1;0;Республика Бурятия;31\n"
+           "0;0;1;Республика Бурятия;22\n1;1;0;Республика Бурятия;9\n1;0;1;Республика Бурятия;6\n"
+           "0;1;1;Республика Бурятия;5\n1;1;1;Республика Бурятия;2\n"
+           "1;0;0;Москва;12\n0;1;0;Москва;10\n1;1;0;Москва;3\n0;0;1;Москва;7\n")
+
+
+@pytest.mark.parametrize("encoding,said", [("cp1251", "cp1251 (Windows Cyrillic)"),
+                                           ("koi8_r", "KOI8-R")])
+def test_a_russian_code_page_table_reads_as_its_utf8_twin_with_a_warning(tmp_path, encoding,
+                                                                        said):
+    # what a Russian-locale spreadsheet saves: ';' and cp1251. It was refused ("the header is
+    # not valid UTF-8"); the list importer already read such files
+    utf8 = tmp_path / "utf8.csv"
+    utf8.write_text(RUSSIAN, encoding="utf-8")
+    other = write(tmp_path, RUSSIAN.encode(encoding))
+    with pytest.warns(DataWarning, match=rf"read as {re.escape(said)}"):
+        got = read_capture_table(other, strata=["регион"])
+    want = read_capture_table(utf8, strata=["регион"])
+    assert got.lists == want.lists == ("Мемориал", "Медиазона", "Некрологи")
+    assert got.strata_keys == want.strata_keys
+    assert {k: v.pattern_counts.tolist() for k, v in got.strata.items()} == \
+        {k: v.pattern_counts.tolist() for k, v in want.strata.items()}
+
+
+def test_a_table_partly_utf8_and_partly_cp1251_is_refused_at_the_line(tmp_path):
+    # decoding it either way would rename one stratum or all the others
+    raw = RUSSIAN.encode("utf-8").replace("Москва".encode("utf-8"), "Москва".encode("cp1251"), 1)
+    with pytest.raises(CaptureTableError, match=r"line 9 is not valid UTF-8") as err:
+        read_capture_table(write(tmp_path, raw), strata=["регион"])
+    assert err.value.row == 8
 
 
 def test_missing_file(tmp_path):

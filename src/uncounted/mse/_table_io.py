@@ -16,6 +16,7 @@ import csv
 import fnmatch
 import io
 import math
+import re
 import sys
 import warnings
 from collections.abc import Mapping, Sequence
@@ -23,10 +24,15 @@ from pathlib import Path
 
 import numpy as np
 
+from .._cyrillic import AMBIGUOUS, single_byte_encoding
 from ..exceptions import CaptureTableError, DataWarning, Msg
 from .table import COUNT_COLUMN, MAX_LISTS
 
 _GLOB = set("*?[")
+#: Three UTF-8 Cyrillic letters in a row: no cp1251 or KOI8-R text reads like that.
+_UTF8_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
+#: Three or more bytes >= 0x80 in a row: a word in a single-byte Cyrillic code page.
+_HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
 
 
 def from_csv(cls, path: str | Path, *, strata=None, lists=None):
@@ -44,15 +50,7 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
         raise CaptureTableError(Msg(
             "this is a spreadsheet workbook, not a CSV file. Save the sheet as CSV (UTF-8) and "
             "estimate from that file."), file=name)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        where = Msg("the header") if line == 1 else Msg("line {line}", line=line)
-        raise CaptureTableError(Msg(
-            "{where} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}). "
-            "Save the file as UTF-8.", where=where, byte=raw[err.start], offset=err.start),
-            file=name, row=None if line == 1 else line - 1) from err
+    text = _decode(raw, name)
     delimiter = _delimiter(text)
     try:
         rows = [r for r in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
@@ -76,6 +74,40 @@ def from_csv(cls, path: str | Path, *, strata=None, lists=None):
     cells = np.array(body, dtype=str).reshape(len(body), len(header))
     columns = {h: cells[:, j] for j, h in enumerate(header)}
     return from_columns(cls, header, columns, len(body), strata=strata, lists=lists, source=name)
+
+
+def _decode(raw: bytes, name: str) -> str:
+    """The text of a capture-table file: UTF-8 (with or without a BOM), else cp1251 or KOI8-R
+    when its Cyrillic letters say which (:func:`uncounted._cyrillic.single_byte_encoding`; list
+    names and stratum values such as region names are where they occur), with a
+    :class:`DataWarning` naming the code page. A file that is UTF-8 in part, or whose code page
+    cannot be told, is refused with the line where UTF-8 breaks: a wrong code page would
+    rename lists and strata without a word."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = raw[: err.start].count(b"\n") + 1
+        where = Msg("the header") if line == 1 else Msg("line {line}", line=line)
+        error = err
+    counts = np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256)[128:].tolist()
+    # Russian words are runs of high bytes; a Latin-1 or cp1252 file ("Bogot\xe1", "M\xfcller")
+    # has them one by one inside Latin words, and cp1251 would read those as Cyrillic letters
+    in_words = sum(len(m) for m in _HIGH_RUN.findall(raw))
+    enc = (None if _UTF8_WORD.search(raw) or in_words < 0.8 * sum(counts)
+           else single_byte_encoding(counts))
+    if enc in ("cp1251", "koi8_r"):
+        warnings.warn(DataWarning(Msg(
+            "{file}: the file is not UTF-8; it was read as {enc} (its Cyrillic letters read "
+            "as Russian only in that code page). Check the list and stratum names, or save the "
+            "file as UTF-8.", file=name, enc={"cp1251": "cp1251 (Windows Cyrillic)",
+                                                 "koi8_r": "KOI8-R"}[enc])), stacklevel=4)
+        return raw.decode(enc)
+    why = (Msg(" Its Cyrillic letters read as Russian both in cp1251 and in KOI8-R, so the "
+               "code page cannot be told.") if enc == AMBIGUOUS else "")
+    raise CaptureTableError(Msg(
+        "{where} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}).{why} "
+        "Save the file as UTF-8.", where=where, byte=raw[error.start], offset=error.start,
+        why=why), file=name, row=None if line == 1 else line - 1) from error
 
 
 def _delimiter(text: str) -> str:
