@@ -33,7 +33,7 @@ __all__ = ["ENGINES", "DaskEngine", "make_engine"]
 ENGINES = ("local", "dask")
 
 
-def make_engine(name: str = "local", *, address: str | None = None, workers: int = 1):
+def make_engine(name: str = "local", *, address: str | None = None, workers: int | None = None):
     """The engine called ``name``: ``"local"`` (``workers`` processes on this machine) or
     ``"dask"`` (the Dask scheduler at ``address``; without one, a local Dask cluster of
     ``workers`` processes, for trying it out)."""
@@ -41,9 +41,9 @@ def make_engine(name: str = "local", *, address: str | None = None, workers: int
         if address is not None:
             raise InputError("a scheduler address needs engine 'dask' (the local engine runs on "
                              "this machine)", column="address", value=address)
-        return LocalEngine(workers)
+        return LocalEngine(workers or 1)
     if name == "dask":
-        return DaskEngine(address, workers=None if address else max(workers, 1))
+        return DaskEngine(address, workers=None if address else max(workers or 2, 1))
     raise InputError(f"unknown engine {name!r}; the engines are {', '.join(ENGINES)}",
                      column="engine", value=name)
 

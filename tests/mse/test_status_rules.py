@@ -324,9 +324,16 @@ def test_input_errors_still_raise_with_errors_row():
 def test_progress_reports_each_method_and_stratum(mse_table):
     seen = []
     t = mse_table("conting_spina", strata="eth")
-    estimate(t, "chao,loglinear", progress=lambda *a: seen.append(a))
+    estimate(t, "chao,loglinear", progress=lambda *a: seen.append(a), workers=1)
     assert seen[0] == (0, 6, "chao [eth=afro-american]")
     assert [s[0] for s in seen] == list(range(7)) and seen[-1] == (6, 6, "")
+    seen.clear()
+    # strata fitted at once start before the previous ones are done: the count never goes back
+    estimate(t, "chao,loglinear", progress=lambda *a: seen.append(a), workers=2)
+    done = [s[0] for s in seen]
+    assert done == sorted(done) and len(seen) == 7 and seen[-1] == (6, 6, "")
+    assert {s[2] for s in seen[:-1]} == {f"{m} [eth={e}]" for m in ("chao", "loglinear")
+                                         for e in ("afro-american", "caucasian", "other")}
     seen.clear()
     estimate(_good3(), "chao,loglinear", progress=lambda *a: seen.append(a))
     assert seen == [(0, 2, "chao"), (1, 2, "loglinear"), (2, 2, "")]

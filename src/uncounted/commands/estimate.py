@@ -176,8 +176,9 @@ def register(app: typer.Typer) -> None:
         linkage_draws: int = typer.Option(0, "--linkage-draws", min=0, help="With a project folder: "
                                           "pool estimates over this many clusterings sampled from "
                                           "the match probabilities."),
-        workers: int = typer.Option(1, "--workers", min=1, help="Processes fitting strata at "
-                                    "once (same results as 1)."),
+        workers: int = typer.Option(None, "--workers", min=1, help="Processes fitting strata at "
+                                    "once (default: one per core the method leaves free; same "
+                                    "results as 1)."),
         engine: str = typer.Option(None, "--engine", help="Where strata run: local (default; "
                                    "--workers processes) or dask (the --scheduler's cluster, or "
                                    "a local Dask cluster of --workers processes). Same results."),
@@ -253,7 +254,8 @@ def register(app: typer.Typer) -> None:
         print_estimates(rows, console, title, fmt=fmt)
 
 
-def _engine(name: str | None, scheduler: str | None, workers: int, linkage_draws: int) -> dict:
+def _engine(name: str | None, scheduler: str | None, workers: int | None,
+            linkage_draws: int) -> dict:
     """``workers``/``engine`` for ``mse.api.estimate`` from --engine, --scheduler, --workers."""
     name = name or ("dask" if scheduler else "local")
     if name not in ("local", "dask"):

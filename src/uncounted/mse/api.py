@@ -65,7 +65,7 @@ def split_options(names: Sequence[str], options: Mapping[str, Any]) -> dict[str,
 
 def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float | None = None,
              seed: int | None = None, progress: Callable[[int, int, str], None] | None = None,
-             errors: str = "raise", workers: int = 1, engine: Any = "local",
+             errors: str = "raise", workers: int | None = None, engine: Any = "local",
              sampler_progress: Callable[[dict], None] | None = None,
              strata_progress: Callable[[str, str, dict | None], None] | None = None,
              **options: Any) -> list[Estimate]:
@@ -85,8 +85,9 @@ def estimate(table, methods: Sequence[str] | str = "loglinear", *, level: float 
         Seed for every random method (lcmcr, dga, loglinear's bootstrap); deterministic methods
         have no seed and ignore it. Default: each estimator's, 1.
     workers
-        Processes fitting the strata of a stratified table at once (default 1; see
-        :meth:`Estimator.fit_strata`). The rows are the same whatever the number.
+        Processes fitting the strata of a stratified table at once (default: one per core
+        each method's fits leave free, see :meth:`Estimator.auto_workers`; 1 fits them in this
+        process). The rows are the same whatever the number.
     engine
         Where the strata run: ``"local"`` (with ``workers``) or a distributed engine object
         (:func:`uncounted.engines.make_engine`); the rows are the same on every engine.

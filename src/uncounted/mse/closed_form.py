@@ -78,6 +78,7 @@ class LincolnPetersen(Estimator):
     Seber, G. A. F. (1970). The effects of trap response on tag-recapture estimates. Biometrics 26:13-22.
     """
 
+    cheap = True
     name = "lincoln-petersen"
     max_lists = 2
     _constraints: ClassVar[dict[str, list]] = {
@@ -155,6 +156,7 @@ class ChaoLowerBound(Estimator):
     Biometrics 45(2):427-438. doi:10.2307/2531487
     """
 
+    cheap = True
     name = "chao"
     _constraints: ClassVar[dict[str, list]] = {"level": LEVEL, "bias_corrected": [None, bool]}
 

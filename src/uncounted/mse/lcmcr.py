@@ -16,7 +16,6 @@ every draw.
 from __future__ import annotations
 
 import math
-import os
 import time
 from dataclasses import dataclass
 from typing import ClassVar
@@ -25,7 +24,7 @@ import numpy as np
 
 from ..exceptions import ConvergenceWarning, InputError
 from ._validation import Check, Interval
-from .base import Estimator
+from .base import Estimator, available_cores
 from .diagnostics import summarise_chains
 from .result import Estimate
 from .status import warn
@@ -275,7 +274,10 @@ class LatentClass(Estimator):
     def _workers(self) -> int:
         if self.workers is not None:
             return max(1, int(self.workers))
-        return max(1, min(int(self.chains), os.cpu_count() or 1))
+        return max(1, min(int(self.chains), available_cores()))
+
+    def _threads_per_fit(self) -> int:
+        return self._workers()
 
     def _fit(self, table: CaptureTable) -> Estimate:
         from ._lcmcr_kernels import state_size
