@@ -339,6 +339,32 @@ def test_chains_apart_is_an_unreliable_row_that_says_why_and_names_the_flag(mse_
     assert [r.code for r in slow.reasons if r.status == "unreliable"] == ["not_converged"]
 
 
+@pytest.mark.parametrize("stuck,rounds", [(True, 1), (False, 3)])
+def test_draws_stop_extending_when_a_chain_sits_apart(monkeypatch, mse_table, stuck, rounds):
+    # the verdata men of 1999, 2000 and 2003 have a chain apart from the first round and were
+    # extended to the cap all the same (16,000 draws, ~250 CPU s each) with nothing to gain;
+    # chains that only mix slowly are still extended (the women of 1998 and 2003 converge so)
+    import uncounted.mse.lcmcr as lc
+
+    rng = np.random.default_rng(3)
+    calls = []
+
+    def sampled(bits, counts, *, n_draws, seeds, **kw):
+        calls.append(n_draws)
+        # blocks of 25 equal draws: an ESS near 20 per chain and round, chains alike
+        n = np.repeat(np.round(rng.normal(19000, 2000, (len(seeds), n_draws // 25))), 25, axis=1)
+        if stuck:
+            n[1] = np.round(rng.normal(14120, 50, n_draws))
+        return n, np.ones_like(n), np.ones_like(n)
+
+    monkeypatch.setattr(lc, "sample_chains", sampled)
+    with pytest.warns(ConvergenceWarning):
+        est = LatentClass(n_draws=500, max_draws=1500).fit(mse_table("lcmcr_kosovo_aggregate"))
+    assert calls == [500] * rounds and est.draws.shape == (4, 500 * rounds)
+    assert est.status == "unreliable"
+    assert ("chains_apart" in [r.code for r in est.reasons]) is stuck
+
+
 def test_posterior_is_above_observed_and_draws_are_whole_numbers(mse_table):
     tab = mse_table("dga_example_spina_bifida_3list")
     est = _quiet_fit(LatentClass(seed=2, **QUICK), tab)
@@ -493,9 +519,11 @@ def test_twenty_list_stratum_that_has_not_converged_says_so(verdata_default_fit)
     if d["rhat"] > 1.01 or min(d["ess_bulk"], d["ess_tail"]) < 400:
         assert est.status == "unreliable"
         assert any("R-hat" in str(w.message) or "ESS" in str(w.message) for w in caught)
-        assert d["samples_per_chain"] == 16_000  # extended to the cap before giving up
         if d["chains_apart"]:   # seed 1: chain 2, at N ~1,412, apart from the other three
             assert any(r.code == "chains_apart" for r in est.reasons)
+            assert d["samples_per_chain"] == 2_000  # no extension: more draws cannot help
+        else:
+            assert d["samples_per_chain"] == 48_000  # extended to the cap before giving up
     else:
         assert est.status == "ok" and not caught
 
