@@ -294,7 +294,7 @@ class LatentClass(Estimator):
         cap = max(int(self.max_draws), per_round)
         parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
             cap // per_round)
-        self._report(table, chains, 0, cap, None, t0)
+        self._report(table, chains, 0, cap, {}, t0)
         while True:
             parts.append(sample_chains(
                 bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
@@ -303,8 +303,8 @@ class LatentClass(Estimator):
                 hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
                 split_merge=self.split_merge, states=states))
             n = np.hstack([p[0] for p in parts])
-            self._report(table, chains, n.shape[1], cap, n, t0)
-            conv = summarise_chains(n)
+            conv = summarise_chains(n)    # this round's: reported, tested here, and kept
+            self._report(table, chains, n.shape[1], cap, conv, t0)
             if (not self.target_ess or n.shape[1] + per_round > cap
                     or not _short_of(conv, float(self.target_ess))):
                 break
@@ -320,14 +320,13 @@ class LatentClass(Estimator):
         seconds = time.perf_counter() - t0
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
-        return self._summarise(table, n, alpha, occ, seconds, seeds, hmc)
+        return self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv)
 
-    def _report(self, table, chains, draws, cap, n, t0) -> None:
+    def _report(self, table, chains, draws, cap, conv, t0) -> None:
         """Call ``progress`` (if given) with where the sampler is: before the first round and
         after each round of draws."""
         if self.progress is None:
             return
-        conv = summarise_chains(n) if n is not None and n.shape[1] >= 4 else {}
         iterations = int(self.burn_in) + draws * int(self.thin) if draws else 0
         self.progress({
             "method": self.name, "lists": table.k, "observed": table.observed,
@@ -337,8 +336,9 @@ class LatentClass(Estimator):
             "ess_tail": conv.get("ess_tail"), "target_ess": float(self.target_ess),
             "done": False})
 
-    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc) -> Estimate:
-        conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
+    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc, conv=None) -> Estimate:
+        if conv is None:
+            conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
         diag = dict(conv)
         flat = n.ravel()
         a = (1 - self.level) / 2
