@@ -183,15 +183,16 @@ class Estimator:
         from .strata import sum_strata
 
         self._check_params()
-        _engine(type(self).__name__, engine, 1 if workers is None else workers)   # checked first
+        owner = type(self).__name__
+        runner = None if workers is None else _engine(owner, engine, workers)  # before the table
         table = as_table(table)
+        if runner is None:
+            local = isinstance(engine, str) and engine == "local"
+            runner = _engine(owner, engine, self.auto_workers(table.n_strata)
+                             if local and table.is_stratified else 1)
         if not table.is_stratified:
             return [self.fit(table)]
         subs = list(table.iter_strata())
-        if workers is None:
-            workers = (self.auto_workers(len(subs))
-                       if isinstance(engine, str) and engine == "local" else 1)
-        runner = _engine(type(self).__name__, engine, workers)
         trimmed = sum(len(sub.dropped) > len(table.dropped) for _, sub in subs)
         own = getattr(self, "progress", None) if "progress" in self.options() else None
         quiet = copy.copy(self)
