@@ -11,7 +11,13 @@ Imports nothing from the package (every layer may use it, the estimators include
 
 from __future__ import annotations
 
-__all__ = ["AMBIGUOUS", "RU_FREQ", "RU_SIGNS", "single_byte_encoding"]
+import re
+
+__all__ = ["AMBIGUOUS", "RU_FREQ", "RU_SIGNS", "UTF8_WORD", "single_byte_encoding"]
+
+# three UTF-8 Cyrillic letters in a row: in cp1251 that is "Р"/"С" + a symbol, three times over,
+# in KOI8-R "п"/"я" + a box-drawing character: no Russian text in either reads like that
+UTF8_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
 
 #: What :func:`single_byte_encoding` returns when both code pages read as Russian.
 AMBIGUOUS = "ambiguous"

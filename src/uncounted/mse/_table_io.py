@@ -24,13 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-from .._cyrillic import AMBIGUOUS, single_byte_encoding
+from .._cyrillic import AMBIGUOUS, UTF8_WORD, single_byte_encoding
 from ..exceptions import CaptureTableError, DataWarning, Msg
 from .table import COUNT_COLUMN, MAX_LISTS
 
 _GLOB = set("*?[")
-#: Three UTF-8 Cyrillic letters in a row: no cp1251 or KOI8-R text reads like that.
-_UTF8_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
 #: Three or more bytes >= 0x80 in a row: a word in a single-byte Cyrillic code page.
 _HIGH_RUN = re.compile(rb"[\x80-\xff]{3,}")
 
@@ -93,7 +91,7 @@ def _decode(raw: bytes, name: str) -> str:
     # Russian words are runs of high bytes; a Latin-1 or cp1252 file ("Bogot\xe1", "M\xfcller")
     # has them one by one inside Latin words, and cp1251 would read those as Cyrillic letters
     in_words = sum(len(m) for m in _HIGH_RUN.findall(raw))
-    enc = (None if _UTF8_WORD.search(raw) or in_words < 0.8 * sum(counts)
+    enc = (None if UTF8_WORD.search(raw) or in_words < 0.8 * sum(counts)
            else single_byte_encoding(counts))
     if enc in ("cp1251", "koi8_r"):
         warnings.warn(DataWarning(Msg(

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .._cyrillic import AMBIGUOUS as _AMBIGUOUS
+from .._cyrillic import UTF8_WORD as _UTF8_WORD
 from .._cyrillic import single_byte_encoding as _single_byte_encoding
 from ..exceptions import DataWarning, Msg, RecordError
 
@@ -80,9 +81,6 @@ class _Scan:
 #: rather than a single-byte file (four Cyrillic letters; chance pairs in cp1251 are one or two).
 UTF8_EVIDENCE = 8
 _HIGH = re.compile(rb"[\x80-\xff]")
-# three UTF-8 Cyrillic letters in a row: in cp1251 that is "Р"/"С" + a symbol, three times over,
-# in KOI8-R "п"/"я" + a box-drawing character: no Russian text in either reads like that
-_UTF8_WORD = re.compile(rb"(?:[\xd0\xd1][\x80-\xbf]){3}")
 
 
 def _scan(path: Path) -> _Scan:
