@@ -103,14 +103,20 @@ def _from_table(path: Path, *, methods, strata, level, seed, lists=None,
     return table_data(table, rows, strata=by_stratum, path=path, level=level, seed=seed)
 
 
+def is_stratum_row(row: dict) -> bool:
+    """Whether an ``Estimate.to_dict()`` row is one stratum's, not a method's ``"total"`` or the
+    row of an unstratified fit."""
+    return row.get("stratum") not in (None, "total")
+
+
 def split_strata(rows: list[dict], columns: Sequence[str]) -> tuple[list[dict],
                                                                    dict[str, Any] | None]:
     """Split the rows of a stratified run (:func:`uncounted.mse.api.estimate`) into one row per
     method (the ``"total"`` sums, and methods that applied to no stratum) and the strata section:
     the per-stratum rows of the first of :data:`STRATA_CHART_ORDER` that ran, largest strata
     first, at most :data:`MAX_STRATA` (None when there are no per-stratum rows)."""
-    main = [r for r in rows if r.get("stratum") in (None, "total")]
-    per = [r for r in rows if r.get("stratum") not in (None, "total")]
+    main = [r for r in rows if not is_stratum_row(r)]
+    per = [r for r in rows if is_stratum_row(r)]
     if not per:
         return main, None
     have = {r["method"] for r in per}

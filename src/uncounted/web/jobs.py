@@ -41,7 +41,7 @@ from ..i18n.labels import model_label
 from ..mse.api import estimate
 from ..mse.registry import METHODS
 from ..mse.table import CaptureTable
-from ..report.collect import LOWER_BOUNDS, split_strata, table_data
+from ..report.collect import LOWER_BOUNDS, is_stratum_row, split_strata, table_data
 
 #: The source id of the project's own capture table.
 PROJECT = "project"
@@ -376,11 +376,11 @@ def label_row(row: dict[str, Any]) -> dict[str, Any]:
 
 def main_rows(job: Job) -> list[dict[str, Any]]:
     """The side-by-side rows: one per method (the sums over strata for a stratified run)."""
-    return [r for r in job.rows if r.get("stratum") in (None, "total")]
+    return [r for r in job.rows if not is_stratum_row(r)]
 
 
 def stratum_rows(job: Job) -> list[dict[str, Any]]:
-    return [r for r in job.rows if r.get("stratum") not in (None, "total")]
+    return [r for r in job.rows if is_stratum_row(r)]
 
 
 def report_data(table: CaptureTable, job: Job) -> dict[str, Any]:
