@@ -35,7 +35,12 @@ def single_byte_encoding(high_counts: list[int]) -> str | None:
     """cp1251 or KOI8-R: whichever turns the file's high bytes into Russian letters with the
     frequencies of Russian text, in either case (both code pages turn most high bytes into some
     Cyrillic letter, but an all-capitals cp1251 list read as KOI8-R gives rare lower-case ones);
-    None when under half the high bytes are Cyrillic letters in the best of the two."""
+    None when under half the high bytes are Cyrillic letters in the best of the two.
+
+    A byte that a code page leaves undefined (cp1251's 0x98) counts for nothing in that code
+    page's reading but does not rule it out: a cp1251 list with one stray 0x98 is still cp1251,
+    and the caller's strict decoding then names the byte. Ruling it out made KOI8-R win by
+    default and garble every Cyrillic letter of the file ("Иванов" read as "хБЮМНБ")."""
     high = sum(high_counts)
     scores, letters, plausible = {}, {}, {}
     for enc in ("cp1251", "koi8_r"):
@@ -46,20 +51,19 @@ def single_byte_encoding(high_counts: list[int]) -> str | None:
             try:
                 ch = bytes([b]).decode(enc).lower()
             except UnicodeDecodeError:  # cp1251 leaves 0x98 undefined
-                break
+                continue
             score += n * RU_FREQ.get(ch, 0)
             n_letters += n * (ch in RU_FREQ)
             n_signs += n * (ch in RU_SIGNS)
-        else:
-            scores[enc], letters[enc] = score, n_letters
-            plausible[enc] = n_letters + n_signs
-    best = max(scores, key=scores.get) if scores else None
+        scores[enc], letters[enc] = score, n_letters
+        plausible[enc] = n_letters + n_signs
+    best = max(scores, key=scores.get)
     if not (best and high and letters[best] >= 0.5 * high):
         # no Russian letters to go by: only typographic signs (№, «», dashes) decide, and
         # only when one code page reads every high byte as such and the other does not
         fits = [enc for enc in plausible if high and plausible[enc] == high]
         return fits[0] if len(fits) == 1 else None
-    other = min(scores.values()) if len(scores) == 2 else 0
+    other = min(scores.values())
     if scores[best] < 1.3 * other:
         # the two code pages permute the Cyrillic letters: with too few of them (or letters
         # with no Russian frequencies) either reading is plausible, and a guess could garble

@@ -107,6 +107,16 @@ def test_a_russian_code_page_table_reads_as_its_utf8_twin_with_a_warning(tmp_pat
         {k: v.pattern_counts.tolist() for k, v in want.strata.items()}
 
 
+def test_a_byte_cp1251_leaves_undefined_is_named_not_read_as_koi8(tmp_path):
+    # one stray 0x98 made KOI8-R win by default: every list and stratum renamed ('лЕЛНПХЮК')
+    raw = RUSSIAN.encode("cp1251").replace("Москва".encode("cp1251"),
+                                           "Москва".encode("cp1251") + b"\x98", 1)
+    with pytest.raises(CaptureTableError, match=r"line 9 holds byte 0x98.*not a character in "
+                                                r"cp1251") as err:
+        read_capture_table(write(tmp_path, raw), strata=["регион"])
+    assert err.value.row == 8
+
+
 def test_a_table_partly_utf8_and_partly_cp1251_is_refused_at_the_line(tmp_path):
     # decoding it either way would rename one stratum or all the others
     raw = RUSSIAN.encode("utf-8").replace("Москва".encode("utf-8"), "Москва".encode("cp1251"), 1)

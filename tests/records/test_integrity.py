@@ -341,6 +341,19 @@ def test_an_all_capitals_cp1251_list_is_not_read_as_koi8(project, tmp_path):
     assert [x[2] for x in _records(project, "k")] == ["ИВАНОВ", "СМИРНОВА"]
 
 
+def test_a_stray_byte_undefined_in_cp1251_is_named_not_read_as_koi8(project, tmp_path):
+    # found feeding stray bytes to the capture-table reader: one byte 0x98 (undefined in cp1251)
+    # ruled cp1251 out and KOI8-R won by default, every name garbled ("Иванов0" as "хБЮМНБ0")
+    f = tmp_path / "stray.csv"
+    text = "id;surname;given_name\n" + "".join(f"{i};Иванов;Пётр\n" for i in range(1, 31))
+    f.write_bytes(text.encode("cp1251").replace("Пётр".encode("cp1251"),
+                                                "Пётр".encode("cp1251") + b"\x98", 1))
+    before = snapshot(project)
+    with pytest.raises(RecordError, match="not valid cp1251"):
+        import_list(project, f, "stray")
+    assert snapshot(project) == before
+
+
 def test_no_cyrillic_letters_is_read_by_its_signs_or_refused(project, tmp_path):
     # found by the slow property test: a cp1251 file whose only non-ASCII byte was '№' went to
     # charset-normalizer's guess and imported as 'ｹ' (main did the same), exit 0

@@ -79,13 +79,12 @@ def _decode(raw: bytes, name: str) -> str:
     when its Cyrillic letters say which (:func:`uncounted._cyrillic.single_byte_encoding`; list
     names and stratum values such as region names are where they occur), with a
     :class:`DataWarning` naming the code page. A file that is UTF-8 in part, or whose code page
-    cannot be told, is refused with the line where UTF-8 breaks: a wrong code page would
-    rename lists and strata without a word."""
+    cannot be told, is refused with the line where UTF-8 breaks, and one holding a byte its code
+    page leaves undefined with that byte's line: a wrong code page would rename lists and
+    strata without a word."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        where = Msg("the header") if line == 1 else Msg("line {line}", line=line)
         error = err
     counts = np.bincount(np.frombuffer(raw, dtype=np.uint8), minlength=256)[128:].tolist()
     # Russian words are runs of high bytes; a Latin-1 or cp1252 file ("Bogot\xe1", "M\xfcller")
@@ -94,18 +93,37 @@ def _decode(raw: bytes, name: str) -> str:
     enc = (None if UTF8_WORD.search(raw) or in_words < 0.8 * sum(counts)
            else single_byte_encoding(counts))
     if enc in ("cp1251", "koi8_r"):
+        try:
+            text = raw.decode(enc)
+        except UnicodeDecodeError as bad:   # a byte the code page leaves undefined (0x98)
+            where, row = _line_of(raw, bad.start)
+            raise CaptureTableError(Msg(
+                "{where} holds byte 0x{byte:02x} (offset {offset}), which is not a character in "
+                "{enc}, the code page the rest of the file is in. Fix that byte, or save the "
+                "file as UTF-8.", where=where, byte=raw[bad.start], offset=bad.start, enc=enc),
+                file=name, row=row) from bad
         warnings.warn(DataWarning(Msg(
             "{file}: the file is not UTF-8; it was read as {enc} (its Cyrillic letters read "
             "as Russian only in that code page). Check the list and stratum names, or save the "
             "file as UTF-8.", file=name, enc={"cp1251": "cp1251 (Windows Cyrillic)",
                                                  "koi8_r": "KOI8-R"}[enc])), stacklevel=4)
-        return raw.decode(enc)
+        return text
     why = (Msg(" Its Cyrillic letters read as Russian both in cp1251 and in KOI8-R, so the "
                "code page cannot be told.") if enc == AMBIGUOUS else "")
+    where, row = _line_of(raw, error.start)
     raise CaptureTableError(Msg(
         "{where} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}).{why} "
         "Save the file as UTF-8.", where=where, byte=raw[error.start], offset=error.start,
-        why=why), file=name, row=None if line == 1 else line - 1) from error
+        why=why), file=name, row=row) from error
+
+
+def _line_of(raw: bytes, offset: int) -> tuple[Msg, int | None]:
+    """Where byte ``offset`` of a file is, for a message (the header, or line N) and as the
+    error's data row (None for the header)."""
+    line = raw[:offset].count(b"\n") + 1
+    if line == 1:
+        return Msg("the header"), None
+    return Msg("line {line}", line=line), line - 1
 
 
 def _delimiter(text: str) -> str:
