@@ -107,6 +107,17 @@ def test_a_russian_code_page_table_reads_as_its_utf8_twin_with_a_warning(tmp_pat
         {k: v.pattern_counts.tolist() for k, v in want.strata.items()}
 
 
+def test_a_list_column_without_a_name_is_refused_naming_its_position(tmp_path):
+    # 'A,,C,count' gave a Chao estimate over lists ('A', '', 'C'): an unnamed source in every
+    # row, chart and report
+    p = write(tmp_path, "A,,C,count\n1,0,0,5\n0,1,1,4\n1,1,0,2\n0,0,1,3\n1,0,1,1\n")
+    with pytest.raises(CaptureTableError, match="column 2 of the header has no name"):
+        read_capture_table(p)
+    assert read_capture_table(p, lists=["A", "C"]).lists == ("A", "C")   # left out: fine
+    with pytest.raises(CaptureTableError, match="column 2 of the header has no name"):
+        CaptureTable.from_frame(pd.DataFrame({"A": [1, 0], "": [0, 1], "count": [3, 4]}))
+
+
 def test_a_byte_cp1251_leaves_undefined_is_named_not_read_as_koi8(tmp_path):
     # one stray 0x98 made KOI8-R win by default: every list and stratum renamed ('лЕЛНПХЮК')
     raw = RUSSIAN.encode("cp1251").replace("Москва".encode("cp1251"),

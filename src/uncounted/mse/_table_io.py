@@ -265,6 +265,13 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
                                         "{columns}", name=s, columns=", ".join(header)),
                                     file=source, column=s)
     list_cols = _list_columns(header, lists, count_col, strata_cols, source)
+    nameless = [i for i, h in enumerate(header, start=1) if h in list_cols and not h.strip()]
+    if nameless:
+        # a list called '' gave estimates, diagnostics and a report with an unnamed source
+        raise CaptureTableError(Msg(
+            "column {position} of the header has no name. Each list column needs the list's "
+            "name (it says which source the people in it came from); name it, or leave it out "
+            "with --lists.", position=nameless[0]), file=source)
     if len(set(list_cols)) != len(list_cols):
         raise CaptureTableError(Msg("two list columns have the same name"), file=source)
     if nrows == 0:
