@@ -68,7 +68,9 @@ def test_headline_says_what_was_counted_and_the_estimate(data, pages):
     assert f"at least {format_number(round_for_words(chao.estimate))} people" in en
     assert "Main caveat: the estimate is below Chao's lower bound" in en
     ru = text_of(section(parse_strict(pages["ru"]), "headline"))
-    assert f"3 списка (A, B, C) называют {OBSERVED_BEFORE} разных людей" in ru
+    # the count of people is given after a colon: "называют 621 разных людей" did not agree with
+    # its number (621 takes the singular), and every number would need its own form
+    assert f"3 списка (A, B, C); разных людей в них после связывания и проверки: {OBSERVED_BEFORE}." in ru
     assert f"лог-линейная модель оценивает общее число примерно в {words[0]} человек" in ru
     assert "Главная оговорка: оценка ниже нижней границы Чао" in ru
 
