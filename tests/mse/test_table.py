@@ -284,6 +284,28 @@ def test_lists_by_pattern_and_other_columns_named(tmp_path):
     assert t.lists == ("in_1", "in_2", "in_3") and t.n_strata == 2
 
 
+def test_a_stratum_value_missing_is_refused_naming_its_row(tmp_path):
+    # a blank region became a stratum labelled 'region=', estimated and summed as if a place
+    p = write(tmp_path, "region,A,B,count\nX,1,0,10\nX,0,1,8\n ,1,1,3\nY,1,0,5\nY,0,1,2\n")
+    with pytest.raises(CaptureTableError, match="no value in stratum column 'region'") as info:
+        read_capture_table(p, strata="region")
+    assert (info.value.row, info.value.column) == (3, "region")
+    # a data frame's missing values too (None, NaN, pandas' NA), which read as 'None' or 'nan'
+    import pandas as pd
+
+    for missing in (None, float("nan"), pd.NA):
+        frame = pd.DataFrame({"region": pd.array(["X", missing, "Y"], dtype=object),
+                              "A": [1, 0, 1], "B": [0, 1, 1], "count": [3, 4, 5]})
+        with pytest.raises(CaptureTableError, match="no value in stratum column") as info:
+            CaptureTable.from_frame(frame, strata="region")
+        assert info.value.row == 2
+    # blanks around a value are not a stratum of their own ('X ' is what a spreadsheet leaves)
+    p = write(tmp_path, "region,A,B,count\nX ,1,0,10\nX,0,1,8\nY,1,1,3\n")
+    t = read_capture_table(p, strata="region")
+    assert t.strata_keys == (("X",), ("Y",))
+    assert t.by_stratum()["region=X"].pattern_counts.sum() == 18
+
+
 def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     p = write(tmp_path, "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,3\n"
                         "y,1,0,1,2\ny,0,0,1,6\ny,1,0,0,1\nz,1,0,0,7\n")

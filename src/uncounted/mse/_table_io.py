@@ -305,7 +305,8 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
                                 file=source)
     groups, keys = None, ()
     if strata_cols:
-        groups, keys = _stratum_ids([columns[s] for s in strata_cols], nrows)
+        groups, keys = _stratum_ids([columns[s] for s in strata_cols], nrows, strata_cols,
+                                    source)
     return _finish(cls, list_cols, bits, counts, groups, tuple(strata_cols), keys, source)
 
 
@@ -344,10 +345,28 @@ def _list_columns(header, lists, count_col, strata_cols, source) -> list[str]:
     return out
 
 
-def _stratum_ids(cols: list[Sequence], nrows: int) -> tuple[np.ndarray, tuple]:
-    """Stratum id of each row and the keys (tuples of strings) in order of first appearance."""
-    values = [c.tolist() if isinstance(c, np.ndarray) and c.dtype.kind == "U"
-              else [_cell_str(v) for v in c] for c in cols]
+def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str] = (),
+                 source: str = "<table>") -> tuple[np.ndarray, tuple]:
+    """Stratum id of each row and the keys (tuples of strings) in order of first appearance.
+
+    Values are compared without surrounding blanks ('X ' is stratum 'X', as a spreadsheet user
+    means it). A row with no value (blank, or a missing value of a data frame) is refused, naming
+    its row and column: it used to become a stratum labelled 'region=', estimated and summed as
+    if it were a place.
+    """
+    values = []
+    for j, c in enumerate(cols):
+        col = [_cell_str(v) for v in (c.tolist() if isinstance(c, np.ndarray) else c)]
+        empty = [i for i, v in enumerate(col) if not v]
+        if empty:
+            name = names[j] if j < len(names) else str(j + 1)
+            raise CaptureTableError(Msg(
+                "no value in stratum column {name!r} (rows without one: {n}). Each stratum's "
+                "estimate needs every person's stratum: fill the missing ones in (for instance "
+                "'unknown', which is then estimated as a stratum of its own), or impute them and "
+                "estimate over the imputed tables with --replicates.", name=name, n=len(empty)),
+                file=source, row=empty[0] + 1, column=name)
+        values.append(col)
     index: dict[tuple, int] = {}
     ids = np.empty(nrows, dtype=np.int64)
     for i, key in enumerate(zip(*values, strict=True)):
@@ -356,7 +375,17 @@ def _stratum_ids(cols: list[Sequence], nrows: int) -> tuple[np.ndarray, tuple]:
 
 
 def _cell_str(v) -> str:
-    return v if isinstance(v, str) else str(v)
+    """A stratum value as text without surrounding blanks; '' for a missing one (None, NaN, NA)."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v.strip()
+    try:
+        if v != v:          # NaN, NaT
+            return ""
+    except TypeError:       # pandas' NA has no truth value
+        return ""
+    return str(v).strip()
 
 
 def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
