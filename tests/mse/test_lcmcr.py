@@ -530,18 +530,22 @@ def test_twenty_list_stratum_that_has_not_converged_says_so(verdata_default_fit)
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="issue 14 item 3: one chain in four stays in the N ~1,410 "
-                   "state at the defaults (R-hat 1.30), and no move crosses; bridge sampling puts "
-                   "comparable mass in both states (docs/bayesian.md, 'Which state holds the mass')")
+                   "state at the defaults (R-hat 1.30), and no move crosses; that state holds "
+                   "17-25% of the posterior (docs/bayesian.md, 'Weighing the whole states')")
 def test_twenty_list_verdata_stratum_converges_at_the_defaults(verdata_default_fit):
     # The issue's target: R-hat <= 1.01, bulk and tail ESS >= 400, no warning, and near R's
-    # 2,068 (1,396-3,062): within 10% (R's figure is one chain at K = 15; ours is K = 10).
-    # The value bounds are R's, which describe one of the posterior's two states; a sampler that
-    # crosses between them should land lower (docs/bayesian.md) and the bounds be revisited then.
+    # 2,068 (1,396-3,062). R's figure is one label arrangement of one of the posterior's two
+    # states; weighing the states with every arrangement counted (benchmarks/lcmcr_basins.py,
+    # K = 10 as here) gives the posterior 1,605-1,640 (95%: 1,348-1,353 to 2,972-2,978), the
+    # ranges over two ways of weighing. A converged fit must land there. Tolerances: the
+    # median's Monte Carlo error at bulk ESS 400 is ~25 (posterior sd ~400), plus the weights'
+    # range, so 6%; the tails' error at tail ESS 400 is larger, so 5% low (a steep edge) and 8%
+    # high (a long tail).
     # strict: when the sampler is fixed this test passes and the xfail must be removed.
     est, caught = verdata_default_fit
     d = est.diagnostics
     assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
     assert est.status == "ok" and not caught
-    assert est.estimate == pytest.approx(2068, rel=0.10)
-    assert est.lower == pytest.approx(1396, rel=0.10)
-    assert est.upper == pytest.approx(3062, rel=0.10)
+    assert est.estimate == pytest.approx(1620, rel=0.06)
+    assert est.lower == pytest.approx(1350, rel=0.05)
+    assert est.upper == pytest.approx(2975, rel=0.08)
