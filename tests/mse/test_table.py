@@ -306,6 +306,28 @@ def test_a_stratum_value_missing_is_refused_naming_its_row(tmp_path):
     assert t.by_stratum()["region=X"].pattern_counts.sum() == 18
 
 
+def test_a_count_column_by_another_name_and_empty_cells_get_a_hint(tmp_path):
+    # 'freq' holding the counts is read as a list; the message says to name it 'count'
+    p = write(tmp_path, "A,B,freq\n1,0,10\n0,1,8\n1,1,3\n")
+    with pytest.raises(CaptureTableError, match="name it 'count'") as info:
+        read_capture_table(p)
+    assert (info.value.row, info.value.column, info.value.value) == (1, "freq", "10")
+    # with a count column present, a 2 in a list is a plain error (no count hint)
+    p = write(tmp_path, "A,B,count\n1,2,10\n")
+    with pytest.raises(CaptureTableError, match="got '2'") as info:
+        read_capture_table(p)
+    assert "name it 'count'" not in str(info.value)
+    # an empty cell is not read as 0, and the message says what to write
+    p = write(tmp_path, "A,B,C\n1,0,\n0,1,0\n")
+    with pytest.raises(CaptureTableError, match="this cell is empty. Write 0") as info:
+        read_capture_table(p)
+    assert (info.value.row, info.value.column) == (1, "C")
+    p = write(tmp_path, "A,B,count\n1,0,\n0,1,4\n")
+    with pytest.raises(CaptureTableError, match="this cell is empty") as info:
+        read_capture_table(p)
+    assert (info.value.row, info.value.column) == (1, "count")
+
+
 def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     p = write(tmp_path, "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,3\n"
                         "y,1,0,1,2\ny,0,0,1,6\ny,1,0,0,1\nz,1,0,0,7\n")

@@ -288,7 +288,18 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
                                     k=k, most=MAX_LISTS), file=source)
     bits = np.zeros(nrows, dtype=np.uint64)
     for j, name in enumerate(list_cols):
-        values = _int_column(columns[name], source, name, binary=True)
+        try:
+            values = _int_column(columns[name], source, name, binary=True)
+        except CaptureTableError as err:
+            if count_col is None and _whole_number(err.value) > 1:
+                # 'freq' or 'n' holding the counts was read as a list
+                raise CaptureTableError(Msg(
+                    "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If "
+                    "{name!r} holds how many people have each pattern, name it 'count'; if it is "
+                    "not a list, name it as a stratum column or choose the list columns "
+                    "explicitly.", value=err.value, name=name), file=source, row=err.row,
+                    column=name, value=err.value) from None
+            raise
         bits |= values.astype(np.uint64) << np.uint64(j)
     if count_col is not None:
         counts = _int_column(columns[count_col], source, count_col, binary=False)
@@ -427,6 +438,12 @@ def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndar
 def _raise_cell(source: str, name: str, i: int, value, binary: bool):
     if isinstance(value, np.generic):  # 'Иванов', not np.str_('Иванов')
         value = value.item()
+    if isinstance(value, str) and not value.strip():
+        # an empty cell is not read as 0: in a list column it may mean 'not known'
+        raise CaptureTableError(Msg(
+            "this cell is empty. Write 0 where the person is not on this list (or, in the count "
+            "column, the number of people); an empty cell is not read as 0."),
+            file=source, row=i + 1, column=name, value=value)
     if not binary:
         raise CaptureTableError(Msg("counts must be non-negative integers; got {value!r}",
                                     value=value), file=source, row=i + 1, column=name, value=value)
@@ -434,6 +451,15 @@ def _raise_cell(source: str, name: str, i: int, value, binary: bool):
         "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} is not "
         "a list, name it as a stratum column or choose the list columns explicitly.",
         value=value, name=name), file=source, row=i + 1, column=name, value=value)
+
+
+def _whole_number(value) -> float:
+    """The cell as a whole number, or NaN (for the hints of the error messages only)."""
+    try:
+        f = float(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError):
+        return math.nan
+    return f if math.isfinite(f) and f == int(f) else math.nan
 
 
 def is_dataframe(obj) -> bool:
