@@ -328,6 +328,17 @@ def test_a_count_column_by_another_name_and_empty_cells_get_a_hint(tmp_path):
     assert (info.value.row, info.value.column) == (1, "count")
 
 
+def test_counts_with_spaced_thousands_are_read(tmp_path):
+    # a Russian spreadsheet saves 1023 formatted as '1 023' (no-break space) or '1 023'
+    p = write(tmp_path, "A;B;count\n1;0;1\u00a0023\n0;1;12\n1;1;2 000 000\n")
+    t = read_capture_table(p)
+    assert sorted(t.pattern_counts.tolist()) == [12, 1023, 2_000_000]
+    # only whole groups of three: '1 02' or '10 23' may be two numbers run together
+    for bad in ("1 02", "10 23", "1 0234"):
+        with pytest.raises(CaptureTableError, match="counts must be non-negative integers"):
+            read_capture_table(write(tmp_path, f"A;B;count\n1;0;{bad}\n0;1;12\n"))
+
+
 def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     p = write(tmp_path, "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,3\n"
                         "y,1,0,1,2\ny,0,0,1,6\ny,1,0,0,1\nz,1,0,0,7\n")

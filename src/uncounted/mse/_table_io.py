@@ -422,10 +422,16 @@ def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
     return out
 
 
+_GROUPED = re.compile("[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+")   # '1 023': a Russian spreadsheet's
+                                                                 # thousands, spaced (NBSP)
+
+
 def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndarray:
     out = np.empty(len(values), dtype=np.int64)
     for i, v in enumerate(values):
         try:
+            if isinstance(v, str) and not binary and _GROUPED.fullmatch(v.strip()):
+                v = re.sub("[ \u00a0\u202f]", "", v)
             f = float(v.strip()) if isinstance(v, str) else float(v)
             if not math.isfinite(f) or f != int(f):
                 raise ValueError
