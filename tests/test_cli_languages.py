@@ -63,6 +63,32 @@ def test_help_pages_in_russian_and_back(command):
     assert "Параметры" not in r.output
 
 
+@pytest.mark.parametrize(("args", "english", "russian"), [
+    (["estimate"], "Missing argument 'table'.", "Не указан аргумент 'table'."),
+    (["estimate", "--lsts", "x"], "No such option: --lsts (Possible options: --lists)",
+     "Нет такого параметра: --lsts (возможно, имелось в виду: --lists)"),
+    (["estimat"], "No such command 'estimat'. Did you mean 'estimate'",
+     "Нет такой команды: 'estimat'. Может быть, 'estimate'"),
+    (["estimate", KOSOVO, "--level"], "Option '--level' requires an argument.",
+     "Параметру '--level' нужно значение."),
+    (["estimate", KOSOVO, "--level", "abc"], "Invalid value for '--level'",
+     "Недопустимое значение '--level': здесь нужно число"),
+    (["estimate", KOSOVO, "extra"], "Got unexpected extra argument", "Лишние аргументы (extra)"),
+])
+def test_usage_errors_in_russian_and_back(args, english, russian):
+    # Click and Typer said these in English under --lang ru: the panel, the hint and the message
+    r = runner.invoke(app, ["--lang", "ru", *args], env=EN)
+    assert r.exit_code == 2
+    ru = " ".join(r.output.replace("│", " ").split())
+    assert russian in ru and "Ошибка" in ru
+    assert "Error" not in ru and "for help" not in ru
+    r = runner.invoke(app, args, env=EN)   # English again, in the same process
+    en = " ".join(r.output.replace("│", " ").split())
+    assert english in en and "Error" in en and "Ошибка" not in en
+    # the 'Try ... for help.' line, where Click gives one (not for a bare option at the end)
+    assert ("Справка: 'uncounted" in ru) == ("for help." in en)
+
+
 BAD_LIST = "surname,birth_date,death_date\nИванов,31.02.1990,2023\nПетров,1990,1985\n"
 
 

@@ -34,6 +34,72 @@ _TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("Arguments"), "OPTIONS_PANEL_TITLE":
                 "REQUIRED_LONG_STRING": N_("[required]"), "ENVVAR_STRING": N_("[env var: {}]")}
 N_("Show this message and exit.")  # the --help option's own help (Click's English text)
 
+#: Click's and Typer's usage errors, which they say in English whatever the language: the English
+#: wording (a pattern) and its catalogue message, whose fields are the pattern's groups.
+_CLICK_ERRORS = [
+    (r"Missing argument '(?P<name>[^']*)'\.", N_("Missing argument '{name}'.")),
+    (r"Missing option '(?P<name>[^']*)'\.", N_("Missing option '{name}'.")),
+    (r"No such option: (?P<name>\S+)", N_("No such option: {name}")),
+    (r"\(Possible options: (?P<names>[^)]*)\)", N_("(Possible options: {names})")),
+    (r"No such command '(?P<name>[^']*)'\.", N_("No such command '{name}'.")),
+    (r"Did you mean (?P<names>.*)\?", N_("Did you mean {names}?")),
+    (r"Option '(?P<name>[^']*)' requires an argument\.",
+     N_("Option '{name}' requires an argument.")),
+    (r"Got unexpected extra argument(?:s|\(s\))? \((?P<args>.*)\)",
+     N_("Got unexpected extra arguments ({args})")),
+    (r"Invalid value for '(?P<name>[^']*)':", N_("Invalid value for '{name}':")),
+    (r"Input should be a valid number, unable to parse string as a number",
+     N_("a number is needed here")),
+    (r"Input should be a valid integer, unable to parse string as an integer",
+     N_("a whole number is needed here")),
+    (r"'(?P<value>[^']*)' is not one of (?P<choices>.*)\.",
+     N_("'{value}' is not one of {choices}.")),
+    (r"(?:File|Path|Directory) '(?P<value>[^']*)' does not exist\.",
+     N_("'{value}' does not exist.")),
+]
+
+
+def _click_words(text: str) -> str:
+    """A usage error of Click's or Typer's in the current language: each part it recognises is
+    said from the catalogue, the rest (option names, values) kept as it is."""
+    import re
+
+    from .i18n import _
+
+    for pattern, message in _CLICK_ERRORS:
+        text = re.sub(pattern, lambda m, message=message: _(message).format(**m.groupdict()),
+                      text)
+    return text
+
+
+@contextmanager
+def _translated_errors():
+    """While Click parses: its usage errors, and Typer's frame around them (the panel's title, the
+    'Try ... for help' line), in the current language (read when the error is shown, after an
+    eager ``--lang``)."""
+    from typer import rich_utils
+
+    original = rich_utils.rich_format_error
+
+    def show(err) -> None:
+        from .i18n import _
+
+        words = (rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP)
+        rich_utils.ERRORS_PANEL_TITLE = _("Error")
+        rich_utils.RICH_HELP = _("Try [blue]'{command_path} {help_option}'[/] for help.")
+        message = _click_words(err.format_message())
+        err.format_message = lambda: message
+        try:
+            original(err)
+        finally:
+            rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP = words
+
+    rich_utils.rich_format_error = show
+    try:
+        yield
+    finally:
+        rich_utils.rich_format_error = original
+
 __all__ = ["app", "console", "err_console", "escape", "main"]
 
 
@@ -105,7 +171,7 @@ class _Group(_HelpGroup):
 
         # --lang holds for this invocation only (tests invoke the app repeatedly); here rather
         # than in invoke, since an eager --lang may be set while the arguments are parsed
-        with using(None):
+        with using(None), _translated_errors():
             return super().main(*args, **kwargs)
 
     def invoke(self, ctx):
