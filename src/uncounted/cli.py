@@ -126,11 +126,19 @@ def _translated_help(command: TyperCommand | TyperGroup, ctx: typer.Context):
             setattr(obj, attr, _(english or text))
 
     objects = [command, *command.get_params(ctx)]
+    listed = []
     if isinstance(command, TyperGroup):  # Typer brings its own Click: never import click
-        objects += [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+        listed = [command.get_command(ctx, name) for name in command.list_commands(ctx)]
+        objects += listed
     for obj in objects:
         swap(obj, "help")
         swap(obj, "short_help")
+    for sub in listed:
+        # the list of commands shows the first paragraph of each command's help with its line
+        # breaks kept ('... or depends on' / 'definition, ...'): one line, wrapped by the table
+        if not getattr(sub, "short_help", None) and getattr(sub, "help", None):
+            saved.append((sub, "short_help", sub.short_help))
+            sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
     for name, english in _TYPER_WORDS.items():
         swap(rich_utils, name, english)
     try:
