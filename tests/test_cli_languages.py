@@ -89,13 +89,17 @@ def test_usage_errors_in_russian_and_back(args, english, russian):
     assert ("Справка: 'uncounted" in ru) == ("for help." in en)
 
 
-def test_the_list_of_commands_wraps_each_summary_as_one_paragraph():
+def test_the_list_of_commands_wraps_each_summary_as_one_paragraph(monkeypatch):
+    from typer import rich_utils
+
+    # wide enough that no summary wraps: a line break left is the docstring's (Typer reads
+    # TERMINAL_WIDTH once, at import)
+    monkeypatch.setattr(rich_utils, "MAX_WIDTH", 300)
     # the first paragraph of a command's docstring kept its line break in the list of commands:
     # 'or depends on' ended a row and 'definition, with ...' began the next, mid-sentence
     for lang, words in (("en", ("depends on", "definition")),
                         ("ru", ("зависит от", "определения"))):
-        # wide enough that no summary wraps: a line break left is the docstring's
-        r = runner.invoke(app, ["--lang", lang, "--help"], env={**EN, "TERMINAL_WIDTH": "300"})
+        r = runner.invoke(app, ["--lang", lang, "--help"], env=EN)
         assert r.exit_code == 0, r.output
         lines = [line for line in r.output.splitlines() if words[0] in line]
         assert lines and words[1] in lines[0], (lang, lines)
