@@ -339,6 +339,46 @@ def test_counts_with_spaced_thousands_are_read(tmp_path):
             read_capture_table(write(tmp_path, f"A;B;count\n1;0;{bad}\n0;1;12\n"))
 
 
+def test_stratum_values_written_two_ways_are_kept_apart_with_a_warning(tmp_path):
+    # a spreadsheet's mixed cells: '1999' typed, '1999.0' computed; or a name in two cases
+    p = write(tmp_path, "yy,A,B,count\n1999,1,0,10\n1999.0,0,1,8\n1999,1,1,3\n"
+                        "2000,1,0,5\n2000,0,1,2\n")
+    with pytest.warns(DataWarning, match="differ only in how they are written \\('1999' / '1999.0'\\)"):
+        t = read_capture_table(p, strata="yy")
+    assert t.strata_keys == (("1999",), ("1999.0",), ("2000",))   # kept: '05' and '5' may differ
+    p = write(tmp_path, "r,A,B,count\nМосква,1,0,10\nмосква,0,1,8\nТверь,1,1,3\n")
+    with pytest.warns(DataWarning, match="'Москва' / 'москва'"):
+        read_capture_table(p, strata="r")
+    # values that are simply different say nothing
+    p = write(tmp_path, "r,A,B,count\n05,1,0,10\n11,0,1,8\nМосква,1,1,3\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_capture_table(p, strata="r")
+
+
+def test_an_identifier_given_as_a_stratum_is_warned_of_and_its_total_names_a_few(tmp_path):
+    # 'pid' as --strata: 300 strata of one person, none estimable, and the total's reason
+    # listed all 300 labels
+    rows = "".join(f"{i},{i % 2},{1 - i % 2 if i % 3 else 1}\n" for i in range(300))
+    p = write(tmp_path, "pid,A,B\n" + rows)
+    with pytest.warns(DataWarning, match="300 strata of pid for 300 people, fewer than 5"):
+        t = read_capture_table(p, strata="pid")
+    from uncounted.mse import ChaoLowerBound
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        total = ChaoLowerBound().fit_strata(t)[-1]
+    assert total.status == "not_estimable"
+    # (a person on both lists is a stratum with two lists: 50 of them are estimable)
+    assert re.fullmatch(r"250 of 300 strata not estimable: (pid=\d+, ){9}pid=\d+ and 240 more",
+                        total.reason), total.reason
+    # 20 strata of 10 people each say nothing
+    rows = "".join(f"{i % 20},{i % 2},{1 - i % 2 if i % 3 else 1}\n" for i in range(200))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        read_capture_table(write(tmp_path, "s,A,B\n" + rows), strata="s")
+
+
 def test_a_list_empty_in_a_stratum_is_dropped_there_with_a_note(tmp_path):
     p = write(tmp_path, "s,A,B,C,count\nx,1,0,0,5\nx,0,1,0,4\nx,1,1,0,3\n"
                         "y,1,0,1,2\ny,0,0,1,6\ny,1,0,0,1\nz,1,0,0,7\n")

@@ -318,6 +318,14 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
     if strata_cols:
         groups, keys = _stratum_ids([columns[s] for s in strata_cols], nrows, strata_cols,
                                     source)
+        people = int(counts.sum())
+        if len(keys) >= 20 and people < 5 * len(keys):
+            # an identifier given as a stratum: thousands of strata, none estimable, each named
+            warnings.warn(DataWarning(Msg(
+                "{file}: {n} strata of {columns} for {people} people, fewer than 5 people each on "
+                "average: most will not be estimable. Is one of these columns an identifier?",
+                file=source, n=format(len(keys), ","), columns=", ".join(strata_cols),
+                people=format(people, ","))), stacklevel=4)
     return _finish(cls, list_cols, bits, counts, groups, tuple(strata_cols), keys, source)
 
 
@@ -378,11 +386,40 @@ def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str] = (),
                 "estimate over the imputed tables with --replicates.", name=name, n=len(empty)),
                 file=source, row=empty[0] + 1, column=name)
         values.append(col)
+        _warn_lookalike_strata(col, names[j] if j < len(names) else str(j + 1), source)
     index: dict[tuple, int] = {}
     ids = np.empty(nrows, dtype=np.int64)
     for i, key in enumerate(zip(*values, strict=True)):
         ids[i] = index.setdefault(key, len(index))
     return ids, tuple(index)
+
+
+def _stratum_twin_key(value: str) -> str:
+    """What two spellings of one stratum share: case and inner blanks ignored, and a number by its
+    value ('1999' and '1999.0', '5' and '05')."""
+    try:
+        f = float(value.replace(",", "."))
+    except ValueError:
+        return " ".join(value.casefold().split())
+    return repr(f) if math.isfinite(f) else value.casefold()
+
+
+def _warn_lookalike_strata(col: list[str], name: str, source: str) -> None:
+    """Warn when distinct values of a stratum column differ only in how they are written: each is
+    estimated as a stratum of its own, which is right for codes ('05' and '5' may be different
+    departments) and wrong for a spreadsheet's mixed cells ('1999' and '1999.0'), so the values
+    are kept and the user told."""
+    twins: dict[str, set[str]] = {}
+    for v in set(col):
+        twins.setdefault(_stratum_twin_key(v), set()).add(v)
+    groups = sorted(sorted(g) for g in twins.values() if len(g) > 1)
+    if groups:
+        shown = "; ".join(" / ".join(repr(v) for v in g) for g in groups[:3])
+        warnings.warn(DataWarning(Msg(
+            "{file}: stratum column {name!r} has values that differ only in how they are written "
+            "({shown}{more}); each is estimated as a stratum of its own. If they are one stratum, "
+            "write them the same way.", file=source, name=name, shown=shown,
+            more=", ..." if len(groups) > 3 else "")), stacklevel=5)
 
 
 def _cell_str(v) -> str:

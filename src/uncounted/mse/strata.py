@@ -39,7 +39,8 @@ def sum_strata(rows: Sequence[Estimate], table) -> Estimate:
     bad = [r.stratum for r in rows if not r.estimable]
     if bad:
         return Estimate.not_estimable(first.method, flat,
-                                      f"strata not estimable: {', '.join(map(str, bad))}",
+                                      f"{len(bad)} of {len(rows)} strata not estimable: "
+                                      f"{_listed(bad)}",
                                       code="strata_not_estimable", stratum="total",
                                       level=first.level, seed=first.seed)
     observed = int(sum(r.observed for r in rows))
@@ -66,7 +67,7 @@ def sum_strata(rows: Sequence[Estimate], table) -> Estimate:
         hi = point + math.sqrt(sum((r.upper - r.estimate) ** 2 for r in rows))
         if any(has):
             missing = [str(r.stratum) for r, h in zip(rows, has, strict=True) if not h]
-            why = (f"strata without draws: {', '.join(missing)}" if missing
+            why = (f"strata without draws: {_listed(missing)}" if missing
                    else "the strata's draws are of different kinds")
             reasons.append(Reason("strata_without_draws", f"{why}; the total adds the point "
                                   "estimates and the interval half-widths in quadrature (a normal "
@@ -127,6 +128,14 @@ def _strata_status(rows: Sequence[Estimate]) -> list[Reason]:
     for level, code in (("unreliable", "stratum_unreliable"), ("caution", "stratum_caution")):
         names = [str(r.stratum) for r in rows if r.status == level]
         if names:
-            shown = ", ".join(names[:10]) + (f" and {len(names) - 10} more" if len(names) > 10 else "")
-            out.append(Reason(code, f"{len(names)} of {len(rows)} strata are {level}: {shown}"))
+            out.append(Reason(code, f"{len(names)} of {len(rows)} strata are {level}: "
+                                    f"{_listed(names)}"))
     return out
+
+
+def _listed(names, most: int = 10) -> str:
+    """The first ``most`` stratum labels, then how many more (a total over 3,000 strata named
+    every one of them in its reason)."""
+    names = [str(n) for n in names]
+    more = len(names) - most
+    return ", ".join(names[:most]) + (f" and {more:,} more" if more > 0 else "")
