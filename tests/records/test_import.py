@@ -119,6 +119,34 @@ def test_all_or_nothing_reports_every_bad_row(project, tmp_path):
     assert snapshot(project) == before
 
 
+def test_a_date_after_today_or_a_life_over_120_years_is_a_row_error(project, tmp_path):
+    # '2027' typed for '2023' and '1800' for '1980' were imported without a word, the death
+    # placed in the future and the person 224 years old
+    from datetime import date, timedelta
+
+    # two days on: after today in every time zone (the importer allows for UTC+14)
+    tomorrow = (date.today() + timedelta(days=2)).strftime("%d.%m.%Y")
+    this_year = date.today().year
+    bad = tmp_path / "dates.csv"
+    bad.write_text("id,surname,birth_date,death_date,reported_date\n"
+                   f"1,Иванов,1990,{tomorrow},\n"
+                   "2,Петров,1800,01.02.2024,\n"
+                   f"3,Сидоров,1980,{this_year},\n"            # this year: not all of it is later
+                   "4,Котов,1904,2024,\n"                       # 120 years: the most accepted
+                   "5,Орлов,1990,2024,2099-05-01\n", encoding="utf-8")
+    before = snapshot(project)
+    with pytest.raises(ImportFailed) as exc:
+        import_list(project, bad, "dates")
+    errs = exc.value.errors
+    assert [(e.row, e.column) for e in errs] == [(1, "death_date"), (2, "birth_date"),
+                                                 (5, "reported_date")]
+    assert "after today" in str(errs[0]) and "Check the year" in str(errs[0])
+    assert "born 224 years before the death date (01.02.2024)" in str(errs[1])
+    assert snapshot(project) == before
+    r = import_list(project, bad, "dates", skip_invalid=True)
+    assert (r.n_imported, r.n_rejected) == (2, 3)
+
+
 def test_skip_invalid_imports_good_rows_and_writes_rejects(project, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,surname,birth_date\n1,Иванов,31.02.1990\n2,Петров,1990\n3,=1+1,1991\n",

@@ -63,8 +63,10 @@ def test_same_records_and_errors_on_bad_and_varied_rows():
         "фамилия": ["", "Щербаков", "Shcherbakov", "Иванова", " Ёлкин "],
         "имя": ["", "Саша", "Yuriy", "Ивана", "Наталья", "Oleh"],
         "отчество": ["", "Ивановича", "Сергеевна", "Alekseyevich"],
+        # no date after today and no life over 120 years: those checks came after the frozen
+        # copy (tests/records/test_import.py tests them); '2025-01-01' is after every death here
         "дата рождения": ["", "1994", "12.03.1994", "31.02.1990", "12.03.94", "марта 1994",
-                          "2030-01-01", "1994.0", "13.1994"],
+                          "2025-01-01", "1994.0", "13.1994"],
         "дата гибели": ["", "1993", "03.1994", "12 марта 1994", "1994-03-11", "foo"],
         "регион": ["", "ХМАО", "Респ. Бурятия", "Atlantis", "Бурятия, Улан-Удэ", "Алтай"],
         "позывной": ["", "=cmd|' /C calc'!A0", "x\x00y", "a" * 100_001, '"quoted"'],

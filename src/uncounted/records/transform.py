@@ -10,6 +10,8 @@ store's SQL, :mod:`uncounted.store.staging`).
 
 from __future__ import annotations
 
+from datetime import date, datetime, timedelta, timezone
+
 import numpy as np
 import pandas as pd
 
@@ -279,6 +281,7 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
     if "age" in mapping:
         errors += _age(out, cols.stripped(mapping["age"]), mapping["age"], file, rows)
     errors += _order_errors(out, mapping, file)
+    errors += _impossible_dates(out, mapping, file)
     region = _col(cols, mapping, "region")
     out["region_raw"] = _none_if_empty(region)
     out.update(_regions(region))
@@ -302,6 +305,44 @@ def _unresolved(region: _Column, iso: _Coded, keep) -> dict[str, int]:
         return {}
     counts = pd.Series(region.values()[missing], dtype=object).value_counts()
     return {k: int(v) for k, v in counts.items()}
+
+
+#: The longest life the importer accepts, as parse_age does (years between birth and death)
+MAX_AGE = 120
+
+
+def _impossible_dates(out: dict, mapping: dict[str, str], file: str,
+                      today: date | None = None) -> list[RowError]:
+    """A date after today, or a birth more than :data:`MAX_AGE` years before the death: typos
+    ('2027' for '2023', '1800' for '1980') that were imported without a word and would have
+    placed the death, or the person's age, where it cannot be. A partial date is after today
+    only when all of it is (the year 2026 is not, in December 2026). Today is the date somewhere
+    on Earth (UTC+14), so a death recorded in Moscow's or Vladivostok's today is never 'after'."""
+    today = today or (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+    errors = []
+    for field in _DATE_FIELDS:
+        prefix = field.removesuffix("_date")
+        (y, has_y), (m, has_m), (d, has_d) = (out[f"{prefix}_{u}"] for u in ("year", "month", "day"))
+        later = has_y & ((y > today.year)
+                         | ((y == today.year) & has_m & ((m > today.month)
+                            | ((m == today.month) & has_d & (d > today.day)))))
+        for i in np.flatnonzero(later):
+            errors.append(RowError(file, int(out["row_number"][i]), mapping.get(field),
+                                   str(out[f"{field}_raw"][i]),
+                                   Msg("this date is after today ({today}).",
+                                       today=today.strftime("%d.%m.%Y")),
+                                   Msg("Check the year.")))
+    (b, has_b), (dy, has_dy) = out["birth_year"], out["death_year"]
+    old = has_b & has_dy & (dy - b > MAX_AGE)
+    for i in np.flatnonzero(old):
+        errors.append(RowError(file, int(out["row_number"][i]), mapping.get("birth_date"),
+                               str(out["birth_date_raw"][i]),
+                               Msg("born {years} years before the death date ({death}): more "
+                                   "than the {most} years anyone lives.",
+                                   years=int(dy[i] - b[i]), death=str(out["death_date_raw"][i]),
+                                   most=MAX_AGE),
+                               Msg("Check the birth year.")))
+    return errors
 
 
 def _order_errors(out: dict, mapping: dict[str, str], file: str) -> list[RowError]:
