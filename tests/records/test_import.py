@@ -147,6 +147,19 @@ def test_a_date_after_today_or_a_life_over_120_years_is_a_row_error(project, tmp
     assert (r.n_imported, r.n_rejected) == (2, 3)
 
 
+def test_a_repeated_header_row_is_one_error_saying_so(project, tmp_path):
+    # two exports joined: the second header row was three 'not a date' errors and a bad id
+    bad = tmp_path / "joined.csv"
+    bad.write_text("id,surname,birth_date,death_date\n1,Иванов,1990,2023\n"
+                   "id,surname,birth_date,death_date\n2,Петров,1985,2024\n", encoding="utf-8")
+    with pytest.raises(ImportFailed) as exc:
+        import_list(project, bad, "joined")
+    (err,) = exc.value.errors
+    assert err.row == 2 and "repeats the header: were two files joined" in str(err)
+    r = import_list(project, bad, "joined", skip_invalid=True)
+    assert (r.n_imported, r.n_rejected) == (2, 1)
+
+
 def test_skip_invalid_imports_good_rows_and_writes_rejects(project, tmp_path):
     bad = tmp_path / "bad.csv"
     bad.write_text("id,surname,birth_date\n1,Иванов,31.02.1990\n2,Петров,1990\n3,=1+1,1991\n",

@@ -287,6 +287,7 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
     out.update(_regions(region))
     for f in ("unit", "rank", "source_url", "notes"):
         out[f] = _none_if_empty(_col(cols, mapping, f))
+    errors = _header_repeats(chunk, rows, file, errors)
     if errors:
         bad |= np.isin(rows, list({e.row for e in errors}))
         errors.sort(key=lambda e: e.row or 0)
@@ -305,6 +306,25 @@ def _unresolved(region: _Column, iso: _Coded, keep) -> dict[str, int]:
         return {}
     counts = pd.Series(region.values()[missing], dtype=object).value_counts()
     return {k: int(v) for k, v in counts.items()}
+
+
+def _header_repeats(chunk: pd.DataFrame, rows, file: str, errors: list[RowError]) -> list[RowError]:
+    """A row that repeats the header (two exports joined into one file) gets one error saying so,
+    in place of one 'not a date' per date column."""
+    named = [c for c in chunk.columns if str(c).strip()]
+    if len(named) < 2:
+        return errors
+    same = np.ones(len(chunk), dtype=bool)
+    for c in named:
+        same &= (chunk[c].astype(str).str.strip().str.casefold()
+                 == str(c).strip().casefold()).to_numpy()
+    if not same.any():
+        return errors
+    repeat = {int(rows[i]) for i in np.flatnonzero(same)}
+    return [e for e in errors if e.row not in repeat] + [
+        RowError(file, r, None, ", ".join(map(str, named)),
+                 Msg("this row repeats the header: were two files joined into one?"),
+                 Msg("Remove the row.")) for r in sorted(repeat)]
 
 
 #: The longest life the importer accepts, as parse_age does (years between birth and death)
