@@ -314,13 +314,16 @@ def _header_repeats(chunk: pd.DataFrame, rows, file: str, errors: list[RowError]
     named = [c for c in chunk.columns if str(c).strip()]
     if len(named) < 2:
         return errors
-    same = np.ones(len(chunk), dtype=bool)
-    for c in named:
-        same &= (chunk[c].astype(str).str.strip().str.casefold()
-                 == str(c).strip().casefold()).to_numpy()
-    if not same.any():
+    first = named[0]
+    candidates = np.flatnonzero((chunk[first].astype(str).str.strip().str.casefold()
+                                 == str(first).strip().casefold()).to_numpy())
+    if not candidates.size:     # the usual case: one vectorised comparison per chunk
         return errors
-    repeat = {int(rows[i]) for i in np.flatnonzero(same)}
+    repeat = {int(rows[i]) for i in candidates
+              if all(str(chunk[c].iat[i]).strip().casefold() == str(c).strip().casefold()
+                     for c in named[1:])}
+    if not repeat:
+        return errors
     return [e for e in errors if e.row not in repeat] + [
         RowError(file, r, None, ", ".join(map(str, named)),
                  Msg("this row repeats the header: were two files joined into one?"),
