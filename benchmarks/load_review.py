@@ -142,6 +142,10 @@ def reviewer(base: str, user: str, seconds: float, seed: int, out: dict, start: 
                 errors.append(("queue", None if r is None else r.status_code))
             if n == 1:
                 get_ms.append((time.perf_counter() - t0) * 1000)
+            # a read spans a restart as well as a decision does: /api/estimate is the slow
+            # request, so a kill often finds every reviewer inside it (the flood-and-kill test
+            # once saw 0 retried decisions, and every read retried)
+            retried += n > 1
             continue
         p = rng.choice(pairs)
         body = {"uid_l": p["uid_l"], "uid_r": p["uid_r"], "based_on_decision": p["decision_id"],

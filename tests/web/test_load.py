@@ -60,7 +60,9 @@ def test_flood_and_kill_short(tmp_path, capsys):
     # kill at 4 s, not 2: on a quiet machine a kill at 2 s left no request spanning the restart
     # in 2 of 3 runs (retried 0); at 4 s three runs out of three had 1-7 requests retried
     _check(res, capsys, flood_refused=False)  # the flood may fall wholly in the restart
-    assert res["kills"] == 1 and res["retried"] > 0  # requests did span the restart
+    # requests did span the restart: decisions or reads (a fresh clone's run once had every
+    # reviewer inside the slow /api/estimate at the kill, and 0 decisions retried)
+    assert res["kills"] == 1 and res["retried"] > 0
 
 
 @pytest.mark.slow
