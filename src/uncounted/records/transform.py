@@ -10,7 +10,7 @@ store's SQL, :mod:`uncounted.store.staging`).
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 import numpy as np
 import pandas as pd
@@ -18,7 +18,7 @@ import pandas as pd
 from ..exceptions import Msg
 from ..store.schema import RECORD_COLUMNS
 from ..store.staging import assemble_records
-from .dates import AGE_PRECISION, DateError, parse_age, parse_partial_date
+from .dates import AGE_PRECISION, MAX_AGE, DateError, parse_age, parse_partial_date
 from .names import normalise_names_frame, split_full_name
 from .regions import resolve_region
 from .schema import RowError
@@ -287,7 +287,7 @@ def normalise_chunk(chunk: pd.DataFrame, mapping: dict[str, str], extras: list[s
     out.update(_regions(region))
     for f in ("unit", "rank", "source_url", "notes"):
         out[f] = _none_if_empty(_col(cols, mapping, f))
-    errors = _header_repeats(chunk, rows, file, errors)
+    errors = _header_repeats(cols, rows, file, errors)
     if errors:
         bad |= np.isin(rows, list({e.row for e in errors}))
         errors.sort(key=lambda e: e.row or 0)
@@ -308,56 +308,60 @@ def _unresolved(region: _Column, iso: _Coded, keep) -> dict[str, int]:
     return {k: int(v) for k, v in counts.items()}
 
 
-def _header_repeats(chunk: pd.DataFrame, rows, file: str, errors: list[RowError]) -> list[RowError]:
+def _header_repeats(cols: _Columns, rows, file: str, errors: list[RowError]) -> list[RowError]:
     """A row that repeats the header (two exports joined into one file) gets one error saying so,
-    in place of one 'not a date' per date column."""
-    named = [c for c in chunk.columns if str(c).strip()]
+    in place of one 'not a date' per date column (compared once per distinct value)."""
+    named = [c for c in cols.chunk.columns if str(c).strip()]
     if len(named) < 2:
         return errors
-    first = named[0]
-    candidates = np.flatnonzero((chunk[first].astype(str).str.strip().str.casefold()
-                                 == str(first).strip().casefold()).to_numpy())
-    if not candidates.size:     # the usual case: one vectorised comparison per chunk
+    same = np.ones(len(cols.chunk), dtype=bool)
+    for c in named:
+        col = cols.stripped(c)
+        name = str(c).strip().casefold()
+        same &= col.map([u.casefold() == name for u in col.uniq], dtype=bool)
+    if not same.any():
         return errors
-    repeat = {int(rows[i]) for i in candidates
-              if all(str(chunk[c].iat[i]).strip().casefold() == str(c).strip().casefold()
-                     for c in named[1:])}
-    if not repeat:
-        return errors
+    repeat = {int(rows[i]) for i in np.flatnonzero(same)}
     return [e for e in errors if e.row not in repeat] + [
         RowError(file, r, None, ", ".join(map(str, named)),
                  Msg("this row repeats the header: were two files joined into one?"),
                  Msg("Remove the row.")) for r in sorted(repeat)]
 
 
-#: The longest life the importer accepts, as parse_age does (years between birth and death)
-MAX_AGE = 120
+def _parts(out: dict, prefix: str):
+    """``((year, known), (month, known), (day, known))`` of a date field (``birth``, ...)."""
+    return tuple(out[f"{prefix}_{unit}"] for unit in ("year", "month", "day"))
 
 
-def _impossible_dates(out: dict, mapping: dict[str, str], file: str,
-                      today: date | None = None) -> list[RowError]:
-    """A date after today, or a birth more than :data:`MAX_AGE` years before the death: typos
-    ('2027' for '2023', '1800' for '1980') that were imported without a word and would have
-    placed the death, or the person's age, where it cannot be. A partial date is after today
-    only when all of it is (the year 2026 is not, in December 2026). Today is the date somewhere
-    on Earth (UTC+14), so a death recorded in Moscow's or Vladivostok's today is never 'after'."""
-    today = today or (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+def _later(a, b) -> np.ndarray:
+    """Where date ``a`` is certainly after date ``b``, compared at the coarser of their
+    precisions (:func:`_parts` of each; a side may be scalars, as today is)."""
+    (ay, has_ay), (am, has_am), (ad, has_ad) = a
+    (by, has_by), (bm, has_bm), (bd, has_bd) = b
+    both_m, both_d = has_am & has_bm, has_ad & has_bd
+    return has_ay & has_by & ((ay > by) | ((ay == by) & both_m & (
+        (am > bm) | ((am == bm) & both_d & (ad > bd)))))
+
+
+def _impossible_dates(out: dict, mapping: dict[str, str], file: str) -> list[RowError]:
+    """A date after today, or a birth more than :data:`~uncounted.records.dates.MAX_AGE` years
+    (parse_age's limit) before the death: typos ('2027' for '2023', '1800' for '1980') that were
+    imported without a word and would have placed the death, or the person's age, where it cannot
+    be. A partial date is after today only when all of it is (the year 2026 is not, in December
+    2026). Today is the date somewhere on Earth (UTC+14), so a death recorded in Moscow's or
+    Vladivostok's today is never 'after'."""
+    today = (datetime.now(timezone.utc) + timedelta(hours=14)).date()
+    now = ((today.year, True), (today.month, True), (today.day, True))
     errors = []
     for field in _DATE_FIELDS:
-        prefix = field.removesuffix("_date")
-        (y, has_y), (m, has_m), (d, has_d) = (out[f"{prefix}_{u}"] for u in ("year", "month", "day"))
-        later = has_y & ((y > today.year)
-                         | ((y == today.year) & has_m & ((m > today.month)
-                            | ((m == today.month) & has_d & (d > today.day)))))
-        for i in np.flatnonzero(later):
+        for i in np.flatnonzero(_later(_parts(out, field.removesuffix("_date")), now)):
             errors.append(RowError(file, int(out["row_number"][i]), mapping.get(field),
                                    str(out[f"{field}_raw"][i]),
                                    Msg("this date is after today ({today}).",
                                        today=today.strftime("%d.%m.%Y")),
                                    Msg("Check the year.")))
     (b, has_b), (dy, has_dy) = out["birth_year"], out["death_year"]
-    old = has_b & has_dy & (dy - b > MAX_AGE)
-    for i in np.flatnonzero(old):
+    for i in np.flatnonzero(has_b & has_dy & (dy - b > MAX_AGE)):
         errors.append(RowError(file, int(out["row_number"][i]), mapping.get("birth_date"),
                                str(out["birth_date_raw"][i]),
                                Msg("born {years} years before the death date ({death}): more "
@@ -370,15 +374,9 @@ def _impossible_dates(out: dict, mapping: dict[str, str], file: str,
 
 def _order_errors(out: dict, mapping: dict[str, str], file: str) -> list[RowError]:
     """Birth after death (compared at the coarser of the two precisions)."""
-    (b, has_b), (d, has_d) = out["birth_year"], out["death_year"]
-    (bm, has_bm), (dm, has_dm) = out["birth_month"], out["death_month"]
-    (bd, has_bd), (dd, has_dd) = out["birth_day"], out["death_day"]
-    both_m, both_d = has_bm & has_dm, has_bd & has_dd
-    later = has_b & has_d & ((b > d) | ((b == d) & both_m & (bm > dm))
-                             | ((b == d) & both_m & (bm == dm) & both_d & (bd > dd)))
     col = mapping.get("birth_date")
     return [RowError(file, int(out["row_number"][i]), col, str(out["birth_date_raw"][i]),
                      Msg("the birth date is after the death date ({death}).",
                          death=str(out["death_date_raw"][i])),
                      Msg("Check whether the two dates are swapped."))
-            for i in np.flatnonzero(later)]
+            for i in np.flatnonzero(_later(_parts(out, "birth"), _parts(out, "death")))]
