@@ -288,18 +288,8 @@ def from_columns(cls, header: Sequence[str], columns: Mapping[str, Sequence], nr
                                     k=k, most=MAX_LISTS), file=source)
     bits = np.zeros(nrows, dtype=np.uint64)
     for j, name in enumerate(list_cols):
-        try:
-            values = _int_column(columns[name], source, name, binary=True)
-        except CaptureTableError as err:
-            if count_col is None and _whole_number(err.value) > 1:
-                # 'freq' or 'n' holding the counts was read as a list
-                raise CaptureTableError(Msg(
-                    "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If "
-                    "{name!r} holds how many people have each pattern, name it 'count'; if it is "
-                    "not a list, name it as a stratum column or choose the list columns "
-                    "explicitly.", value=err.value, name=name), file=source, row=err.row,
-                    column=name, value=err.value) from None
-            raise
+        values = _int_column(columns[name], source, name, binary=True,
+                             count_missing=count_col is None)
         bits |= values.astype(np.uint64) << np.uint64(j)
     if count_col is not None:
         counts = _int_column(columns[count_col], source, count_col, binary=False)
@@ -364,8 +354,8 @@ def _list_columns(header, lists, count_col, strata_cols, source) -> list[str]:
     return out
 
 
-def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str] = (),
-                 source: str = "<table>") -> tuple[np.ndarray, tuple]:
+def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str],
+                 source: str) -> tuple[np.ndarray, tuple]:
     """Stratum id of each row and the keys (tuples of strings) in order of first appearance.
 
     Values are compared without surrounding blanks ('X ' is stratum 'X', as a spreadsheet user
@@ -374,11 +364,10 @@ def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str] = (),
     if it were a place.
     """
     values = []
-    for j, c in enumerate(cols):
+    for name, c in zip(names, cols, strict=True):
         col = [_cell_str(v) for v in (c.tolist() if isinstance(c, np.ndarray) else c)]
         empty = [i for i, v in enumerate(col) if not v]
         if empty:
-            name = names[j] if j < len(names) else str(j + 1)
             raise CaptureTableError(Msg(
                 "no value in stratum column {name!r} (rows without one: {n}). Each stratum's "
                 "estimate needs every person's stratum: fill the missing ones in (for instance "
@@ -386,7 +375,7 @@ def _stratum_ids(cols: list[Sequence], nrows: int, names: Sequence[str] = (),
                 "estimate over the imputed tables with --replicates.", name=name, n=len(empty)),
                 file=source, row=empty[0] + 1, column=name)
         values.append(col)
-        _warn_lookalike_strata(col, names[j] if j < len(names) else str(j + 1), source)
+        _warn_lookalike_strata(col, name, source)
     index: dict[tuple, int] = {}
     ids = np.empty(nrows, dtype=np.int64)
     for i, key in enumerate(zip(*values, strict=True)):
@@ -436,8 +425,12 @@ def _cell_str(v) -> str:
     return str(v).strip()
 
 
-def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
-    """Parse a column as integers (0/1 for a list), raising a located error at the first bad cell."""
+def _int_column(col, source: str, name: str, *, binary: bool,
+                count_missing: bool = False) -> np.ndarray:
+    """Parse a column as integers (0/1 for a list), raising a located error at the first bad cell.
+
+    ``count_missing``: the table has no count column, so a list column holding whole numbers
+    above 1 is likely the counts under another name ('freq'), and the error says so."""
     arr = np.asarray(col)
     out = None
     if arr.dtype.kind in "iub":
@@ -455,7 +448,8 @@ def _int_column(col, source: str, name: str, *, binary: bool) -> np.ndarray:
         out = _parse_slowly(list(col), source, name, binary)
     bad = np.flatnonzero((out != 0) & (out != 1)) if binary else np.flatnonzero(out < 0)
     if bad.size:
-        _raise_cell(source, name, int(bad[0]), list(col)[int(bad[0])], binary)
+        _raise_cell(source, name, int(bad[0]), list(col)[int(bad[0])], binary,
+                    counts=count_missing and out[bad[0]] > 1)
     return out
 
 
@@ -478,7 +472,8 @@ def _parse_slowly(values: list, source: str, name: str, binary: bool) -> np.ndar
     return out
 
 
-def _raise_cell(source: str, name: str, i: int, value, binary: bool):
+def _raise_cell(source: str, name: str, i: int, value, binary: bool, counts: bool = False):
+    """The located error of a bad cell; ``counts``: the list column looks like the counts."""
     if isinstance(value, np.generic):  # 'Иванов', not np.str_('Иванов')
         value = value.item()
     if isinstance(value, str) and not value.strip():
@@ -490,19 +485,16 @@ def _raise_cell(source: str, name: str, i: int, value, binary: bool):
     if not binary:
         raise CaptureTableError(Msg("counts must be non-negative integers; got {value!r}",
                                     value=value), file=source, row=i + 1, column=name, value=value)
+    if counts:      # 'freq' or 'n' holding the counts was read as a list
+        raise CaptureTableError(Msg(
+            "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} "
+            "holds how many people have each pattern, name it 'count'; if it is not a list, name "
+            "it as a stratum column or choose the list columns explicitly.",
+            value=value, name=name), file=source, row=i + 1, column=name, value=value)
     raise CaptureTableError(Msg(
         "list columns hold 0 or 1 (caught by this list or not); got {value!r}. If {name!r} is not "
         "a list, name it as a stratum column or choose the list columns explicitly.",
         value=value, name=name), file=source, row=i + 1, column=name, value=value)
-
-
-def _whole_number(value) -> float:
-    """The cell as a whole number, or NaN (for the hints of the error messages only)."""
-    try:
-        f = float(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError):
-        return math.nan
-    return f if math.isfinite(f) and f == int(f) else math.nan
 
 
 def is_dataframe(obj) -> bool:
