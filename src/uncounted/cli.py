@@ -33,6 +33,9 @@ _TYPER_WORDS = {"ARGUMENTS_PANEL_TITLE": N_("Arguments"), "OPTIONS_PANEL_TITLE":
                 "COMMANDS_PANEL_TITLE": N_("Commands"), "DEFAULT_STRING": N_("[default: {}]"),
                 "REQUIRED_LONG_STRING": N_("[required]"), "ENVVAR_STRING": N_("[env var: {}]")}
 N_("Show this message and exit.")  # the --help option's own help (Click's English text)
+#: Typer's words around a usage error, said in the current language while the error is shown
+_TYPER_ERROR_WORDS = {"ERRORS_PANEL_TITLE": N_("Error"),
+                      "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help.")}
 
 #: Click's and Typer's usage errors, which they say in English whatever the language: the English
 #: wording (a pattern) and its catalogue message, whose fields are the pattern's groups.
@@ -73,6 +76,24 @@ def _click_words(text: str) -> str:
 
 
 @contextmanager
+def _typer_words(words: dict[str, str]):
+    """Typer's own words (``typer.rich_utils`` constants, English message ids in ``words``) in the
+    current language while the block runs, put back afterwards."""
+    from typer import rich_utils
+
+    from .i18n import _
+
+    saved = {name: getattr(rich_utils, name) for name in words}
+    for name, english in words.items():
+        setattr(rich_utils, name, _(english))
+    try:
+        yield
+    finally:
+        for name, text in saved.items():
+            setattr(rich_utils, name, text)
+
+
+@contextmanager
 def _translated_errors():
     """While Click parses: its usage errors, and Typer's frame around them (the panel's title, the
     'Try ... for help' line), in the current language (read when the error is shown, after an
@@ -82,17 +103,10 @@ def _translated_errors():
     original = rich_utils.rich_format_error
 
     def show(err) -> None:
-        from .i18n import _
-
-        words = (rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP)
-        rich_utils.ERRORS_PANEL_TITLE = _("Error")
-        rich_utils.RICH_HELP = _("Try [blue]'{command_path} {help_option}'[/] for help.")
         message = _click_words(err.format_message())
         err.format_message = lambda: message
-        try:
+        with _typer_words(_TYPER_ERROR_WORDS):
             original(err)
-        finally:
-            rich_utils.ERRORS_PANEL_TITLE, rich_utils.RICH_HELP = words
 
     rich_utils.rich_format_error = show
     try:
@@ -113,17 +127,15 @@ def _translated_help(command: TyperCommand | TyperGroup, ctx: typer.Context):
     the commands' docstrings by :mod:`uncounted.i18n._extract`), so they are translated here, when
     they are shown.
     """
-    from typer import rich_utils
-
     from .i18n import _
 
     saved: list[tuple[object, str, str]] = []
 
-    def swap(obj, attr: str, english: str | None = None) -> None:
+    def swap(obj, attr: str) -> None:
         text = getattr(obj, attr, None)
         if text:
             saved.append((obj, attr, text))
-            setattr(obj, attr, _(english or text))
+            setattr(obj, attr, _(text))
 
     objects = [command, *command.get_params(ctx)]
     listed = []
@@ -139,10 +151,9 @@ def _translated_help(command: TyperCommand | TyperGroup, ctx: typer.Context):
         if not getattr(sub, "short_help", None) and getattr(sub, "help", None):
             saved.append((sub, "short_help", sub.short_help))
             sub.short_help = " ".join(sub.help.split("\n\n")[0].split())
-    for name, english in _TYPER_WORDS.items():
-        swap(rich_utils, name, english)
     try:
-        yield
+        with _typer_words(_TYPER_WORDS):
+            yield
     finally:
         for obj, attr, text in reversed(saved):
             setattr(obj, attr, text)
