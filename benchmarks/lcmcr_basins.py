@@ -50,6 +50,8 @@ from numba import njit, prange
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src")]
 
+from lcmcr_states import state_parts, state_vector  # noqa: E402  (beside this script)
+
 from uncounted.mse import _lcmcr_kernels as kern  # noqa: E402
 
 A_ALPHA = B_ALPHA = 0.25
@@ -209,11 +211,10 @@ def basin_mass(bits, counts, draws, n_part, seed, moves=20, steps=15, keep=0.9):
 
 
 def _unpack(st, n_lists):
-    kj = K_MAX * n_lists
-    lam = st[2:2 + kj].reshape(K_MAX, n_lists).copy()
-    log_v, log_w = st[2 + kj:2 + kj + K_MAX], st[2 + kj + K_MAX:2 + kj + 2 * K_MAX]
+    """``lambda`` (a copy) and the class weights of a chain's saved state."""
+    lam, log_v, log_w = state_parts(st, K_MAX, n_lists)
     pi = np.exp(log_v + np.concatenate([[0.0], np.cumsum(log_w[:-1])]))
-    return lam, pi, log_v, log_w
+    return lam.copy(), pi
 
 
 def _arrangement(lam, pi, ref, occupied=0.02):
@@ -232,13 +233,13 @@ def weigh_state(bits, counts, seed, rank, n_draws, n_part, smc_seed):
     args = (A_ALPHA, B_ALPHA)
     st = np.zeros(kern.state_size(K_MAX, n_lists))
     kern.run_chain(bits, counts, K_MAX, 10_000, 1, 1, *args, seed, 1, 40, 10, st, 1, 3)
-    lam, pi, _, _ = _unpack(st, n_lists)
+    lam, pi = _unpack(st, n_lists)
     ref = [lam[k] for k in np.flatnonzero(pi > 0.02)]
     arrangements, states, n = [], [], np.empty(n_draws)
     for i in range(n_draws):
         nn, _, _ = kern.run_chain(bits, counts, K_MAX, 0, 1, 10, *args, seed * 1_000_003 + i, 1,
                                   40, 10, st, 1, 3)
-        lam, pi, _, _ = _unpack(st, n_lists)
+        lam, pi = _unpack(st, n_lists)
         arrangements.append(_arrangement(lam, pi, ref))
         states.append(st.copy())
         n[i] = nn[0]
@@ -251,11 +252,9 @@ def weigh_state(bits, counts, seed, rank, n_draws, n_part, smc_seed):
     z, stayed = np.empty((n_draws, dim)), 0
     for i in range(n_draws):
         kern.run_chain(bits, counts, K_MAX, 0, 1, 10, *args, seed * 7_000_003 + i, 1, 40, 0, st, 1, 3)
-        lam, pi, log_v, log_w = _unpack(st, n_lists)
+        lam, pi = _unpack(st, n_lists)
         stayed += _arrangement(lam, pi, ref) == chosen
-        z[i, :K_MAX * n_lists] = (np.log(lam) - np.log1p(-lam)).ravel()
-        z[i, K_MAX * n_lists:dim - 1] = (log_v - log_w)[:K_MAX - 1]
-        z[i, -1] = math.log(st[1])
+        z[i] = state_vector(st, K_MAX, n_lists)
     log_z, n_steps = basin_mass(bits, counts, z, n_part, smc_seed)
     return {"seed": seed, "classes": len(ref), "arrangements": len(seen), "chosen": chosen,
             "share": share, "stayed": stayed / n_draws, "log_z": log_z, "steps": n_steps,

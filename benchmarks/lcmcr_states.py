@@ -76,6 +76,20 @@ class Target:
                 + (A_ALPHA - 1) * la - B_ALPHA * math.exp(la) + la)
 
 
+def state_parts(st, k, j):
+    """``lambda`` (K x J), ``log v`` and ``log(1 - v)`` of a chain's saved state (the layout of
+    ``_lcmcr_kernels.state_size``; its unpacker has no Python wrapper)."""
+    lam = st[2:2 + k * j].reshape(k, j)
+    return lam, st[2 + k * j:2 + k * j + k], st[2 + k * j + k:2 + k * j + 2 * k]
+
+
+def state_vector(st, k, j):
+    """z = (logits of lambda, logits of the first K - 1 stick fractions, log alpha) of a state."""
+    lam, log_v, log_w = state_parts(st, k, j)
+    return np.concatenate([(np.log(lam) - np.log1p(-lam)).ravel(), (log_v - log_w)[:k - 1],
+                           [math.log(st[1])]])
+
+
 def chain_draws(target, seed, n_draws, thin=10, burn_in=10_000):
     """Draws of z = (eta, xi, log alpha) and of N from one chain without label exchanges."""
     from uncounted.mse._lcmcr_kernels import run_chain, state_size
@@ -88,11 +102,7 @@ def chain_draws(target, seed, n_draws, thin=10, burn_in=10_000):
     for i in range(n_draws):
         nn, _, oo = run_chain(target.bits, target.counts, k, 0, 1, thin, *args,
                               seed * 100_003 + i, 1, 40, 0, st, 1, 3)
-        lam = st[2:2 + k * j].reshape(k, j)
-        log_v, log_w = st[2 + k * j:2 + k * j + k], st[2 + k * j + k:2 + k * j + 2 * k]
-        z[i, :k * j] = (np.log(lam) - np.log1p(-lam)).ravel()
-        z[i, k * j:k * j + k - 1] = (log_v - log_w)[:k - 1]
-        z[i, -1] = math.log(st[1])
+        z[i] = state_vector(st, k, j)
         n[i], occ[i] = nn[0], oo[0]
     return z, n, occ
 
