@@ -53,6 +53,7 @@ sys.path[:0] = [str(ROOT / "src")]
 from lcmcr_states import state_parts, state_vector  # noqa: E402  (beside this script)
 
 from uncounted.mse import _lcmcr_kernels as kern  # noqa: E402
+from uncounted.mse._lcmcr_jumps import log_posterior  # noqa: E402
 
 A_ALPHA = B_ALPHA = 0.25
 K_MAX = 10
@@ -60,29 +61,10 @@ K_MAX = 10
 
 @njit(cache=True)
 def _log_post(z, k_max, n_lists, bits, counts, n_obs, g, ge, gx, xi, s0, s1, s2, s3, s4):
-    """Log density of z = (eta, xi[:K-1], log alpha) and its gradient into ``g``."""
-    n_eta = k_max * n_lists
-    la = z[-1]
-    alpha = math.exp(la)
-    for k in range(k_max - 1):
-        xi[k] = z[n_eta + k]
-    xi[k_max - 1] = 0.0
-    v = kern._marginal_logp(z[:n_eta].reshape((k_max, n_lists)), xi, alpha, bits, counts, n_obs,
-                            ge, gx, s0, s1, s2, s3, s4)
-    if not math.isfinite(v):
-        return -np.inf
-    sum_log_w = 0.0
-    for k in range(k_max - 1):
-        e = xi[k]
-        sum_log_w -= max(e, 0.0) + math.log1p(math.exp(-abs(e)))   # log(1 - v) = -softplus(xi)
-    for k in range(k_max):
-        for j in range(n_lists):
-            g[k * n_lists + j] = ge[k, j]
-    for k in range(k_max - 1):
-        g[n_eta + k] = gx[k]
-    # Beta(1, alpha) normalisers, Gamma(A, B) prior of alpha, Jacobian of log alpha
-    g[-1] = alpha * sum_log_w + (k_max - 1) + A_ALPHA - B_ALPHA * alpha
-    return v + (k_max - 1) * la + (A_ALPHA - 1) * la - B_ALPHA * alpha + la
+    """Log density of z = (eta, xi[:K-1], log alpha) and its gradient into ``g``
+    (:func:`uncounted.mse._lcmcr_jumps.log_posterior`, up to a constant)."""
+    return log_posterior(z, k_max, n_lists, A_ALPHA, B_ALPHA, bits, counts, n_obs, g,
+                         (ge, gx, xi, s0, s1, s2, s3, s4))
 
 
 @njit(cache=True)

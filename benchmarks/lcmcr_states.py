@@ -77,17 +77,17 @@ class Target:
 
 
 def state_parts(st, k, j):
-    """``lambda`` (K x J), ``log v`` and ``log(1 - v)`` of a chain's saved state (the layout of
-    ``_lcmcr_kernels.state_size``; its unpacker has no Python wrapper)."""
-    lam = st[2:2 + k * j].reshape(k, j)
-    return lam, st[2 + k * j:2 + k * j + k], st[2 + k * j + k:2 + k * j + 2 * k]
+    """``lambda``, ``log v`` and ``log(1 - v)`` of a chain's saved state (now in the package)."""
+    from uncounted.mse._lcmcr_jumps import state_parts as parts
+
+    return parts(st, k, j)
 
 
 def state_vector(st, k, j):
     """z = (logits of lambda, logits of the first K - 1 stick fractions, log alpha) of a state."""
-    lam, log_v, log_w = state_parts(st, k, j)
-    return np.concatenate([(np.log(lam) - np.log1p(-lam)).ravel(), (log_v - log_w)[:k - 1],
-                           [math.log(st[1])]])
+    from uncounted.mse._lcmcr_jumps import state_vector as vector
+
+    return vector(st, k, j)
 
 
 def chain_draws(target, seed, n_draws, thin=10, burn_in=10_000):
