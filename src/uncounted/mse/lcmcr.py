@@ -7,8 +7,10 @@ the data decide how many classes are used. Heterogeneous catchability, the usual
 dependent, is captured by the mixture. The prior on the population size is ``p(N) ∝ 1/N``.
 
 The Gibbs sampler (data augmentation of the unobserved cell included), with a partially collapsed
-move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters,
-exchanges of class labels and split-merge moves of whole classes, runs in numba (:mod:`uncounted.mse._lcmcr_kernels`); chains run in
+move of the unobserved class sizes, a Hamiltonian Monte Carlo move of the parameters, exchanges of
+class labels and split-merge moves of whole classes, runs in numba
+(:mod:`uncounted.mse._lcmcr_kernels`). When chains sit in separate states of the posterior,
+jumps between the states carry them across (:mod:`uncounted.mse._lcmcr_jumps`). Chains run in
 threads, each seeded from ``numpy.random.SeedSequence([seed, table hash])``, so a seed reproduces
 every draw.
 """
@@ -94,6 +96,120 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
     return tuple(np.vstack([o[i] for o in out]) for i in range(3))
 
 
+#: The jumps' settings (docs/bayesian.md, 'Jumps between states'): values of b on the annealed
+#: path (50 steps, denser near q), Hamiltonian moves per step, their step size and largest number
+#: of leapfrog steps in coordinates whitened by the state's Gaussian, draws kept between jump
+#: attempts, and the survey that finds the states (draws per chain, and the fewest draws in one
+#: arrangement that a state's Gaussian is fitted to).
+JUMP_GRID = (1.0 - np.linspace(0.0, 1.0, 51)) ** 2
+JUMP_MOVES, JUMP_EPS, JUMP_LEAPFROG, JUMP_EVERY = 2, 0.2, 5, 10
+SURVEY_DRAWS, SURVEY_MIN = 1000, 100
+
+
+def _run_with_jumps(bits, counts, state, seed, *, max_classes, n_draws, thin, a_alpha, b_alpha,
+                    collapsed_steps, hmc_steps, label_swaps, split_merge, states, jump=True,
+                    where=None):
+    """One chain continued for ``n_draws`` draws, with a jump attempt (:mod:`._lcmcr_jumps`)
+    after every :data:`JUMP_EVERY` draws from a point that one of ``states`` holds, to another
+    state chosen at random (the same chance from either end). Returns the draws of N, alpha and
+    occupied classes, and the attempts and acceptances as a ``(states, states)`` pair of arrays.
+    ``where`` (a list), if given, gets the state each block of draws ended in (-1: none), and
+    ``jump=False`` classifies without jumping: together they let a test compare the share of
+    time in each state with and without the jumps."""
+    from ._lcmcr_jumps import classify, jump_path, state_vector, write_state
+    from ._lcmcr_kernels import run_chain
+
+    k, j = int(max_classes), bits.shape[1]
+    n_obs = int(counts.sum())
+    rng = np.random.default_rng(seed)
+    tried = np.zeros((len(states), len(states)), dtype=np.int64)
+    took = np.zeros_like(tried)
+    out = [[], [], []]
+    done = 0
+    while done < n_draws:
+        m = min(JUMP_EVERY, n_draws - done)
+        draws = run_chain(bits, counts, k, 0, m, int(thin), float(a_alpha), float(b_alpha),
+                          int(rng.integers(1 << 31)), int(collapsed_steps), int(hmc_steps),
+                          int(label_swaps), state, int(split_merge))
+        for i in range(3):
+            out[i].append(draws[i])
+        done += m
+        z = state_vector(state, k, j)
+        here = classify(z, states, k, j)
+        if where is not None:
+            where.append(here)
+        if here < 0 or not jump:
+            continue
+        there = int(rng.choice([s for s in range(len(states)) if s != here]))
+        a, b = states[here], states[there]
+        work, z_end, _ = jump_path(z, JUMP_GRID, a.mu, a.chol, a.log_det, b.mu, b.chol, b.log_det,
+                                   k, bits, counts, float(a_alpha), float(b_alpha), JUMP_EPS,
+                                   JUMP_LEAPFROG, JUMP_MOVES, int(rng.integers(1 << 31)))
+        tried[here, there] += 1
+        if (math.isfinite(work) and classify(z_end, states, k, j) == there
+                and math.log(rng.uniform()) < work):
+            write_state(state, z_end, k, j, n_obs, rng)
+            took[here, there] += 1
+    return tuple(np.concatenate(o) for o in out), tried, took
+
+
+def _groups(n: np.ndarray) -> list[list[int]]:
+    """Chains grouped by overlap: two chains are in one group when the middle halves of their
+    draws of N overlap, directly or through other chains."""
+    q = np.quantile(n, [0.25, 0.75], axis=1).T
+    groups: list[list[int]] = []
+    for c in np.argsort(q[:, 0]):
+        if groups and q[c, 0] <= max(q[g, 1] for g in groups[-1]):
+            groups[-1].append(int(c))
+        else:
+            groups.append([int(c)])
+    return [sorted(g) for g in groups]
+
+
+def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_alpha, b_alpha,
+                collapsed_steps, hmc_steps, label_swaps, split_merge, workers):
+    """The states the chains sit in, for the jumps: chains grouped by :func:`_groups`, each chain
+    continued for :data:`SURVEY_DRAWS` draws whose points are surveyed, and each group's
+    :class:`~._lcmcr_jumps.State` fitted to them. Returns ``(states, None)`` or ``(None,
+    reason)`` when the jumps cannot be set up."""
+    from ._lcmcr_jumps import OCCUPIED, fit_state, state_vector, z_parts
+    from ._lcmcr_kernels import run_chain
+
+    groups = _groups(n)
+    if len(groups) < 2:
+        return None, "the chains' draws overlap: one state"
+    k, j = int(max_classes), bits.shape[1]
+
+    def survey(args):
+        seed, state = args
+        pts = np.empty((SURVEY_DRAWS, k * j + k))
+        for i in range(SURVEY_DRAWS):
+            run_chain(bits, counts, k, 0, 1, int(thin), float(a_alpha), float(b_alpha),
+                      int(seed) + i, int(collapsed_steps), int(hmc_steps), int(label_swaps), state,
+                      int(split_merge))
+            pts[i] = state_vector(state, k, j)
+        return pts
+
+    jobs = list(zip(seeds, chain_states, strict=True))
+    if workers > 1:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            points = list(pool.map(survey, jobs))
+    else:
+        points = [survey(x) for x in jobs]
+    states = []
+    for g in groups:
+        lam, pi = z_parts(points[g[0]][-1], k, j)
+        ref = lam[pi > OCCUPIED]
+        st = fit_state(g, np.vstack([points[c] for c in g]), ref, k, j, SURVEY_MIN)
+        if st is None:
+            return None, (f"chains {', '.join(str(c + 1) for c in g)}: fewer than {SURVEY_MIN} "
+                          f"surveyed draws in one arrangement of their classes")
+        states.append(st)
+    return states, None
+
+
 def chains_apart(n: np.ndarray, rhat: float | None = None) -> list[int]:
     """Chains (0-based) whose middle half of draws of N does not overlap that of the other chains
     pooled: the chains sit in different parts of the posterior rather than wandering slowly
@@ -121,6 +237,26 @@ def chains_apart(n: np.ndarray, rhat: float | None = None) -> list[int]:
             if a_hi >= b_lo and b_hi >= a_lo:
                 out.append(c)
     return out
+
+
+def _rhat_high(diag: dict) -> bool:
+    """True when the R-hat of N is above 1.01 (the level at which the fit warns)."""
+    rh = diag.get("rhat")
+    return rh is not None and math.isfinite(rh) and rh > 1.01
+
+
+def _out_of_reach(diag: dict, draws: int, per_round: int, cap: int, target: float) -> bool:
+    """True when, after at least two rounds, the smaller ESS of N grown in proportion to the draws
+    would not reach half of ``target`` by ``cap`` draws: more rounds would run to the cap and
+    still not converge (the verdata men of 2003 with jumps: ESS 15 at 4,000 draws per chain,
+    30 at 48,000, 730 s), so the fit stops and says it has not converged. Half, because the
+    ESS can grow faster than the draws once chains settle (the men of 1999: 42, 117, 161 at
+    2,000, 4,000, 6,000)."""
+    if draws < 2 * per_round:
+        return False
+    values = [v for v in (diag.get("ess_bulk"), diag.get("ess_tail"))
+              if v is not None and math.isfinite(v)]
+    return bool(values) and min(values) * cap / draws < target / 2
 
 
 def _short_of(diag: dict, target: float) -> bool:
@@ -190,6 +326,15 @@ class LatentClass(Estimator):
         :func:`uncounted.mse._lcmcr_kernels._split_merge`). With many lists the sweep cannot open
         a new class (an empty class fits anybody with chance ~``2**-J``), and a chain can keep
         two groups of people merged in one class for millions of iterations. 0 turns them off.
+    state_jumps
+        When the chains sit apart after a round (:func:`chains_apart`: in different states of the
+        posterior that the sweep's moves do not cross, as on the 20-list verdata stratum), survey
+        the states, fit a Gaussian to each, drop the draws so far and go on with a jump attempt
+        every :data:`JUMP_EVERY` draws: an annealed path from the chain's state to another and
+        back to the posterior, accepted by its work (:mod:`uncounted.mse._lcmcr_jumps`; exact
+        whatever the Gaussians). The fit's ``diagnostics['state_jumps']`` lists the states and
+        the jumps tried and accepted. It cannot find a state that no chain visited. False keeps
+        the chains as they are, and the fit stops after the round in which they sit apart.
     progress
         Called as ``progress(info)`` before sampling and after each round of draws, ``info`` a
         dict with ``chains``, ``draws_per_chain``, ``max_draws_per_chain``,
@@ -244,6 +389,7 @@ class LatentClass(Estimator):
         "progress": [None, Check(callable, "a callable taking one dict")],
         "target_ess": [Interval("real", 0, None)],
         "max_draws": [Interval("integer", 1, None)],
+        "state_jumps": [bool],
     }
 
     def __init__(self, *, max_classes: int = 10, burn_in: int = 2_000, n_draws: int = 2_000,
@@ -251,7 +397,7 @@ class LatentClass(Estimator):
                  a_alpha: float = 0.25, b_alpha: float = 0.25, workers: int | None = None,
                  collapsed_steps: int = 1, hmc_steps: int = 40, label_swaps: int = 10,
                  split_merge: int = 1, progress=None,
-                 target_ess: float = 400, max_draws: int = 48_000):
+                 target_ess: float = 400, max_draws: int = 48_000, state_jumps: bool = True):
         self.max_classes = max_classes
         self.burn_in = burn_in
         self.n_draws = n_draws
@@ -269,6 +415,7 @@ class LatentClass(Estimator):
         self.progress = progress
         self.target_ess = target_ess
         self.max_draws = max_draws
+        self.state_jumps = state_jumps
 
     def _hint_few(self) -> str:
         return ("A latent class model is not identified with fewer than 3 lists. With two lists "
@@ -292,35 +439,101 @@ class LatentClass(Estimator):
         states = [np.zeros(state_size(int(self.max_classes), table.k)) for _ in seeds]
         t0 = time.perf_counter()
         cap = max(int(self.max_draws), per_round)
-        parts, burn_in, round_seeds, extra = [], int(self.burn_in), seeds, stream.spawn(
-            cap // per_round)
+        parts, burn_in, round_seeds = [], int(self.burn_in), seeds
+        extra = stream.spawn(2 * (cap // per_round) + 1)
+        rounds, jumps, found, stopped = 0, None, None, None
+        kw = dict(max_classes=self.max_classes, thin=self.thin, a_alpha=self.a_alpha,
+                  b_alpha=self.b_alpha, collapsed_steps=self.collapsed_steps,
+                  hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
+                  split_merge=self.split_merge)
         self._report(table, chains, 0, cap, {}, t0)
         while True:
-            parts.append(sample_chains(
-                bits, counts, max_classes=self.max_classes, burn_in=burn_in, n_draws=per_round,
-                thin=self.thin, a_alpha=self.a_alpha, b_alpha=self.b_alpha, seeds=round_seeds,
-                workers=self._workers(), collapsed_steps=self.collapsed_steps,
-                hmc_steps=self.hmc_steps, label_swaps=self.label_swaps,
-                split_merge=self.split_merge, states=states))
+            if found is None:
+                parts.append(sample_chains(bits, counts, burn_in=burn_in, n_draws=per_round,
+                                           seeds=round_seeds, workers=self._workers(),
+                                           states=states, **kw))
+            else:
+                parts.append(self._jump_round(bits, counts, states, round_seeds, per_round,
+                                              found, jumps, kw))
+            rounds += 1
             n = np.hstack([p[0] for p in parts])
             conv = summarise_chains(n)    # this round's: reported, tested here, and kept
             self._report(table, chains, n.shape[1], cap, conv, t0)
             if (not self.target_ess or n.shape[1] + per_round > cap
-                    or not _short_of(conv, float(self.target_ess))):
+                    or not (_short_of(conv, float(self.target_ess)) or _rhat_high(conv))):
+                break
+            if _out_of_reach(conv, n.shape[1], per_round, cap, float(self.target_ess)):
+                stopped = "out_of_reach"
                 break
             if chains_apart(n, conv.get("rhat")):
-                # a chain sits in another part of the posterior, where the moves do not cross:
-                # more draws of the same chains cannot bring R-hat down (the verdata men of 1999,
-                # 2000 and 2003 are apart from the first round on and stay so at 16,000 draws),
-                # so the draws stop here and the fit says why (docs/bayesian.md)
-                break
+                # a chain sits in another part of the posterior, where the sweep's moves do not
+                # cross (the verdata men of 1999, 2000 and 2003; docs/bayesian.md). Once, the
+                # states are surveyed and the chains go on with jumps between them; the draws
+                # so far are dropped (the jumps are fitted to them, and they weigh the states by
+                # where the chains started). Without jumps, or when they cannot be set up or
+                # have not brought the chains together, more draws cannot help: stop and say so.
+                if not self.state_jumps or jumps is not None:
+                    break
+                found, why = find_states(
+                    bits, counts, n, states,
+                    [int(x) for x in extra[-1].generate_state(chains, dtype=np.uint32)],
+                    workers=self._workers(), **kw)
+                jumps = {"reason": why} if found is None else {
+                    "tried": np.zeros((len(found), len(found)), dtype=np.int64),
+                    "accepted": np.zeros((len(found), len(found)), dtype=np.int64),
+                    "dropped_draws_per_chain": int(n.shape[1])}
+                if found is None:
+                    break
+                parts = []
             burn_in = 0
             round_seeds = [int(x) for x in
-                           extra[len(parts) - 1].generate_state(chains, dtype=np.uint32)]
+                           extra[rounds - 1].generate_state(chains, dtype=np.uint32)]
         seconds = time.perf_counter() - t0
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
-        return self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv)
+        est = self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv,
+                              self._jump_summary(jumps, found, n), stopped)
+        return est
+
+    def _jump_round(self, bits, counts, states, seeds, n_draws, found, jumps, kw):
+        """One round of draws of every chain with jumps between the ``found`` states; adds the
+        attempts and acceptances to ``jumps``."""
+        def one(args):
+            seed, state = args
+            return _run_with_jumps(bits, counts, state, seed, n_draws=n_draws, states=found,
+                                   **kw)
+
+        jobs = list(zip(seeds, states, strict=True))
+        workers = self._workers()
+        if workers > 1 and len(jobs) > 1:
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+                out = list(pool.map(one, jobs))
+        else:
+            out = [one(x) for x in jobs]
+        for _, tried, took in out:
+            jumps["tried"] += tried
+            jumps["accepted"] += took
+        return tuple(np.vstack([o[0][i] for o in out]) for i in range(3))
+
+    @staticmethod
+    def _jump_summary(jumps, found, n) -> dict | None:
+        """The diagnostics' ``state_jumps``: the states found, and the jumps tried and accepted
+        between them (None when the chains never sat apart)."""
+        if jumps is None:
+            return None
+        if found is None:
+            return {"used": False, "reason": jumps["reason"]}
+        return {
+            "used": True, "dropped_draws_per_chain": jumps["dropped_draws_per_chain"],
+            "states": [{"chains": [c + 1 for c in s.chains], "classes": len(s.ref),
+                        "arrangement_share": round(s.share, 3), "gaussian_draws": s.draws}
+                       for s in found],
+            "tried": int(jumps["tried"].sum()), "accepted": int(jumps["accepted"].sum()),
+            "tried_by_pair": jumps["tried"].tolist(),
+            "accepted_by_pair": jumps["accepted"].tolist(),
+        }
 
     def _report(self, table, chains, draws, cap, conv, t0) -> None:
         """Call ``progress`` (if given) with where the sampler is: before the first round and
@@ -336,7 +549,8 @@ class LatentClass(Estimator):
             "ess_tail": conv.get("ess_tail"), "target_ess": float(self.target_ess),
             "done": False})
 
-    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc, conv=None) -> Estimate:
+    def _summarise(self, table, n, alpha, occ, seconds, seeds, hmc, conv=None,
+                   jumps=None, stopped=None) -> Estimate:
         if conv is None:
             conv = summarise_chains(n) if n.shape[0] > 1 or n.shape[1] >= 4 else {}
         diag = dict(conv)
@@ -358,6 +572,10 @@ class LatentClass(Estimator):
             "chains_apart": [c + 1 for c in chains_apart(n, conv.get("rhat"))],
             "hmc_steps": int(self.hmc_steps), "label_swaps": int(self.label_swaps),
         })
+        if jumps is not None:
+            diag["state_jumps"] = jumps
+        if stopped is not None:
+            diag["extension_stopped"] = stopped
         if self.hmc_steps:
             diag["hmc_step_size"] = hmc[:, 0].tolist()
             diag["hmc_acceptance"] = hmc[:, 1].tolist()
@@ -375,6 +593,17 @@ class LatentClass(Estimator):
                         lower=float(lo), upper=float(hi), level=self.level, seed=self.seed,
                         diagnostics=diag, draws=n.astype(float), draws_kind="posterior",
                         timings=timings, results=results)
+
+    @staticmethod
+    def _jump_words(diag: dict) -> str:
+        """What the jumps between states did, for the chains-apart warning."""
+        jumps = diag.get("state_jumps")
+        if not jumps:
+            return ""
+        if not jumps["used"]:
+            return f". Jumps between the states could not be set up: {jumps['reason']}"
+        return (f". Jumps between the {len(jumps['states'])} states were tried: "
+                f"{jumps['accepted']} of {jumps['tried']} accepted")
 
     def _warn(self, diag: dict) -> None:
         problems = []
@@ -394,10 +623,17 @@ class LatentClass(Estimator):
                  f"{medians}; the middle halves of their draws do not overlap). A longer "
                  f"burn_in may let it leave that state, but with many lists this sampler may not "
                  f"cross between such states at all (docs/bayesian.md, 'Many lists'): do not "
-                 f"publish this figure", ConvergenceWarning, params=("burn_in",))
+                 f"publish this figure{self._jump_words(diag)}", ConvergenceWarning,
+                 params=("burn_in",))
         elif problems:
+            why = ""
+            if diag.get("extension_stopped") == "out_of_reach":
+                why = (f"; the draws stopped at {diag['samples_per_chain']:,} per chain, as at "
+                       f"this rate the ESS would not reach {self.target_ess:.0f} by max_draws "
+                       f"{self.max_draws:,}")
             warn("not_converged", f"lcmcr: the chains for N may not have converged "
-                 f"({'; '.join(problems)}); raise burn_in, n_draws or thin", ConvergenceWarning)
+                 f"({'; '.join(problems)}){why}{self._jump_words(diag)}; raise burn_in, n_draws "
+                 f"or thin, and do not publish this figure", ConvergenceWarning)
         if diag["all_classes_used_share"] > 0.5:
             warn("truncation_binds", f"lcmcr: all {self.max_classes} latent classes are occupied "
                  "in most draws; the truncation may bind: raise max_classes", ConvergenceWarning)
