@@ -455,9 +455,9 @@ def test_progress_reports_each_round_with_the_convergence_so_far(mse_table):
     # Before sampling, then after each round: the last report's R-hat and ESS are the Estimate's
     # (same draws), draws per chain grow by n_draws per round up to max_draws (400 here), but
     # not past the round after which the ESS, grown in proportion to the draws, could not reach
-    # half the target by max_draws: with 2 chains x 200 draws the ESS is near 400, and even
-    # twice that, 800 x 400 / 200 = 1,600, is below 10,000 / 2, so the draws stop at 200 and
-    # the fit says why.
+    # a quarter of the target by max_draws: with 2 chains x 200 draws the ESS is near 400, and
+    # even twice that, 800 x 400 / 200 = 1,600, is below 10,000 / 4, so the draws stop at 200
+    # and the fit says why.
     seen = []
     est = _quiet_fit(LatentClass(burn_in=200, n_draws=100, thin=2, chains=2, target_ess=10_000,
                                  max_draws=400, progress=seen.append, workers=1),
