@@ -153,6 +153,27 @@ def _hmc(u, b, mu, chol, log_det, k_max, n_lists, a_alpha, b_alpha, bits, counts
     return a
 
 
+@_helper
+def _anneal(u, b_from, b_to, mu, chol, log_det, k_max, n_lists, a_alpha, b_alpha, bits, counts,
+            n_obs, eps, leapfrog, moves, r, z, g_z, g_u, work, x1, p, out):
+    """Steps ``b_from[i] -> b_to[i]`` in the coordinates ``(mu, chol)``: the work
+    ``(b_to - b_from) (log p - log q)`` at the point (``r`` on entry), then ``moves`` Hamiltonian
+    moves at ``b_to``. Returns the work and ``log p - log q`` at the end point (``-inf`` if not
+    finite); adds the moves' acceptance and count to ``out``."""
+    w = 0.0
+    for i in range(b_from.size):
+        if not math.isfinite(r):
+            return w, -np.inf
+        w += (b_to[i] - b_from[i]) * r
+        for _m in range(moves):
+            out[0] += _hmc(u, b_to[i], mu, chol, log_det, k_max, n_lists, a_alpha, b_alpha, bits,
+                           counts, n_obs, eps, leapfrog, z, g_z, g_u, work, x1, p)
+            out[1] += 1.0
+        _, r = _evaluate(u, b_to[i], mu, chol, log_det, k_max, n_lists, a_alpha, b_alpha, bits,
+                         counts, n_obs, z, g_z, g_u, work)
+    return w, r
+
+
 @njit(cache=True, nogil=True)
 def jump_path(z0, grid, mu_a, chol_a, log_det_a, mu_b, chol_b, log_det_b, k_max, bits, counts,
               a_alpha, b_alpha, eps, leapfrog, moves, seed):
@@ -170,6 +191,7 @@ def jump_path(z0, grid, mu_a, chol_a, log_det_a, mu_b, chol_b, log_det_b, k_max,
         n_obs += counts[m]
     z, g_z, g_u = np.empty(d), np.empty(d), np.empty(d)
     x1, p, u = np.empty(d), np.empty(d), np.empty(d)
+    out = np.zeros(2)
     work = (np.empty((k_max, n_lists)), np.empty(k_max), np.empty(k_max), np.empty(k_max),
             np.empty(k_max), np.empty((k_max, n_lists)), np.empty((k_max, n_lists)),
             np.empty((k_max, n_lists)))
@@ -178,43 +200,31 @@ def jump_path(z0, grid, mu_a, chol_a, log_det_a, mu_b, chol_b, log_det_b, k_max,
         for j in range(i):
             acc -= chol_a[i, j] * u[j]
         u[i] = acc / chol_a[i, i]
-    w = 0.0
-    acc_sum = 0.0
-    n_moves = 0
     n = grid.size
     _, r = _evaluate(u, 1.0, mu_a, chol_a, log_det_a, k_max, n_lists, a_alpha, b_alpha, bits,
                      counts, n_obs, z, g_z, g_u, work)
-    for s in range(1, n):                       # down, in A's coordinates
-        w += (grid[s] - grid[s - 1]) * r
-        for _m in range(moves):
-            acc_sum += _hmc(u, grid[s], mu_a, chol_a, log_det_a, k_max, n_lists, a_alpha, b_alpha,
-                            bits, counts, n_obs, eps, leapfrog, z, g_z, g_u, work, x1, p)
-            n_moves += 1
-        _, r = _evaluate(u, grid[s], mu_a, chol_a, log_det_a, k_max, n_lists, a_alpha, b_alpha,
-                         bits, counts, n_obs, z, g_z, g_u, work)
-        if not math.isfinite(r):
-            return -np.inf, z0.copy(), 0.0
-    for _m in range(moves):                     # at b = 0 in B's coordinates: the mirror image
-        acc_sum += _hmc(u, 0.0, mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha, bits,
-                        counts, n_obs, eps, leapfrog, z, g_z, g_u, work, x1, p)
-        n_moves += 1
-    _, r = _evaluate(u, 0.0, mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha, bits,
-                     counts, n_obs, z, g_z, g_u, work)
-    for s in range(n - 2, 0, -1):               # up, in B's coordinates, no move at b = 1
-        if not math.isfinite(r):
-            return -np.inf, z0.copy(), 0.0
-        w += (grid[s] - grid[s + 1]) * r
-        for _m in range(moves):
-            acc_sum += _hmc(u, grid[s], mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha,
-                            bits, counts, n_obs, eps, leapfrog, z, g_z, g_u, work, x1, p)
-            n_moves += 1
-        _, r = _evaluate(u, grid[s], mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha,
-                         bits, counts, n_obs, z, g_z, g_u, work)
+    # down in A's coordinates: 1 -> ... -> 0, moves at each value after the first
+    w_down, r = _anneal(u, grid[:n - 1], grid[1:], mu_a, chol_a, log_det_a, k_max, n_lists,
+                        a_alpha, b_alpha, bits, counts, n_obs, eps, leapfrog, moves, r, z, g_z,
+                        g_u, work, x1, p, out)
     if not math.isfinite(r):
         return -np.inf, z0.copy(), 0.0
-    w += (grid[0] - grid[1]) * r
+    _, r = _evaluate(u, 0.0, mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha, bits,
+                     counts, n_obs, z, g_z, g_u, work)
+    # up in B's coordinates, the mirror image: moves at 0 (a step 0 -> 0, no work), then at each
+    # value up to but not at 1; the last step to 1 has no moves
+    b_from = np.empty(n - 1)
+    b_to = np.empty(n - 1)
+    b_from[0], b_to[0] = 0.0, 0.0
+    for i in range(1, n - 1):
+        b_from[i], b_to[i] = grid[n - i], grid[n - 1 - i]
+    w_up, r = _anneal(u, b_from, b_to, mu_b, chol_b, log_det_b, k_max, n_lists, a_alpha, b_alpha,
+                      bits, counts, n_obs, eps, leapfrog, moves, r, z, g_z, g_u, work, x1, p, out)
+    if not math.isfinite(r):
+        return -np.inf, z0.copy(), 0.0
+    w = w_down + w_up + (grid[0] - grid[1]) * r
     _to_z(u, mu_b, chol_b, z)
-    return w, z.copy(), acc_sum / max(n_moves, 1)
+    return w, z.copy(), out[0] / max(out[1], 1.0)
 
 
 # ----------------------------------------------------------------------------------------------
