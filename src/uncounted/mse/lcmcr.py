@@ -85,15 +85,20 @@ def sample_chains(bits, counts, *, max_classes, burn_in, n_draws, thin, a_alpha,
                          float(a_alpha), float(b_alpha), s, int(collapsed_steps), int(hmc_steps),
                          int(label_swaps), state, int(split_merge))
 
-    jobs = list(zip(seeds, states, strict=True))
-    if workers > 1 and len(seeds) > 1:
+    out = _per_chain(one, list(zip(seeds, states, strict=True)), workers)
+    return tuple(np.vstack([o[i] for o in out]) for i in range(3))
+
+
+def _per_chain(fn, jobs, workers):
+    """``[fn(job) for job in jobs]``, in up to ``workers`` threads when there are several jobs
+    (the kernels release the GIL; each job seeds its own generator, so the results do not
+    depend on ``workers``)."""
+    if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ThreadPoolExecutor
 
-        with ThreadPoolExecutor(max_workers=min(workers, len(seeds))) as pool:
-            out = list(pool.map(one, jobs))
-    else:
-        out = [one(j) for j in jobs]
-    return tuple(np.vstack([o[i] for o in out]) for i in range(3))
+        with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
+            return list(pool.map(fn, jobs))
+    return [fn(job) for job in jobs]
 
 
 #: The jumps' settings (docs/bayesian.md, 'Jumps between states'): values of b on the annealed
@@ -190,14 +195,7 @@ def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_al
             pts[i] = state_vector(state, k, j)
         return pts
 
-    jobs = list(zip(seeds, chain_states, strict=True))
-    if workers > 1:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-            points = list(pool.map(survey, jobs))
-    else:
-        points = [survey(x) for x in jobs]
+    points = _per_chain(survey, list(zip(seeds, chain_states, strict=True)), workers)
     states = []
     for g in groups:
         lam, pi = z_parts(points[g[0]][-1], k, j)
@@ -492,9 +490,8 @@ class LatentClass(Estimator):
         seconds = time.perf_counter() - t0
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
-        est = self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv,
-                              self._jump_summary(jumps, found, n), stopped)
-        return est
+        return self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv,
+                               self._jump_summary(jumps, found), stopped)
 
     def _jump_round(self, bits, counts, states, seeds, n_draws, found, jumps, kw):
         """One round of draws of every chain with jumps between the ``found`` states; adds the
@@ -504,22 +501,14 @@ class LatentClass(Estimator):
             return _run_with_jumps(bits, counts, state, seed, n_draws=n_draws, states=found,
                                    **kw)
 
-        jobs = list(zip(seeds, states, strict=True))
-        workers = self._workers()
-        if workers > 1 and len(jobs) > 1:
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=min(workers, len(jobs))) as pool:
-                out = list(pool.map(one, jobs))
-        else:
-            out = [one(x) for x in jobs]
+        out = _per_chain(one, list(zip(seeds, states, strict=True)), self._workers())
         for _, tried, took in out:
             jumps["tried"] += tried
             jumps["accepted"] += took
         return tuple(np.vstack([o[0][i] for o in out]) for i in range(3))
 
     @staticmethod
-    def _jump_summary(jumps, found, n) -> dict | None:
+    def _jump_summary(jumps, found) -> dict | None:
         """The diagnostics' ``state_jumps``: the states found, and the jumps tried and accepted
         between them (None when the chains never sat apart)."""
         if jumps is None:
