@@ -140,7 +140,7 @@ def _run_with_jumps(bits, counts, state, seed, *, max_classes, n_draws, thin, a_
             out[i].append(draws[i])
         done += m
         z = state_vector(state, k, j)
-        here = classify(z, states, k, j)
+        here = classify(z, states, k, j, n_obs)
         if where is not None:
             where.append(here)
         if here < 0 or not jump:
@@ -151,39 +151,49 @@ def _run_with_jumps(bits, counts, state, seed, *, max_classes, n_draws, thin, a_
                                    k, bits, counts, float(a_alpha), float(b_alpha), JUMP_EPS,
                                    JUMP_LEAPFROG, JUMP_MOVES, int(rng.integers(1 << 31)))
         tried[here, there] += 1
-        if (math.isfinite(work) and classify(z_end, states, k, j) == there
+        if (math.isfinite(work) and classify(z_end, states, k, j, n_obs) == there
                 and math.log(rng.uniform()) < work):
             write_state(state, z_end, k, j, n_obs, rng)
             took[here, there] += 1
     return tuple(np.concatenate(o) for o in out), tried, took
 
 
-def _groups(n: np.ndarray) -> list[list[int]]:
-    """Chains grouped by overlap: two chains are in one group when the middle halves of their
-    draws of N overlap, directly or through other chains."""
+def _groups(n: np.ndarray, kinds=None) -> list[list[int]]:
+    """Chains grouped by overlap: two chains are in one group when they are of the same kind
+    (``kinds``, one label per chain; all alike by default) and the middle halves of their draws
+    of N overlap, directly or through other chains of that kind."""
+    kinds = [0] * n.shape[0] if kinds is None else list(kinds)
     q = np.quantile(n, [0.25, 0.75], axis=1).T
     groups: list[list[int]] = []
-    for c in np.argsort(q[:, 0]):
-        if groups and q[c, 0] <= max(q[g, 1] for g in groups[-1]):
-            groups[-1].append(int(c))
-        else:
-            groups.append([int(c)])
-    return [sorted(g) for g in groups]
+    for kind in dict.fromkeys(kinds):
+        own: list[list[int]] = []
+        for c in np.argsort(q[:, 0]):
+            if kinds[c] != kind:
+                continue
+            if own and q[c, 0] <= max(q[g, 1] for g in own[-1]):
+                own[-1].append(int(c))
+            else:
+                own.append([int(c)])
+        groups += own
+    return sorted(sorted(g) for g in groups)
 
 
 def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_alpha, b_alpha,
                 collapsed_steps, hmc_steps, label_swaps, split_merge, workers):
-    """The states the chains sit in, for the jumps: chains grouped by :func:`_groups`, each chain
-    continued for :data:`SURVEY_DRAWS` draws whose points are surveyed, and each group's
-    :class:`~._lcmcr_jumps.State` fitted to them. Returns ``(states, None)`` or ``(None,
+    """The states the chains sit in, for the jumps: each chain continued for
+    :data:`SURVEY_DRAWS` draws whose points are surveyed, the chains grouped by :func:`_groups`
+    with their commonest number of occupied classes in the survey as their kind (chains with
+    overlapping N but different classes are in different states: the verdata men of 2003 have
+    three classes in one chain and four in two others, at 1,810 and 1,925), and each group's
+    :class:`~._lcmcr_jumps.State` fitted to its points. Returns ``(states, None)`` or ``(None,
     reason)`` when the jumps cannot be set up."""
-    from ._lcmcr_jumps import OCCUPIED, fit_state, state_vector, z_parts
+    from collections import Counter
+
+    from ._lcmcr_jumps import fit_state, occupied, state_vector, z_parts
     from ._lcmcr_kernels import run_chain
 
-    groups = _groups(n)
-    if len(groups) < 2:
-        return None, "the chains' draws overlap: one state"
     k, j = int(max_classes), bits.shape[1]
+    n_obs = int(counts.sum())
 
     def survey(args):
         seed, state = args
@@ -196,11 +206,18 @@ def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_al
         return pts
 
     points = _per_chain(survey, list(zip(seeds, chain_states, strict=True)), workers)
+    kinds = [Counter(len(occupied(*z_parts(z, k, j), n_obs)) for z in pts).most_common(1)[0][0]
+             for pts in points]
+    groups = _groups(n, kinds)
+    if len(groups) < 2:
+        return None, "the chains' draws overlap: one state"
     states = []
     for g in groups:
-        lam, pi = z_parts(points[g[0]][-1], k, j)
-        ref = lam[pi > OCCUPIED]
-        st = fit_state(g, np.vstack([points[c] for c in g]), ref, k, j, SURVEY_MIN)
+        last = next(points[c][i] for i in range(SURVEY_DRAWS - 1, -1, -1) for c in g
+                    if len(occupied(*z_parts(points[c][i], k, j), n_obs)) == kinds[g[0]])
+        lam, pi = z_parts(last, k, j)
+        ref = lam[occupied(lam, pi, n_obs)]
+        st = fit_state(g, np.vstack([points[c] for c in g]), ref, k, j, n_obs, SURVEY_MIN)
         if st is None:
             return None, (f"chains {', '.join(str(c + 1) for c in g)}: fewer than {SURVEY_MIN} "
                           f"surveyed draws in one arrangement of their classes")
