@@ -210,7 +210,8 @@ def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_al
              for pts in points]
     groups = _groups(n, kinds)
     if len(groups) < 2:
-        return None, "the chains' draws overlap: one state"
+        return None, ("the survey found one state (the chains have as many classes, and their "
+                      "draws of N overlap)")
     states = []
     for g in groups:
         last = next(points[c][i] for i in range(SURVEY_DRAWS - 1, -1, -1) for c in g
@@ -478,18 +479,17 @@ class LatentClass(Estimator):
             if (not self.target_ess or n.shape[1] + per_round > cap
                     or not (_short_of(conv, float(self.target_ess)) or _rhat_high(conv))):
                 break
-            if _out_of_reach(conv, n.shape[1], per_round, cap, float(self.target_ess)):
-                stopped = "out_of_reach"
-                break
-            if chains_apart(n, conv.get("rhat")):
-                # a chain sits in another part of the posterior, where the sweep's moves do not
-                # cross (the verdata men of 1999, 2000 and 2003; docs/bayesian.md). Once, the
-                # states are surveyed and the chains go on with jumps between them; the draws
-                # so far are dropped (the jumps are fitted to them, and they weigh the states by
-                # where the chains started). Without jumps, or when they cannot be set up or
-                # have not brought the chains together, more draws cannot help: stop and say so.
-                if not self.state_jumps or jumps is not None:
-                    break
+            reach = _out_of_reach(conv, n.shape[1], per_round, cap, float(self.target_ess))
+            apart = chains_apart(n, conv.get("rhat"))
+            rh = conv.get("rhat")
+            if self.state_jumps and jumps is None and (
+                    apart or (rh is not None and rh > 1.1) or (reach and _rhat_high(conv))):
+                # chains that disagree this much may sit in different states of the posterior,
+                # where the sweep's moves do not cross (the verdata men of 1999, 2000 and 2003;
+                # docs/bayesian.md), whether or not their draws of N overlap. Once, the states
+                # are surveyed and, if there are several, the chains go on with jumps between
+                # them; the draws so far are dropped (the jumps are fitted to them, and they
+                # weigh the states by where the chains started).
                 found, why = find_states(
                     bits, counts, n, states,
                     [int(x) for x in extra[-1].generate_state(chains, dtype=np.uint32)],
@@ -498,9 +498,16 @@ class LatentClass(Estimator):
                     "tried": np.zeros((len(found), len(found)), dtype=np.int64),
                     "accepted": np.zeros((len(found), len(found)), dtype=np.int64),
                     "dropped_draws_per_chain": int(n.shape[1])}
-                if found is None:
-                    break
-                parts = []
+                if found is not None:
+                    parts = []
+                    reach = apart = False
+            if reach:
+                stopped = "out_of_reach"
+                break
+            if apart:
+                # a chain sits apart and no jumps (or no more jumps) can bring it back: more
+                # draws cannot help, so stop and say so
+                break
             burn_in = 0
             round_seeds = [int(x) for x in
                            extra[rounds - 1].generate_state(chains, dtype=np.uint32)]
