@@ -558,6 +558,34 @@ def test_twenty_list_verdata_stratum_converges_at_the_defaults(verdata_fit):
 
 
 @pytest.mark.slow
+def test_scouts_find_the_state_that_every_chain_missed():
+    # At seed 9 all four chains fall into the three-class state of the 20-list stratum (N
+    # ~1,410; first round: chain medians 1,412 / 1,409 / 1,411 / 1,411) and agree: without
+    # scouts no diagnostic can tell, and the fit gave a confident figure for that state alone.
+    # Two of the four scouts (chains burnt in only) fall into the four-class state, the states
+    # are surveyed, and the jumps weigh them: the weighed posterior's target, with the same
+    # tolerances as the seed-1 test above. Seed 4 (all four chains in the four-class state,
+    # 1,864 before) gives 1,637 (1,352-2,994) the same way.
+    from ..conftest import shared_path
+
+    table = read_capture_table(shared_path("mse/verdata_reclutamiento_r1_hombre_1999.csv"))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = LatentClass(seed=9).fit(table)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    d = est.diagnostics
+    assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
+    jumps = d["state_jumps"]
+    assert jumps["used"] and jumps["scouts"] == 4
+    # a state that only scouts were in: the chains reached it by jumps alone
+    assert any(not s["chains"] and s["scouts"] for s in jumps["states"])
+    assert jumps["accepted"] >= 20
+    assert est.estimate == pytest.approx(1620, rel=0.06)
+    assert est.lower == pytest.approx(1350, rel=0.05)
+    assert est.upper == pytest.approx(2975, rel=0.08)
+
+
+@pytest.mark.slow
 def test_states_whose_draws_of_n_overlap_are_told_apart_by_their_classes():
     # The verdata men of 2003 (replicate R1: 20 non-empty lists, 1,128 people), seed 2: after
     # the first round one chain sits in a three-class state (N ~1,810) and three in a four-class

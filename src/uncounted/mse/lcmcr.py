@@ -109,6 +109,9 @@ def _per_chain(fn, jobs, workers):
 JUMP_GRID = (1.0 - np.linspace(0.0, 1.0, 51)) ** 2
 JUMP_MOVES, JUMP_EPS, JUMP_LEAPFROG, JUMP_EVERY = 2, 0.2, 5, 10
 SURVEY_DRAWS, SURVEY_MIN = 1000, 100
+#: Scouts (:func:`scout`): extra chains, burnt in only, that look for states the chains missed,
+#: in tables of at least this many lists (where states were found; docs/bayesian.md).
+SCOUTS, SCOUT_MIN_LISTS = 4, 12
 
 
 def _run_with_jumps(bits, counts, state, seed, *, max_classes, n_draws, thin, a_alpha, b_alpha,
@@ -178,15 +181,16 @@ def _groups(n: np.ndarray, kinds=None) -> list[list[int]]:
     return sorted(sorted(g) for g in groups)
 
 
-def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_alpha, b_alpha,
+def find_states(bits, counts, chain_states, seeds, *, max_classes, thin, a_alpha, b_alpha,
                 collapsed_steps, hmc_steps, label_swaps, split_merge, workers):
     """The states the chains sit in, for the jumps: each chain continued for
-    :data:`SURVEY_DRAWS` draws whose points are surveyed, the chains grouped by :func:`_groups`
-    with their commonest number of occupied classes in the survey as their kind (chains with
-    overlapping N but different classes are in different states: the verdata men of 2003 have
-    three classes in one chain and four in two others, at 1,810 and 1,925), and each group's
-    :class:`~._lcmcr_jumps.State` fitted to its points. Returns ``(states, None)`` or ``(None,
-    reason)`` when the jumps cannot be set up."""
+    :data:`SURVEY_DRAWS` draws whose points and N are surveyed, the chains grouped by
+    :func:`_groups` of those N with their commonest number of occupied classes in the survey as
+    their kind (chains with overlapping N but different classes are in different states: the
+    verdata men of 2003 have three classes in one chain and four in two others, at 1,810 and
+    1,925), and each group's :class:`~._lcmcr_jumps.State` fitted to its points. The chains may
+    include scouts (:func:`scout`), which help find the states and are then left. Returns
+    ``(states, None)`` or ``(None, reason)`` when the jumps cannot be set up."""
     from collections import Counter
 
     from ._lcmcr_jumps import fit_state, occupied, state_vector, z_parts
@@ -197,18 +201,19 @@ def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_al
 
     def survey(args):
         seed, state = args
-        pts = np.empty((SURVEY_DRAWS, k * j + k))
+        pts, ns = np.empty((SURVEY_DRAWS, k * j + k)), np.empty(SURVEY_DRAWS)
         for i in range(SURVEY_DRAWS):
-            run_chain(bits, counts, k, 0, 1, int(thin), float(a_alpha), float(b_alpha),
-                      int(seed) + i, int(collapsed_steps), int(hmc_steps), int(label_swaps), state,
-                      int(split_merge))
-            pts[i] = state_vector(state, k, j)
-        return pts
+            draws = run_chain(bits, counts, k, 0, 1, int(thin), float(a_alpha), float(b_alpha),
+                              int(seed) + i, int(collapsed_steps), int(hmc_steps),
+                              int(label_swaps), state, int(split_merge))
+            pts[i], ns[i] = state_vector(state, k, j), draws[0][0]
+        return pts, ns
 
-    points = _per_chain(survey, list(zip(seeds, chain_states, strict=True)), workers)
+    out = _per_chain(survey, list(zip(seeds, chain_states, strict=True)), workers)
+    points = [o[0] for o in out]
     kinds = [Counter(len(occupied(*z_parts(z, k, j), n_obs)) for z in pts).most_common(1)[0][0]
              for pts in points]
-    groups = _groups(n, kinds)
+    groups = _groups(np.vstack([o[1] for o in out]), kinds)
     if len(groups) < 2:
         return None, ("the survey found one state (the chains have as many classes, and their "
                       "draws of N overlap)")
@@ -224,6 +229,41 @@ def find_states(bits, counts, n, chain_states, seeds, *, max_classes, thin, a_al
                           f"surveyed draws in one arrangement of their classes")
         states.append(st)
     return states, None
+
+
+def _kind(state, k, j, n_obs) -> int:
+    """The number of occupied classes at a chain's saved state."""
+    from ._lcmcr_jumps import occupied, state_vector, z_parts
+
+    return len(occupied(*z_parts(state_vector(state, k, j), k, j), n_obs))
+
+
+def scout(bits, counts, states, seeds, *, max_classes, burn_in, thin, a_alpha, b_alpha,
+          collapsed_steps, hmc_steps, label_swaps, split_merge, workers):
+    """Scouts: chains started afresh and burnt in for ``burn_in`` iterations, each ending with
+    some number of occupied classes. Returns their saved states and whether any has a number of
+    classes that none of the chains' ``states`` has: a state the chains may have missed. On the
+    verdata men of 1999 a third of the chains fall into a three-class state and the rest into
+    a four-class one; at 3 seeds of 12 all four chains fell into one of them, agreed, and gave
+    a confident figure for that state alone (seed 4: 1,864 where the weighed posterior's median
+    is about 1,620; seed 9: about 1,410). With four scouts, the chance that all eight miss a
+    state that holds a third of the starts is about 4%, not 20%. The scouts change no draw of
+    the chains: they only let the states be surveyed (:func:`find_states`)."""
+    from ._lcmcr_kernels import run_chain, state_size
+
+    k, j = int(max_classes), bits.shape[1]
+    n_obs = int(counts.sum())
+    mine = [np.zeros(state_size(k, j)) for _ in seeds]
+
+    def one(args):
+        seed, state = args
+        run_chain(bits, counts, k, int(burn_in), 0, int(thin), float(a_alpha), float(b_alpha),
+                  int(seed), int(collapsed_steps), int(hmc_steps), int(label_swaps), state,
+                  int(split_merge))
+
+    _per_chain(one, list(zip(seeds, mine, strict=True)), workers)
+    seen = {_kind(st, k, j, n_obs) for st in states}
+    return mine, any(_kind(st, k, j, n_obs) not in seen for st in mine)
 
 
 def chains_apart(n: np.ndarray, rhat: float | None = None) -> list[int]:
@@ -476,31 +516,45 @@ class LatentClass(Estimator):
             n = np.hstack([p[0] for p in parts])
             conv = summarise_chains(n)    # this round's: reported, tested here, and kept
             self._report(table, chains, n.shape[1], cap, conv, t0)
-            if (not self.target_ess or n.shape[1] + per_round > cap
-                    or not (_short_of(conv, float(self.target_ess)) or _rhat_high(conv))):
+            if not self.target_ess or n.shape[1] + per_round > cap:
+                break
+            settled = not (_short_of(conv, float(self.target_ess)) or _rhat_high(conv))
+            scouts, missed = [], False
+            if (rounds == 1 and self.state_jumps and jumps is None
+                    and table.k >= SCOUT_MIN_LISTS and SCOUTS):
+                scouts, missed = scout(
+                    bits, counts, states,
+                    [int(x) for x in extra[-2].generate_state(SCOUTS, dtype=np.uint32)],
+                    burn_in=self.burn_in, workers=self._workers(), **kw)
+            if settled and not missed:
                 break
             reach = _out_of_reach(conv, n.shape[1], per_round, cap, float(self.target_ess))
             apart = chains_apart(n, conv.get("rhat"))
             rh = conv.get("rhat")
             if self.state_jumps and jumps is None and (
-                    apart or (rh is not None and rh > 1.1) or (reach and _rhat_high(conv))):
-                # chains that disagree this much may sit in different states of the posterior,
-                # where the sweep's moves do not cross (the verdata men of 1999, 2000 and 2003;
-                # docs/bayesian.md), whether or not their draws of N overlap. Once, the states
-                # are surveyed and, if there are several, the chains go on with jumps between
-                # them; the draws so far are dropped (the jumps are fitted to them, and they
-                # weigh the states by where the chains started).
+                    missed or apart or (rh is not None and rh > 1.1)
+                    or (reach and _rhat_high(conv))):
+                # chains that disagree this much, or scouts with classes no chain has, may be
+                # in different states of the posterior, where the sweep's moves do not cross
+                # (the verdata men of 1999, 2000 and 2003; docs/bayesian.md), whether or not
+                # their draws of N overlap. Once, the states are surveyed and, if there are
+                # several, the chains go on with jumps between them; the draws so far are
+                # dropped (the jumps are fitted to them, and they weigh the states by where the
+                # chains started).
                 found, why = find_states(
-                    bits, counts, n, states,
-                    [int(x) for x in extra[-1].generate_state(chains, dtype=np.uint32)],
+                    bits, counts, states + scouts,
+                    [int(x) for x in extra[-1].generate_state(chains + len(scouts),
+                                                               dtype=np.uint32)],
                     workers=self._workers(), **kw)
-                jumps = {"reason": why} if found is None else {
+                jumps = {"reason": why, "scouts": len(scouts)} if found is None else {
                     "tried": np.zeros((len(found), len(found)), dtype=np.int64),
                     "accepted": np.zeros((len(found), len(found)), dtype=np.int64),
-                    "dropped_draws_per_chain": int(n.shape[1])}
+                    "dropped_draws_per_chain": int(n.shape[1]), "scouts": len(scouts)}
                 if found is not None:
                     parts = []
-                    reach = apart = False
+                    settled = reach = apart = False
+            if settled:
+                break
             if reach:
                 stopped = "out_of_reach"
                 break
@@ -515,7 +569,7 @@ class LatentClass(Estimator):
         alpha, occ = (np.hstack([p[i] for p in parts]) for i in (1, 2))
         hmc = np.array([st[-2:] for st in states])  # step size, acceptance in the last call
         return self._summarise(table, n, alpha, occ, seconds, seeds, hmc, conv,
-                               self._jump_summary(jumps, found), stopped)
+                               self._jump_summary(jumps, found, chains), stopped)
 
     def _jump_round(self, bits, counts, states, seeds, n_draws, found, jumps, kw):
         """One round of draws of every chain with jumps between the ``found`` states; adds the
@@ -532,16 +586,19 @@ class LatentClass(Estimator):
         return tuple(np.vstack([o[0][i] for o in out]) for i in range(3))
 
     @staticmethod
-    def _jump_summary(jumps, found) -> dict | None:
-        """The diagnostics' ``state_jumps``: the states found, and the jumps tried and accepted
-        between them (None when the chains never sat apart)."""
+    def _jump_summary(jumps, found, chains) -> dict | None:
+        """The diagnostics' ``state_jumps``: the states found (the chains, numbered from 1, and
+        the scouts in each), and the jumps tried and accepted between them (None when the
+        states were never surveyed)."""
         if jumps is None:
             return None
         if found is None:
-            return {"used": False, "reason": jumps["reason"]}
+            return {"used": False, "reason": jumps["reason"], "scouts": jumps["scouts"]}
         return {
             "used": True, "dropped_draws_per_chain": jumps["dropped_draws_per_chain"],
-            "states": [{"chains": [c + 1 for c in s.chains], "classes": len(s.ref),
+            "scouts": jumps["scouts"],
+            "states": [{"chains": [c + 1 for c in s.chains if c < chains],
+                        "scouts": sum(c >= chains for c in s.chains), "classes": len(s.ref),
                         "arrangement_share": round(s.share, 3), "gaussian_draws": s.draws}
                        for s in found],
             "tried": int(jumps["tried"].sum()), "accepted": int(jumps["accepted"].sum()),
