@@ -266,6 +266,30 @@ def scout(bits, counts, states, seeds, *, max_classes, burn_in, thin, a_alpha, b
     return mine, any(_kind(st, k, j, n_obs) not in seen for st in mine)
 
 
+def _seat_chains(found, states, scouts, chains) -> list[int]:
+    """Put a chain into each state that only scouts were in: the chain (the last of the state
+    with most chains, while it has more than one) continues from a scout's saved state. The
+    draws so far are dropped, so where a chain restarts is free; with a chain starting in every
+    state, the jumps must carry chains both ways for R-hat and ESS to pass, and a state whose
+    weight the jumps cannot measure shows as chains that disagree, not as a state no chain
+    visited (the verdata men of 2001: four chains in a four-class state, two scouts in a
+    three-class one, and no jump accepted from the first to the second). Returns the chains
+    moved (numbered from 1)."""
+    members = [[c for c in s.chains if c < chains] for s in found]
+    moved = []
+    for i, st in enumerate(found):
+        if members[i]:
+            continue
+        donor = max(range(len(found)), key=lambda g: len(members[g]))
+        if len(members[donor]) < 2:
+            break
+        c = members[donor].pop()
+        states[c][:] = scouts[next(x for x in st.chains if x >= chains) - chains]
+        members[i].append(c)
+        moved.append(c + 1)
+    return moved
+
+
 def chains_apart(n: np.ndarray, rhat: float | None = None) -> list[int]:
     """Chains (0-based) whose middle half of draws of N does not overlap that of the other chains
     pooled: the chains sit in different parts of the posterior rather than wandering slowly
@@ -384,14 +408,17 @@ class LatentClass(Estimator):
         a new class (an empty class fits anybody with chance ~``2**-J``), and a chain can keep
         two groups of people merged in one class for millions of iterations. 0 turns them off.
     state_jumps
-        When the chains sit apart after a round (:func:`chains_apart`: in different states of the
-        posterior that the sweep's moves do not cross, as on the 20-list verdata stratum), survey
-        the states, fit a Gaussian to each, drop the draws so far and go on with a jump attempt
-        every :data:`JUMP_EVERY` draws: an annealed path from the chain's state to another and
-        back to the posterior, accepted by its work (:mod:`uncounted.mse._lcmcr_jumps`; exact
-        whatever the Gaussians). The fit's ``diagnostics['state_jumps']`` lists the states and
-        the jumps tried and accepted. It cannot find a state that no chain visited. False keeps
-        the chains as they are, and the fit stops after the round in which they sit apart.
+        When the chains disagree after a round (a chain sits apart, :func:`chains_apart`, or
+        R-hat is above 1.1: in different states of the posterior that the sweep's moves do not
+        cross, as on the 20-list verdata stratum), or, in a table of :data:`SCOUT_MIN_LISTS` or
+        more lists, when one of :data:`SCOUTS` scout chains (:func:`scout`) ends with a number
+        of classes no chain has: survey the states, fit a Gaussian to each, drop the draws so
+        far and go on with a jump attempt every :data:`JUMP_EVERY` draws: an annealed path from
+        the chain's state to another and back to the posterior, accepted by its work
+        (:mod:`uncounted.mse._lcmcr_jumps`; exact whatever the Gaussians). The fit's
+        ``diagnostics['state_jumps']`` lists the states and the jumps tried and accepted. It
+        cannot find a state that neither a chain nor a scout visited. False keeps the chains as
+        they are, runs no scouts, and the fit stops after the round in which they sit apart.
     progress
         Called as ``progress(info)`` before sampling and after each round of draws, ``info`` a
         dict with ``chains``, ``draws_per_chain``, ``max_draws_per_chain``,
@@ -551,6 +578,7 @@ class LatentClass(Estimator):
                     "accepted": np.zeros((len(found), len(found)), dtype=np.int64),
                     "dropped_draws_per_chain": int(n.shape[1]), "scouts": len(scouts)}
                 if found is not None:
+                    jumps["moved"] = _seat_chains(found, states, scouts, chains)
                     parts = []
                     settled = reach = apart = False
             if settled:
@@ -596,7 +624,7 @@ class LatentClass(Estimator):
             return {"used": False, "reason": jumps["reason"], "scouts": jumps["scouts"]}
         return {
             "used": True, "dropped_draws_per_chain": jumps["dropped_draws_per_chain"],
-            "scouts": jumps["scouts"],
+            "scouts": jumps["scouts"], "chains_moved_to_scouts": jumps.get("moved", []),
             "states": [{"chains": [c + 1 for c in s.chains if c < chains],
                         "scouts": sum(c >= chains for c in s.chains), "classes": len(s.ref),
                         "arrangement_share": round(s.share, 3), "gaussian_draws": s.draws}
