@@ -227,3 +227,26 @@ def test_jumps_between_two_states_keep_the_exact_posterior_and_the_states_shares
     assert accepted[False].sum() == 0
     assert shares[False].min() > 0.2                                  # both states visited
     np.testing.assert_allclose(shares[True], shares[False], atol=0.05)
+
+
+def test_a_state_that_only_scouts_were_in_gets_a_chain():
+    # Four chains (0-3) and four scouts (4-7). States: chains 0-3 with scout 4; scouts 5-6 only;
+    # scout 7 only. The last chain of the largest state moves into each scouts-only state in
+    # turn, continuing from that state's first scout's saved state; a state's own chains stay.
+    from uncounted.mse.lcmcr import _seat_chains
+
+    def st(chains):
+        return jm.State(chains=chains, ref=np.zeros((1, 1)), sticks=(0,), share=1.0, draws=1,
+                        mu=np.zeros(1), chol=np.eye(1), log_det=0.0)
+
+    states = [np.full(3, float(c)) for c in range(4)]
+    scouts = [np.full(3, 10.0 + s) for s in range(4)]
+    found = [st((0, 1, 2, 3, 4)), st((5, 6)), st((7,))]
+    assert _seat_chains(found, states, scouts, 4) == [4, 3]
+    np.testing.assert_array_equal(states[3], scouts[1])
+    np.testing.assert_array_equal(states[2], scouts[3])
+    assert [s[0] for s in states[:2]] == [0.0, 1.0]
+    # a state of one chain gives none away: two chains, two scouts-only states
+    states = [np.zeros(3), np.ones(3)]
+    assert _seat_chains([st((0,)), st((1,)), st((2,))], states, [np.full(3, 5.0)], 2) == []
+    assert states[0][0] == 0.0 and states[1][0] == 1.0
