@@ -616,7 +616,8 @@ def test_states_whose_draws_of_n_overlap_are_told_apart_by_their_classes():
     assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
     assert not d["chains_apart"]
     jumps = d["state_jumps"]
-    assert jumps["used"] and sorted(s["classes"] for s in jumps["states"]) == [3, 4]
+    # with the scouts a third state may be found too (seed 1's chains sit in three)
+    assert jumps["used"] and {s["classes"] for s in jumps["states"]} == {3, 4}
     assert jumps["accepted"] >= 1
     assert est.estimate == pytest.approx(1930, rel=0.02)
     assert est.lower == pytest.approx(1717, rel=0.02)
