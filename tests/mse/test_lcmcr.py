@@ -557,6 +557,17 @@ def test_twenty_list_verdata_stratum_converges_at_the_defaults(verdata_fit):
     assert est.upper == pytest.approx(2975, rel=0.08)
 
 
+def _converged_default_fit(table, seed):
+    # a default fit that must have converged: no ConvergenceWarning, R-hat <= 1.01, both ESS >= 400
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        est = LatentClass(seed=seed).fit(table)
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    d = est.diagnostics
+    assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
+    return est
+
+
 @pytest.mark.slow
 def test_scouts_find_the_state_that_every_chain_missed():
     # At seed 9 all four chains fall into the three-class state of the 20-list stratum (N
@@ -569,12 +580,8 @@ def test_scouts_find_the_state_that_every_chain_missed():
     from ..conftest import shared_path
 
     table = read_capture_table(shared_path("mse/verdata_reclutamiento_r1_hombre_1999.csv"))
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est = LatentClass(seed=9).fit(table)
-    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    est = _converged_default_fit(table, seed=9)
     d = est.diagnostics
-    assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
     jumps = d["state_jumps"]
     assert jumps["used"] and jumps["scouts"] == 4
     # a state that only scouts were in: the chains reached it by jumps alone
@@ -608,12 +615,8 @@ def test_states_whose_draws_of_n_overlap_are_told_apart_by_their_classes():
         warnings.simplefilter("ignore", DataWarning)
         table = CaptureTable.from_frame(frame[[*lists, "count"]]).drop_empty_lists()
     assert table.k == 20 and table.observed == 1128
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        est = LatentClass(seed=2).fit(table)
-    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
+    est = _converged_default_fit(table, seed=2)
     d = est.diagnostics
-    assert d["rhat"] <= 1.01 and d["ess_bulk"] >= 400 and d["ess_tail"] >= 400
     assert not d["chains_apart"]
     jumps = d["state_jumps"]
     # with the scouts a third state may be found too (seed 1's chains sit in three)
