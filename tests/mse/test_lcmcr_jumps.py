@@ -197,7 +197,7 @@ def test_jumps_between_two_states_keep_the_exact_posterior_and_the_states_shares
     k, j = 2, BITS.shape[1]
     pts, _ = _survey(k, 11, 4000)
     n_obs = int(COUNTS.sum())
-    occupied = np.array([len(jm.occupied(*jm.z_parts(z, k, j), n_obs)) for z in pts])
+    occupied = np.array([jm.n_occupied(z, k, j, n_obs) for z in pts])
     both = []
     for m in (1, 2):
         lam, pi = jm.z_parts(pts[np.flatnonzero(occupied == m)[0]], k, j)

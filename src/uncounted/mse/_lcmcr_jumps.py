@@ -298,6 +298,11 @@ def occupied(lam, pi, n_obs) -> np.ndarray:
     return np.flatnonzero(caught / total >= min(OCCUPIED / n_obs, OCCUPIED_SHARE))
 
 
+def n_occupied(z, k_max, n_lists, n_obs) -> int:
+    """The number of :func:`occupied` classes at the point ``z``."""
+    return len(occupied(*z_parts(z, k_max, n_lists), n_obs))
+
+
 def match(z, ref, k_max, n_lists, n_obs):
     """The sticks of the occupied classes of ``z`` in the order of the reference classes ``ref``
     (capture probabilities, one row per class), matched by least total absolute difference of

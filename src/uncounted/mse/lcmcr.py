@@ -193,7 +193,7 @@ def find_states(bits, counts, chain_states, seeds, *, max_classes, thin, a_alpha
     ``(states, None)`` or ``(None, reason)`` when the jumps cannot be set up."""
     from collections import Counter
 
-    from ._lcmcr_jumps import fit_state, occupied, state_vector, z_parts
+    from ._lcmcr_jumps import fit_state, n_occupied, occupied, state_vector, z_parts
     from ._lcmcr_kernels import run_chain
 
     k, j = int(max_classes), bits.shape[1]
@@ -211,8 +211,8 @@ def find_states(bits, counts, chain_states, seeds, *, max_classes, thin, a_alpha
 
     out = _per_chain(survey, list(zip(seeds, chain_states, strict=True)), workers)
     points = [o[0] for o in out]
-    kinds = [Counter(len(occupied(*z_parts(z, k, j), n_obs)) for z in pts).most_common(1)[0][0]
-             for pts in points]
+    sizes = [[n_occupied(z, k, j, n_obs) for z in pts] for pts in points]
+    kinds = [Counter(c).most_common(1)[0][0] for c in sizes]
     groups = _groups(np.vstack([o[1] for o in out]), kinds)
     if len(groups) < 2:
         return None, ("the survey found one state (the chains have as many classes, and their "
@@ -220,7 +220,7 @@ def find_states(bits, counts, chain_states, seeds, *, max_classes, thin, a_alpha
     states = []
     for g in groups:
         last = next(points[c][i] for i in range(SURVEY_DRAWS - 1, -1, -1) for c in g
-                    if len(occupied(*z_parts(points[c][i], k, j), n_obs)) == kinds[g[0]])
+                    if sizes[c][i] == kinds[g[0]])
         lam, pi = z_parts(last, k, j)
         ref = lam[occupied(lam, pi, n_obs)]
         st = fit_state(g, np.vstack([points[c] for c in g]), ref, k, j, n_obs, SURVEY_MIN)
@@ -233,9 +233,9 @@ def find_states(bits, counts, chain_states, seeds, *, max_classes, thin, a_alpha
 
 def _kind(state, k, j, n_obs) -> int:
     """The number of occupied classes at a chain's saved state."""
-    from ._lcmcr_jumps import occupied, state_vector, z_parts
+    from ._lcmcr_jumps import n_occupied, state_vector
 
-    return len(occupied(*z_parts(state_vector(state, k, j), k, j), n_obs))
+    return n_occupied(state_vector(state, k, j), k, j, n_obs)
 
 
 def scout(bits, counts, states, seeds, *, max_classes, burn_in, thin, a_alpha, b_alpha,
